@@ -1,0 +1,82 @@
+"""The one error hierarchy of mlquiz.
+
+`QuizError` is the base of every error a *user* can cause (a bad template, an unreadable answer,
+a malformed submission file). Anything else that escapes is a bug and keeps its traceback. Only
+the CLI turns a `QuizError` into exit code 1.
+"""
+
+from __future__ import annotations
+
+__all__ = ["QuizError", "TemplateError", "AnswerError", "InputError"]
+
+
+class QuizError(Exception):
+    """Base class of all user-level errors; `str(err)` is the complete message for the user."""
+
+
+class TemplateError(QuizError):
+    """A template (or bank folder) is invalid.
+
+    Rendered as ``path:line: key.path: message`` so editors and terminals can jump to the spot.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 key: str | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        self.key = key
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        where = ""
+        if self.path:
+            where = self.path + (f":{self.line}" if self.line else "") + ": "
+        key = f"{self.key}: " if self.key else ""
+        return f"{where}{key}{self.message}"
+
+
+class AnswerError(QuizError):
+    """A submitted answer (or an expression) could not be read.
+
+    Carries the offending text and the position of the problem so the message can show the input
+    with a caret under it. `hint` is an optional extra sentence that helps the student fix it.
+    """
+
+    def __init__(self, message: str, text: str = "", position: int | None = None,
+                 hint: str | None = None) -> None:
+        self.message = message
+        self.text = text
+        self.position = position
+        self.hint = hint
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """The message, then the input and a caret line when a position is known."""
+        lines = [self.message]
+        if self.position is not None and self.text:
+            shown, caret = _excerpt(self.text, self.position)
+            lines.append("  " + shown)
+            lines.append("  " + " " * caret + "^")
+        if self.hint:
+            lines.append(self.hint)
+        return "\n".join(lines)
+
+
+class InputError(QuizError):
+    """An input file or option given on the command line is unusable (roster, submissions, ...)."""
+
+
+def _excerpt(text: str, position: int, width: int = 60) -> tuple[str, int]:
+    """A one-line window of `text` around `position` with control characters made visible."""
+    position = max(0, min(position, len(text)))
+    start = max(0, position - width // 2)
+    end = min(len(text), start + width)
+    window = text[start:end]
+    shown = "".join(ch if ch.isprintable() else "?" for ch in window)
+    caret = position - start
+    if start > 0:
+        shown, caret = "..." + shown, caret + 3
+    if end < len(text):
+        shown += "..."
+    return shown, caret
