@@ -1,0 +1,416 @@
+"""Problem instances: `generate(template, seed)` samples params and computes reference answers.
+
+Same template + seed gives the same instance in every process: the only randomness is a
+`numpy.random.Generator` made from the seed (params in declared order, then option shuffles).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from questionbank.errors import QuizError, TemplateError
+from questionbank.expr import Expr, ExprError, evaluate, to_exact
+from questionbank.render import display_value, render
+from questionbank.sampling import coerce_param, exact_env, sample_param
+from questionbank.schema import PartSpec, Template
+from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
+from questionbank.values import format_number, json_number, to_json
+
+__all__ = ["Instance", "Mistake", "Option", "Part", "generate", "answer_json"]
+
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A declared wrong answer for this instance, with its value and rendered feedback."""
+
+    id: str
+    value: Any
+    answer: Any
+    answer_text: str
+    feedback: str
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a choice part, in the order shown to this student."""
+
+    letter: str
+    text: str
+    correct: bool
+    feedback: str
+    id: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One answerable part of an instance: the reference answer and what grading needs."""
+
+    id: str
+    type: str
+    prompt: str
+    points: float
+    value: Any
+    answer: Any
+    answer_text: str
+    tolerance: Tolerance | None = None
+    hints: tuple[str, ...] = ()
+    mistakes: tuple[Mistake, ...] = ()
+    options: tuple[Option, ...] = ()
+    partial: bool = True
+    symbols: Mapping[str, tuple[int, ...]] | None = None
+    solution: str = ""
+
+    @property
+    def effective_tolerance(self) -> Tolerance:
+        return self.tolerance or DEFAULT_TOLERANCE
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "type": self.type, "prompt": self.prompt,
+                                "points": self.points, "answer": self.answer,
+                                "answer_text": self.answer_text}
+        if self.options:
+            data["options"] = [f"{o.letter}) {o.text}" for o in self.options]
+        if self.symbols:
+            data["symbols"] = {k: list(v) for k, v in self.symbols.items()}
+        return data
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A randomized problem: params, rendered prompt and solution, parts with answers."""
+
+    template: Template = field(repr=False, compare=False)
+    seed: int
+    params: Mapping[str, Any]
+    prompt: str
+    solution: str
+    parts: tuple[Part, ...]
+    context: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def template_id(self) -> str:
+        return self.template.id
+
+    @property
+    def title(self) -> str:
+        return self.template.title
+
+    @property
+    def topic(self) -> str:
+        return self.template.topic
+
+    def part(self, part_id: str) -> Part:
+        for part in self.parts:
+            if part.id == part_id:
+                return part
+        known = ", ".join(p.id for p in self.parts)
+        raise QuizError(f"{self.template.id} has no part {part_id!r} (parts: {known})")
+
+    def render_prompt(self, fmt: str) -> str:
+        """The question text in another output format (text, md, html, tex)."""
+        return render(self.template.prompt, self.context, fmt, where="prompt",
+                      path=self.template.path)
+
+    def render_solution(self, fmt: str) -> str:
+        return render(self.template.solution, self.context, fmt, where="solution",
+                      path=self.template.path)
+
+    def render_part_prompt(self, part_id: str, fmt: str) -> str:
+        spec = self.template.part(part_id)
+        return render(spec.prompt, self.context, fmt, where=f"parts.{part_id}.prompt",
+                      path=self.template.path)
+
+    def render_option(self, part_id: str, option: Option, fmt: str) -> str:
+        spec = self.template.part(part_id)
+        source = next(o.text for o in spec.options if o.id == option.id)
+        return render(source, self.context, fmt, path=self.template.path)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``show --format json`` document (DESIGN.md section 5)."""
+        return {
+            "template": self.template.id,
+            "seed": self.seed,
+            "title": self.template.title,
+            "topic": self.template.topic,
+            "version": self.template.version,
+            "params": to_json(dict(self.params)),
+            "prompt": self.prompt,
+            "parts": [p.to_dict() for p in self.parts],
+            "solution": self.solution,
+        }
+
+
+# --------------------------------------------------------------------------- answers
+
+
+def answer_json(ptype: str, value: Any, style: str | None = None) -> tuple[Any, str]:
+    """The JSON-native answer and its exact text for an exact-domain reference value."""
+    if ptype == "number":
+        return json_number(value), format_number(value, style)
+    if ptype == "integer":
+        return int(value), str(int(value))
+    if ptype == "vector":
+        items = list(np.asarray(value, dtype=object).ravel())
+        return ([json_number(v) for v in items],
+                "[" + ", ".join(format_number(v, style) for v in items) + "]")
+    if ptype == "matrix":
+        rows = [list(r) for r in np.asarray(value, dtype=object)]
+        return ([[json_number(v) for v in r] for r in rows],
+                "[" + ", ".join("[" + ", ".join(format_number(v, style) for v in r) + "]"
+                                for r in rows) + "]")
+    if ptype == "shape":
+        dims = [d if isinstance(d, str) else int(d) for d in np.asarray(value, dtype=object)]
+        return dims, "x".join(str(d) for d in dims)
+    if ptype == "expression":
+        return str(value), str(value)
+    raise AssertionError(ptype)
+
+
+def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> Any:
+    """Make sure a computed value has the part's type (a template bug otherwise)."""
+    def bad(expected: str) -> TemplateError:
+        return TemplateError(f"{what} must be {expected}, got {value!r}", path=template.path,
+                             line=spec.line, key=f"parts.{spec.id}")
+
+    ptype = spec.type
+    if ptype in ("number", "integer"):
+        if isinstance(value, np.ndarray | tuple | list | str) or isinstance(value, bool):
+            raise bad("a number")
+        if isinstance(value, float) and not np.isfinite(value):
+            raise bad("a finite number")
+        if ptype == "integer" and Fraction(value).denominator != 1:
+            raise bad("a whole number")
+        return value
+    if ptype in ("vector", "matrix", "shape"):
+        arr = np.asarray(value, dtype=object)
+        want = 2 if ptype == "matrix" else 1
+        if arr.ndim != want or arr.size == 0:
+            raise bad("a non-empty " + ("matrix" if want == 2 else "list"))
+        if ptype == "shape":
+            if any(isinstance(d, bool) or not (isinstance(d, str) or Fraction(d).denominator == 1
+                                               and d >= 1) for d in arr):
+                raise bad("a list of positive whole numbers")
+            return tuple(d if isinstance(d, str) else int(d) for d in arr)
+        for v in arr.ravel():
+            if isinstance(v, bool | str) or not np.isfinite(float(v)):
+                raise bad("finite numbers")
+        return arr
+    if ptype == "expression":
+        if not isinstance(value, str):
+            raise bad("expression text")
+        return value
+    raise AssertionError(ptype)
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line: int) -> Any:
+    try:
+        return evaluate(expr, env)
+    except ExprError as exc:
+        raise TemplateError(f"cannot evaluate {expr.text!r}: {exc.message}", path=template.path,
+                            line=line, key=key) from None
+
+
+def _sample(template: Template, rng: np.random.Generator,
+            overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Params satisfying every constraint, with `overrides` fixed; bounded resampling."""
+    all_fixed = all(spec.name in overrides for spec in template.params)
+    failures: dict[int, int] = {}
+    for _ in range(template.max_tries):
+        values: dict[str, Any] = {}
+        env: dict[str, Any] = {}
+        for spec in template.params:
+            value = overrides[spec.name] if spec.name in overrides else \
+                sample_param(template, spec, env, rng)
+            values[spec.name] = value
+            env[spec.name] = to_exact(value)
+        for name, expr, line in template.derived:
+            env[name] = _eval(template, expr, env, f"derived.{name}", line)
+        failed = None
+        for i, constraint in enumerate(template.constraints):
+            ok = _eval(template, constraint.expr, env, f"constraints[{i}]", constraint.line)
+            if not _truthy(ok):
+                failed = i
+                break
+        if failed is None:
+            return values, env
+        failures[failed] = failures.get(failed, 0) + 1
+        if all_fixed:
+            c = template.constraints[failed]
+            raise TemplateError(f"the given params break the constraint {c.message!r}",
+                                path=template.path, line=c.line, key=f"constraints[{failed}]")
+    worst = max(failures, key=lambda k: failures[k])
+    c = template.constraints[worst]
+    raise TemplateError(
+        f"could not satisfy the constraint {c.message!r} in {template.max_tries} tries "
+        f"(it failed {failures[worst]} times); widen the param ranges or relax it",
+        path=template.path, line=c.line, key=f"constraints[{worst}]")
+
+
+def _truthy(value: Any) -> bool:
+    if isinstance(value, np.ndarray):
+        return bool(all(value.ravel()))
+    return bool(value)
+
+
+def _solve(template: Template, env: dict[str, Any]) -> None:
+    if template.solver is None:
+        return
+    from questionbank.solvers import get_solver
+
+    solver = get_solver(template.solver)
+    try:
+        result = solver.fn(env)
+    except (ValueError, ArithmeticError, KeyError) as exc:
+        raise TemplateError(f"solver {template.solver!r} failed: {exc}", path=template.path,
+                            key="solver") from None
+    for name in solver.outputs:
+        env[name] = result[name]
+
+
+def _symbols(template: Template, spec: PartSpec, env: Mapping[str, Any]) -> dict[str, Any]:
+    raw = spec.symbols
+    if isinstance(raw, str):
+        raw = env[raw]
+    result: dict[str, tuple[int, ...]] = {}
+    for name, shape in dict(raw).items():
+        dims = []
+        for d in shape:
+            dim = env.get(d) if isinstance(d, str) else d
+            if isinstance(dim, bool) or not isinstance(dim, int) or not 1 <= dim <= 50:
+                raise TemplateError(f"symbol {name!r}: dimension {d!r} must be a whole number "
+                                    "from 1 to 50", path=template.path, line=spec.line,
+                                    key=f"parts.{spec.id}.symbols")
+            dims.append(dim)
+        result[name] = tuple(dims)
+    return result
+
+
+def generate(template: Template, seed: int, params: Mapping[str, Any] | None = None) -> Instance:
+    """The instance of `template` for `seed`, with `params` overriding sampled values."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+        raise QuizError(f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
+    seed = int(seed)
+    overrides: dict[str, Any] = {}
+    specs = {s.name: s for s in template.params}
+    for name, value in (params or {}).items():
+        if name not in specs:
+            known = ", ".join(specs) or "none"
+            raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
+        overrides[name] = coerce_param(template, specs[name], value)
+    rng = np.random.default_rng(seed)
+    values, env = _sample(template, rng, overrides)
+    _solve(template, env)
+
+    context: dict[str, Any] = {k: display_value(v) for k, v in env.items()}
+    context.update(values)  # params as sampled: 2.0 stays 2.0, as the student reads it
+    context["params"] = dict(values)
+    answers_text: dict[str, str] = {}
+    context["answers"] = answers_text
+    pending: list[tuple[PartSpec, Any]] = []
+    for spec in template.parts:
+        if spec.type in ("choice", "choices"):
+            pending.append((spec, None))
+            continue
+        if spec.answer is None:
+            raw = env[spec.id]
+        elif isinstance(spec.answer, Expr):
+            raw = _eval(template, spec.answer, env, f"parts.{spec.id}.answer", spec.line)
+        else:
+            raw = spec.answer
+        value = _check_value(template, spec, raw, f"the answer of part {spec.id!r}")
+        _, text = answer_json(spec.type, value, spec.format)
+        answers_text[spec.id] = text
+        context[f"answer_{spec.id}"] = display_value(value)
+        pending.append((spec, value))
+
+    parts = tuple(_build_part(template, spec, value, env, context, rng)
+                  for spec, value in pending)
+    for part in parts:
+        answers_text[part.id] = part.answer_text
+    path = template.path
+    return Instance(
+        template=template, seed=seed, params=values,
+        prompt=render(template.prompt, context, "md", where="prompt", path=path),
+        solution=render(template.solution, context, "md", where="solution", path=path),
+        parts=parts, context=context,
+    )
+
+
+def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str, Any],
+                context: Mapping[str, Any], rng: np.random.Generator) -> Part:
+    path = template.path
+    where = f"parts.{spec.id}"
+    prompt = render(spec.prompt, context, "md", where=f"{where}.prompt", path=path,
+                    line=spec.line)
+    hints = tuple(render(h, context, "md", where=f"{where}.hints", path=path) for h in spec.hints)
+    solution = render(spec.solution or "", context, "md", where=f"{where}.solution", path=path)
+    if spec.type in ("choice", "choices"):
+        return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
+    answer, answer_text = answer_json(spec.type, value, spec.format)
+    mistakes = []
+    for m in spec.mistakes:
+        if m.when is not None and not _truthy(
+                _eval(template, m.when, env, f"{where}.mistakes.{m.id}.when", m.line)):
+            continue
+        if isinstance(m.answer, Expr):
+            raw = _eval(template, m.answer, env, f"{where}.mistakes.{m.id}", m.line)
+            mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
+        else:
+            mvalue = m.answer
+        m_answer, m_text = answer_json(spec.type, mvalue, spec.format)
+        mctx = dict(context, mistake=display_value(mvalue), mistake_text=m_text)
+        feedback = render(m.feedback, mctx, "md", where=f"{where}.mistakes.{m.id}.feedback",
+                          path=path, line=m.line)
+        mistakes.append(Mistake(id=m.id, value=mvalue, answer=m_answer, answer_text=m_text,
+                                feedback=feedback))
+    symbols = _symbols(template, spec, env) if spec.type == "expression" else None
+    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points, value=value,
+                answer=answer, answer_text=answer_text, tolerance=spec.tolerance, hints=hints,
+                mistakes=tuple(mistakes), partial=spec.partial, symbols=symbols,
+                solution=solution)
+
+
+def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
+                 context: Mapping[str, Any], rng: np.random.Generator, prompt: str,
+                 hints: tuple[str, ...], solution: str) -> Part:
+    where = f"parts.{spec.id}"
+    order = list(range(len(spec.options)))
+    if spec.shuffle:
+        order = [int(i) for i in rng.permutation(len(order))]
+    options = []
+    for letter, index in zip(LETTERS, order, strict=False):
+        o = spec.options[index]
+        correct = o.correct if isinstance(o.correct, bool) else _truthy(
+            _eval(template, o.correct, env, f"{where}.options[{index}].correct", o.line))
+        options.append(Option(
+            letter=letter, text=render(o.text, context, "md", path=template.path, line=o.line),
+            correct=correct, feedback=render(o.feedback, context, "md", path=template.path,
+                                             line=o.line), id=o.id))
+    right = [o.letter for o in options if o.correct]
+    if spec.type == "choice" and len(right) != 1:
+        raise TemplateError(f"a choice part needs exactly one correct option, this instance has "
+                            f"{len(right)} (params {to_json(dict(context['params']))})",
+                            path=template.path, line=spec.line, key=where)
+    if spec.type == "choices" and not right:
+        raise TemplateError("a choices part needs at least one correct option",
+                            path=template.path, line=spec.line, key=where)
+    if spec.type == "choice":
+        answer: Any = right[0]
+        text = right[0]
+    else:
+        answer = right
+        text = ", ".join(right)
+    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points,
+                value=frozenset(right), answer=answer, answer_text=text, hints=hints,
+                options=tuple(options), partial=spec.partial, solution=solution)

@@ -1,0 +1,370 @@
+"""Rendering template text (prompts, solutions, hints, feedback) with Jinja, per output format.
+
+Template text is Markdown-lite: paragraphs, ``**bold**``, ``*italic*``, ```code```, ``- `` lists,
+and Unicode maths (``aᵀXb``, ``⊙``). Tables and vectors come from helpers (``table``, ``vec``,
+``num``, ``frac``, ``pct``, ``shape``) that know the output format:
+
+- ``md``: the source format; tables become pipe tables.
+- ``text``: for a terminal; tables are drawn with aligned columns and ``**`` marks are dropped.
+- ``html``: a fragment; *everything* is escaped first (params may hold labels), then the
+  Markdown-lite is turned into tags, and tables are spliced in as real ``<table>`` markup.
+- ``tex``: a LaTeX fragment, special characters escaped and Unicode maths mapped to commands.
+
+Jinja runs with `StrictUndefined`, so a misspelt name in a template is an error, not a blank.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from questionbank.errors import TemplateError
+from questionbank.values import format_number
+
+__all__ = ["FORMATS", "render", "display_value", "check_syntax"]
+
+FORMATS = ("text", "md", "html", "tex")
+_PLACEHOLDER = "\x00{}\x00"
+_PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
+
+
+def display_value(value: Any) -> Any:
+    """Exact-domain values in a form Jinja prints well: Fractions that terminate become floats,
+    integral ones ints, arrays become lists (others, like 8/13, stay Fractions: "8/13")."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return value.numerator
+        return float(value) if _terminates(value) else value
+    if isinstance(value, np.ndarray):
+        return [display_value(v) for v in value.tolist()]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, tuple | list):
+        return [display_value(v) for v in value]
+    return value
+
+
+def _terminates(q: Fraction) -> bool:
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1 and len(str(q.denominator)) < 15
+
+
+class _Blocks:
+    """Pre-rendered blocks (tables) kept out of the escaping pass in html and tex."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, text: str) -> str:
+        self.items.append(text)
+        return _PLACEHOLDER.format(len(self.items) - 1)
+
+    def splice(self, text: str) -> str:
+        return _PLACEHOLDER_RE.sub(lambda m: self.items[int(m.group(1))], text)
+
+
+def _num(x: Any, style: str | None = None) -> str:
+    """A computed number in its exact text: 0.9, 8/13, 4.5 (`style`: 'fraction'/'decimal')."""
+    if isinstance(x, str):
+        return x
+    return format_number(x, style)
+
+
+def _fmt(x: Any) -> str:
+    """A number as a student reads it: params keep their written form (2.0 stays 2.0)."""
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, float):
+        return repr(x) if abs(x) < 1e15 and "e" not in repr(x) else format_number(x)
+    if isinstance(x, int | Fraction | np.integer | np.floating):
+        return format_number(x)
+    return str(x)
+
+
+def _vec(values: Any) -> str:
+    return "[" + ", ".join(_fmt(v) for v in display_value(values)) + "]"
+
+
+def _pct(x: Any, digits: int = 1) -> str:
+    value = float(x) * 100
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def _shape(dims: Any) -> str:
+    return "×".join(str(d) for d in display_value(dims))
+
+
+def _round(x: Any, digits: int = 3) -> str:
+    value = round(float(x), digits)
+    text = f"{value:.{digits}f}"
+    return text
+
+
+def _table_text(rows: list[list[str]], header: list[str] | None) -> str:
+    grid = ([header] if header else []) + rows
+    widths = [max(len(r[i]) for r in grid) for i in range(len(grid[0]))]
+    line = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    out = [line]
+    for i, row in enumerate(grid):
+        out.append("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
+        if i == 0 and header:
+            out.append(line.replace("-", "="))
+    out.append(line)
+    return "\n".join(out)
+
+
+def _table_md(rows: list[list[str]], header: list[str] | None) -> str:
+    head = header or [""] * len(rows[0])
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def _table_html(rows: list[list[str]], header: list[str] | None) -> str:
+    esc = html.escape
+    out = ['<table class="grid">']
+    if header:
+        out.append("<thead><tr>" + "".join(f"<th>{esc(c)}</th>" for c in header)
+                   + "</tr></thead>")
+    out.append("<tbody>")
+    for r in rows:
+        out.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _table_tex(rows: list[list[str]], header: list[str] | None) -> str:
+    cols = len(rows[0])
+    out = [r"\begin{center}\begin{tabular}{|" + "|".join("l" * 1 for _ in range(cols)) + "|}",
+           r"\hline"]
+    if header:
+        out.append(" & ".join(tex_escape(c) for c in header) + r" \\ \hline")
+    for r in rows:
+        out.append(" & ".join(tex_escape(c) for c in r) + r" \\ \hline")
+    out.append(r"\end{tabular}\end{center}")
+    return "\n".join(out)
+
+
+_TABLES = {"text": _table_text, "md": _table_md, "html": _table_html, "tex": _table_tex}
+
+
+def _make_table(fmt: str, blocks: _Blocks) -> Callable[..., str]:
+    def table(rows: Sequence[Sequence[Any]], header: Sequence[Any] | None = None) -> str:
+        cells = [[_fmt(c) for c in r] for r in rows]
+        head = [_fmt(c) for c in header] if header is not None else None
+        width = len(head) if head else len(cells[0])
+        if not cells or any(len(r) != width for r in cells):
+            raise ValueError("table(): every row needs the same number of cells")
+        rendered = _TABLES[fmt](cells, head)
+        if fmt in ("html", "tex"):
+            return "\n\n" + blocks.add(rendered) + "\n\n"
+        return "\n\n" + rendered + "\n\n"
+
+    return table
+
+
+def _make_matrix(fmt: str, blocks: _Blocks) -> Callable[..., str]:
+    table = _make_table(fmt, blocks)
+
+    def matrix(rows: Any) -> str:
+        rows = display_value(rows)
+        if fmt == "md" or fmt == "text":
+            return "\n\n" + "\n".join("    " + "  ".join(_fmt(v).rjust(6) for v in r)
+                                      for r in rows) + "\n\n"
+        return table(rows)
+
+    return matrix
+
+
+@lru_cache(maxsize=8)
+def _environment(fmt: str) -> jinja2.Environment:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
+                             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+    env.filters.update(num=_num, vec=_vec, pct=_pct, shape=_shape, fmt=_fmt, round=_round)
+    env.globals.update(vec=_vec, num=_num, pct=_pct, shape=_shape, fmt=_fmt)
+    return env
+
+
+@lru_cache(maxsize=4096)
+def _compile(source: str, fmt: str) -> jinja2.Template:
+    return _environment(fmt).from_string(source)
+
+
+def check_syntax(source: str) -> str | None:
+    """None when `source` is valid Jinja, else the error message (with its line)."""
+    try:
+        _environment("md").parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        return f"line {exc.lineno}: {exc.message}"
+    return None
+
+
+def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
+           where: str = "", path: str | None = None, line: int | None = None) -> str:
+    """Render `source` with `context` for the output format `fmt`."""
+    if not source:
+        return ""
+    blocks = _Blocks()
+    try:
+        template = _compile(source, fmt)
+        text = template.render(context, table=_make_table(fmt, blocks),
+                                matrix=_make_matrix(fmt, blocks))
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", path=path,
+                            line=(line or 0) + (exc.lineno or 1), key=where) from None
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"undefined name in text: {exc.message}", path=path, line=line,
+                            key=where) from None
+    except (TypeError, ValueError, ArithmeticError) as exc:
+        raise TemplateError(f"cannot render text: {exc}", path=path, line=line,
+                            key=where) from None
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if fmt == "text":
+        return blocks.splice(_md_to_text(text))
+    if fmt == "html":
+        return blocks.splice(md_to_html(text))
+    if fmt == "tex":
+        return blocks.splice(md_to_tex(text))
+    return text
+
+
+# --------------------------------------------------------------------------- Markdown-lite
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _md_to_text(text: str) -> str:
+    text = _BOLD.sub(r"\1", text)
+    return _CODE.sub(r"\1", text)
+
+
+def md_to_html(text: str) -> str:
+    """Markdown-lite to an HTML fragment; all source text is escaped first."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if _PLACEHOLDER_RE.fullmatch(block.strip()):
+            out.append(block.strip())
+            continue
+        lines = block.split("\n")
+        if all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
+            items = "".join(f"<li>{_inline_html(ln.lstrip()[2:])}</li>" for ln in lines)
+            out.append(f"<ul>{items}</ul>")
+        elif lines[0].startswith("|") and len(lines) > 1 and set(lines[1]) <= set("|-: "):
+            out.append(_pipe_table_html(lines))
+        elif all(ln.startswith("    ") for ln in lines):
+            out.append("<pre>" + html.escape("\n".join(ln[4:] for ln in lines)) + "</pre>")
+        else:
+            out.append("<p>" + "\n".join(_inline_html(ln) for ln in lines) + "</p>")
+    return "\n".join(out)
+
+
+def _inline_html(text: str) -> str:
+    text = html.escape(text, quote=False)
+    text = _CODE.sub(r"<code>\1</code>", text)
+    text = _BOLD.sub(r"<strong>\1</strong>", text)
+    return _ITALIC.sub(r"<em>\1</em>", text)
+
+
+def _pipe_table_html(lines: list[str]) -> str:
+    def cells(line: str) -> list[str]:
+        return [c.strip() for c in line.strip().strip("|").split("|")]
+
+    head = cells(lines[0])
+    body = [cells(ln) for ln in lines[2:]]
+    out = ['<table class="grid"><thead><tr>']
+    out += [f"<th>{_inline_html(c)}</th>" for c in head]
+    out.append("</tr></thead><tbody>")
+    for row in body:
+        out.append("<tr>" + "".join(f"<td>{_inline_html(c)}</td>" for c in row) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+                "^": r"\textasciicircum{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+
+#: Unicode used in prompts -> LaTeX (math in $...$), so `pdflatex` needs no special fonts.
+TEX_UNICODE = {
+    "ᵀ": r"$^{T}$", "⊙": r"$\odot$", "×": r"$\times$", "−": "-", "–": "--", "—": "---",
+    "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "→": r"$\rightarrow$",
+    "←": r"$\leftarrow$", "‖": r"$\|$", "∂": r"$\partial$", "∑": r"$\sum$", "Σ": r"$\Sigma$",
+    "σ": r"$\sigma$", "λ": r"$\lambda$", "α": r"$\alpha$", "β": r"$\beta$", "η": r"$\eta$",
+    "ε": r"$\varepsilon$", "∈": r"$\in$", "ℝ": r"$\mathbb{R}$", "√": r"$\surd$", "·": r"$\cdot$",
+    "²": r"$^2$", "³": r"$^3$", "¹": r"$^1$", "⁰": r"$^0$", "ⁿ": r"$^n$", "ᵗ": r"$^t$",
+    "ᴸ": r"$^L$", "ᵏ": r"$^k$", "ₖ": r"$_k$", "ᵢ": r"$_i$", "ⱼ": r"$_j$", "₀": r"$_0$",
+    "₁": r"$_1$", "₂": r"$_2$", "ₜ": r"$_t$", "ŷ": r"$\hat{y}$", "θ": r"$\theta$",
+    "μ": r"$\mu$", "∇": r"$\nabla$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$",
+    "⌋": r"$\rfloor$", "…": r"\ldots{}", "“": "``", "”": "''", "’": "'", "‘": "`", "±": r"$\pm$",
+    "∞": r"$\infty$", "ᶠ": r"$^f$", "ₙ": r"$_n$", "ₘ": r"$_m$", "̂": "", "⁻": r"$^-$",
+}
+
+
+def tex_escape(text: str) -> str:
+    """Escape LaTeX specials and map known Unicode; drop anything else non-ASCII as '?'."""
+    out = []
+    for ch in text:
+        if ch in _TEX_SPECIAL:
+            out.append(_TEX_SPECIAL[ch])
+        elif ch in TEX_UNICODE:
+            out.append(TEX_UNICODE[ch])
+        elif ord(ch) < 128 or ch in "éèàüöäçñ":
+            out.append(ch)
+        else:
+            out.append("?")
+    return re.sub(r"(?<!\\)\$\$", "", "".join(out))
+
+
+def md_to_tex(text: str) -> str:
+    """Markdown-lite to a LaTeX fragment."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", text):
+        block = block.strip("\n")
+        if not block:
+            continue
+        if _PLACEHOLDER_RE.fullmatch(block.strip()):
+            out.append(block.strip())
+            continue
+        lines = block.split("\n")
+        if all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
+            items = "\n".join(r"\item " + _inline_tex(ln.lstrip()[2:]) for ln in lines)
+            out.append("\\begin{itemize}\n" + items + "\n\\end{itemize}")
+        elif all(ln.startswith("    ") for ln in lines):
+            out.append("\\begin{verbatim}\n" + "\n".join(ln[4:] for ln in lines)
+                       + "\n\\end{verbatim}")
+        else:
+            out.append("\n".join(_inline_tex(ln) for ln in lines))
+    return "\n\n".join(out)
+
+
+def _inline_tex(text: str) -> str:
+    parts = re.split(r"(\*\*.+?\*\*|`[^`]+`)", text)
+    out = []
+    for part in parts:
+        if part.startswith("**") and part.endswith("**") and len(part) > 4:
+            out.append(r"\textbf{" + tex_escape(part[2:-2]) + "}")
+        elif part.startswith("`") and part.endswith("`") and len(part) > 2:
+            out.append(r"\texttt{" + tex_escape(part[1:-1]) + "}")
+        else:
+            out.append(tex_escape(part))
+    return "".join(out)

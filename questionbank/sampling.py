@@ -1,0 +1,167 @@
+"""Sampling random parameters from their specs, with a seeded `numpy.random.Generator`.
+
+Values are plain Python data (int, float, str, bool, tuples, mappings) so they serialise to JSON
+as they are. Decimals are drawn on their step grid and rounded to the step's decimal places, so
+``repr`` of a sampled float is the decimal a student reads (7.12, not 7.1199999).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from questionbank.errors import TemplateError
+from questionbank.expr import Expr, ExprError, evaluate, to_exact
+from questionbank.schema import ParamSpec, Template
+
+__all__ = ["coerce_param", "derive_seed", "sample_param"]
+
+
+def derive_seed(exam_seed: int, student_id: str, number: int) -> int:
+    """A per-question seed from (exam seed, student id, question number), via SHA-256.
+
+    Never `hash()`: that is salted per process, and the same student must get the same version
+    in every process and on every machine.
+    """
+    digest = hashlib.sha256(f"mlquiz:{exam_seed}:{student_id}:{number}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def _resolve(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, Any],
+             what: str) -> Any:
+    """A spec field that may be an expression of earlier params."""
+    if isinstance(value, Expr):
+        try:
+            value = evaluate(value, env)
+        except ExprError as exc:
+            raise TemplateError(f"cannot compute {what}: {exc.message}", path=template.path,
+                                line=spec.line, key=f"params.{spec.name}") from None
+    return value
+
+
+def _length(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, Any],
+            rng: np.random.Generator, what: str) -> int:
+    if isinstance(value, tuple):
+        return int(rng.integers(value[0], value[1], endpoint=True))
+    n = _resolve(template, spec, value, env, what)
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
+        raise TemplateError(f"{what} must be a whole number from 1 to 10000, got {n!r}",
+                            path=template.path, line=spec.line, key=f"params.{spec.name}")
+    return n
+
+
+def _decimals(step: float) -> int:
+    text = repr(float(step))
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        frac = mantissa.split(".")[1] if "." in mantissa else ""
+        return max(0, len(frac.rstrip("0")) - int(exp))
+    frac = text.split(".")[1] if "." in text else ""
+    return len(frac.rstrip("0"))
+
+
+def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
+                 rng: np.random.Generator) -> Any:
+    """Draw one value for `spec`; `env` holds earlier params in the exact domain."""
+    kind = spec.type
+    if kind == "int":
+        lo = _resolve(template, spec, spec.min, env, "min")
+        hi = _resolve(template, spec, spec.max, env, "max")
+        lo, hi = math.ceil(lo), math.floor(hi)
+        if lo > hi:
+            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
+                                line=spec.line, key=f"params.{spec.name}")
+        return int(rng.integers(lo, hi, endpoint=True))
+    if kind == "decimal":
+        lo = float(_resolve(template, spec, spec.min, env, "min"))
+        hi = float(_resolve(template, spec, spec.max, env, "max"))
+        step = float(spec.step)
+        k_max = math.floor((hi - lo) / step + 1e-9)
+        if k_max < 0:
+            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
+                                line=spec.line, key=f"params.{spec.name}")
+        k = int(rng.integers(0, k_max, endpoint=True))
+        value = round(lo + k * step, _decimals(step))
+        return 0.0 if value == 0 else value
+    if kind == "choice":
+        return spec.values[int(rng.integers(0, len(spec.values)))]
+    if kind == "bool":
+        return bool(rng.random() < spec.p)
+    if kind == "mask":
+        n = _length(template, spec, spec.length, env, rng, "length")
+        return tuple(int(v) for v in (rng.random(n) < spec.p))
+    if kind == "vector":
+        assert spec.of is not None
+        n = _length(template, spec, spec.length, env, rng, "length")
+        return tuple(sample_param(template, spec.of, env, rng) for _ in range(n))
+    if kind == "matrix":
+        assert spec.of is not None
+        rows = _length(template, spec, spec.rows, env, rng, "rows")
+        cols = _length(template, spec, spec.cols, env, rng, "cols")
+        return tuple(tuple(sample_param(template, spec.of, env, rng) for _ in range(cols))
+                     for _ in range(rows))
+    raise AssertionError(kind)
+
+
+def coerce_param(template: Template, spec: ParamSpec, value: Any) -> Any:
+    """Check an override value (`--param k=v`, a test case) against the spec and normalise it.
+
+    Ranges are not enforced (an instructor may reproduce a textbook example outside them), but
+    types and shapes are, and the template's constraints still apply afterwards.
+    """
+    def bad(expected: str) -> TemplateError:
+        return TemplateError(f"parameter {spec.name!r} expects {expected}, got {value!r}",
+                             path=template.path, line=spec.line, key=f"params.{spec.name}")
+
+    return _coerce(spec, value, bad)
+
+
+def _coerce(spec: ParamSpec, value: Any, bad: Any) -> Any:
+    kind = spec.type
+    if kind == "int":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise bad("a whole number")
+        return value
+    if kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
+                value):
+            raise bad("a number")
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise bad("true or false")
+        return value
+    if kind == "choice":
+        if value not in spec.values:
+            if isinstance(value, str):
+                return value  # a label outside the list (e.g. 'cancer') is still a label
+            raise bad("one of " + ", ".join(map(repr, spec.values)))
+        return value
+    if kind == "mask":
+        if not isinstance(value, list | tuple) or not value or any(
+                v not in (0, 1) or isinstance(v, float) and not v.is_integer() for v in value):
+            raise bad("a non-empty list of 0s and 1s")
+        return tuple(int(v) for v in value)
+    if kind == "vector":
+        if not isinstance(value, list | tuple) or not value:
+            raise bad("a non-empty list")
+        assert spec.of is not None
+        return tuple(_coerce(spec.of, v, bad) for v in value)
+    if kind == "matrix":
+        if not isinstance(value, list | tuple) or not value or not all(
+                isinstance(r, list | tuple) and len(r) == len(value[0]) and r for r in value):
+            raise bad("a non-empty rectangular list of lists")
+        assert spec.of is not None
+        return tuple(tuple(_coerce(spec.of, v, bad) for v in row) for row in value)
+    raise AssertionError(kind)
+
+
+def exact_env(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Params converted to the exact domain used by expressions and solvers."""
+    return {k: to_exact(v) for k, v in values.items()}

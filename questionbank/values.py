@@ -1,0 +1,99 @@
+"""Turning exact reference values into the JSON answer and the exact `answer_text`.
+
+A rational answer keeps its exact form in the text: 9/10 is written ``0.9`` (it terminates), 8/13
+stays ``8/13``. Floats (irrational results) are written with 12 significant digits, far inside
+any tolerance a part may use.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal, localcontext
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+__all__ = ["format_number", "json_number", "to_json", "is_terminating"]
+
+
+def is_terminating(q: Fraction) -> bool:
+    """True when `q` has a finite decimal expansion (denominator only 2s and 5s)."""
+    d = q.denominator
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
+
+
+def format_number(x: Any, style: str | None = None) -> str:
+    """The exact text of a number: an integer, a terminating decimal, or a fraction ``p/q``.
+
+    `style='fraction'` forces ``p/q`` for non-integers; `style='decimal'` forces a decimal (12
+    significant digits when it does not terminate).
+    """
+    if isinstance(x, bool):
+        return str(int(x))
+    if isinstance(x, np.integer):
+        x = int(x)
+    if isinstance(x, np.floating):
+        x = float(x)
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, Fraction):
+        if x.denominator == 1:
+            return str(x.numerator)
+        if style != "fraction" and is_terminating(x):
+            with localcontext() as ctx:
+                ctx.prec = 60
+                text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
+            return text
+        if style == "decimal":
+            return _float_text(float(x))
+        return f"{x.numerator}/{x.denominator}"
+    if isinstance(x, float):
+        return _float_text(x)
+    raise TypeError(f"not a number: {x!r}")
+
+
+def _float_text(x: float) -> str:
+    if not math.isfinite(x):
+        raise ValueError(f"not a finite number: {x!r}")
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    text = f"{x:.12g}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return f"{mantissa}e{int(exp)}"
+    return text
+
+
+def json_number(x: Any) -> int | float:
+    """A JSON-native number: int when exactly integral, else float."""
+    if isinstance(x, bool):
+        return int(x)
+    if isinstance(x, int | np.integer):
+        return int(x)
+    if isinstance(x, Fraction):
+        return x.numerator if x.denominator == 1 else float(x)
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"not a finite number: {x!r}")
+    return value
+
+
+def to_json(value: Any) -> Any:
+    """Params and derived values as JSON-native data (tuples -> lists, Fractions -> numbers)."""
+    if isinstance(value, str | bool) or value is None:
+        return value
+    if isinstance(value, int | float | Fraction | np.integer | np.floating):
+        return json_number(value)
+    if isinstance(value, np.ndarray):
+        return [to_json(v) for v in value.tolist()] if value.ndim else to_json(value.item())
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_json(v) for k, v in value.items()}
+    raise TypeError(f"cannot convert {type(value).__name__} to JSON")
