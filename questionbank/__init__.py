@@ -6,40 +6,39 @@ Public API::
     inst = generate("metrics/confusion-matrix", seed=1) # or a Template object
     inst.to_dict()                                      # the `mlquiz show --format json` document
 
-This package never imports `grader` or `click`.
+This package never imports `grader` or `click`. Names are imported on first use, so importing
+`questionbank.errors` (as the CLI does at start-up) does not pull in numpy or Jinja.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from questionbank.bank import Bank, load_bank
 from questionbank.errors import AnswerError, InputError, QuizError, TemplateError
-from questionbank.instance import Instance, Part
-from questionbank.instance import generate as _generate
-from questionbank.sampling import derive_seed
-from questionbank.schema import Template
+
+if TYPE_CHECKING:
+    from questionbank.api import generate
+    from questionbank.bank import Bank, load_bank
+    from questionbank.instance import Instance, Part
+    from questionbank.sampling import derive_seed
+    from questionbank.schema import Template
 
 __all__ = [
     "AnswerError", "Bank", "InputError", "Instance", "Part", "QuizError", "Template",
     "TemplateError", "derive_seed", "generate", "load_bank",
 ]
 
-_default_bank: Bank | None = None
+_LAZY = {
+    "generate": "questionbank.api", "Bank": "questionbank.bank", "load_bank": "questionbank.bank",
+    "Instance": "questionbank.instance", "Part": "questionbank.instance",
+    "derive_seed": "questionbank.sampling", "Template": "questionbank.schema",
+}
 
 
-def generate(template: Template | str, seed: int, params: Mapping[str, Any] | None = None,
-             *, bank: Bank | None = None) -> Instance:
-    """The instance of a template (object or id) for `seed`; `params` override sampled values.
-
-    Same template + seed + params gives the same instance in every process and run.
-    """
-    global _default_bank
-    if isinstance(template, str):
-        if bank is None:
-            if _default_bank is None:
-                _default_bank = load_bank()
-            bank = _default_bank
-        template = bank.get(template)
-    return _generate(template, seed, params)
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'questionbank' has no attribute {name!r}")

@@ -52,8 +52,9 @@ def _check_text_syntax(template: Template) -> None:
     for part in template.parts:
         texts.append((f"parts.{part.id}.prompt", part.prompt, part.line))
         texts.extend((f"parts.{part.id}.hints", h, part.line) for h in part.hints)
-        texts.extend((f"parts.{part.id}.mistakes.{m.id}.feedback", m.feedback, m.line)
-                     for m in part.mistakes)
+        if not isinstance(part.mistakes, str):
+            texts.extend((f"parts.{part.id}.mistakes.{m.id}.feedback", m.feedback, m.line)
+                         for m in part.mistakes)
         texts.extend((f"parts.{part.id}.options", o.text, o.line) for o in part.options)
     for key, text, line in texts:
         problem = check_syntax(text)

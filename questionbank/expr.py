@@ -123,7 +123,7 @@ def _bad_char_hint(ch: str) -> str | None:
 # Nodes are tuples (kind, pos, ...): cheap to build and to walk.
 #   ("num", pos, text) ("name", pos, id) ("neg", pos, x) ("not", pos, x)
 #   ("bin", pos, op, a, b) ("cmp", pos, op, a, b) ("and"/"or", pos, a, b)
-#   ("call", pos, fname, args) ("T", pos, x) ("list", pos, items)
+#   ("call", pos, fname, args) ("T", pos, x) ("list", pos, items) ("index", pos, x, i)
 
 Node = tuple
 
@@ -251,7 +251,7 @@ class _Parser:
             return True
         if tok.kind == "name":
             return tok.text not in _KEYWORDS
-        return tok.kind == "op" and tok.text in ("(", "[")
+        return tok.kind == "op" and tok.text == "("
 
     def term(self) -> Node:
         left = self.unary()
@@ -304,6 +304,13 @@ class _Parser:
             if tok.kind == "op" and tok.text == "'":
                 self.next()
                 node = self.node("T", tok.pos, node)
+            elif tok.kind == "op" and tok.text == "[" and self.allow_logic:
+                self.next()
+                self.enter(tok.pos)
+                index = self.or_expr()
+                self.depth -= 1
+                self.expect("]")
+                node = self.node("index", tok.pos, node, index)
             else:
                 return node
 
@@ -672,6 +679,8 @@ class _Evaluator:
             return _truth(self.run(node[2])) or _truth(self.run(node[3]))
         if kind == "not":
             return not _truth(self.run(node[2]))
+        if kind == "index":
+            return self.index(node)
         if kind == "list":
             items = [self.run(item) for item in node[2]]
             if any(_is_array(i) for i in items):
@@ -679,6 +688,19 @@ class _Evaluator:
                     raise self.error("rows of a list must all have the same length", node)
             return np.array(items, dtype=object if self.exact else float)
         raise AssertionError(f"unknown node {kind}")
+
+    def index(self, node: Node) -> Any:
+        base, i = self.run(node[2]), self.run(node[3])
+        if isinstance(base, list | tuple):
+            base = np.array(base, dtype=object)
+        if not _is_array(base) or base.ndim == 0:
+            raise self.error("only vectors and matrices can be indexed", node)
+        if isinstance(i, bool) or not isinstance(i, int | Fraction) or Fraction(i).denominator != 1:
+            raise self.error("an index must be a whole number", node)
+        i = int(i)
+        if not -base.shape[0] <= i < base.shape[0]:
+            raise self.error(f"index {i} is out of range for length {base.shape[0]}", node)
+        return base[i]
 
     def number(self, node: Node) -> Any:
         text = node[2]
@@ -859,6 +881,9 @@ def _unparse(node: Node) -> tuple[str, int]:
         return f"{node[2]}({', '.join(unparse(a) for a in node[3])})", 10
     if kind == "list":
         return "[" + ", ".join(unparse(a) for a in node[2]) + "]", 10
+    if kind == "index":
+        inner, p = _unparse(node[2])
+        return (inner if p >= 10 else f"({inner})") + f"[{unparse(node[3])}]", 10
     if kind == "T":
         inner, p = _unparse(node[2])
         return (inner if p >= 9 else f"({inner})") + "^T", 9

@@ -17,7 +17,7 @@ from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, ExprError, evaluate, to_exact
 from questionbank.render import display_value, render
 from questionbank.sampling import coerce_param, exact_env, sample_param
-from questionbank.schema import PartSpec, Template
+from questionbank.schema import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import format_number, json_number, to_json
 
@@ -224,7 +224,10 @@ def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line
 def _sample(template: Template, rng: np.random.Generator,
             overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Params satisfying every constraint, with `overrides` fixed; bounded resampling."""
-    all_fixed = all(spec.name in overrides for spec in template.params)
+    fixed = set(overrides)
+    for name, expr, _ in template.derived:
+        if expr.names <= fixed:
+            fixed.add(name)
     failures: dict[int, int] = {}
     for _ in range(template.max_tries):
         values: dict[str, Any] = {}
@@ -245,11 +248,11 @@ def _sample(template: Template, rng: np.random.Generator,
         if failed is None:
             return values, env
         failures[failed] = failures.get(failed, 0) + 1
-        if all_fixed:
-            c = template.constraints[failed]
+        c = template.constraints[failed]
+        if c.expr.names <= fixed:
             raise TemplateError(f"the given params break the constraint {c.message!r}",
                                 path=template.path, line=c.line, key=f"constraints[{failed}]")
-    worst = max(failures, key=lambda k: failures[k])
+    worst = max(failures, key=lambda k: failures[k])  # the constraint that failed most often
     c = template.constraints[worst]
     raise TemplateError(
         f"could not satisfy the constraint {c.message!r} in {template.max_tries} tries "
@@ -359,7 +362,11 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
     answer, answer_text = answer_json(spec.type, value, spec.format)
     mistakes = []
-    for m in spec.mistakes:
+    specs = spec.mistakes
+    if isinstance(specs, str):
+        specs = tuple(MistakeSpec(id=str(d["id"]), answer=d["answer"], feedback=d["feedback"],
+                                  line=spec.line) for d in env[specs])
+    for m in specs:
         if m.when is not None and not _truthy(
                 _eval(template, m.when, env, f"{where}.mistakes.{m.id}.when", m.line)):
             continue

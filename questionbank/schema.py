@@ -112,7 +112,8 @@ class PartSpec:
     points: float = 1.0
     tolerance: Tolerance | None = None
     hints: tuple[str, ...] = ()
-    mistakes: tuple[MistakeSpec, ...] = ()
+    #: declared mistakes, or the name of a solver value listing {id, answer, feedback} mappings
+    mistakes: tuple[MistakeSpec, ...] | str = ()
     options: tuple[OptionSpec, ...] = ()
     shuffle: bool = True
     partial: bool = True
@@ -423,9 +424,14 @@ def _strings(ctx: _Ctx, node: Mapping[str, Any], key: str, path: str) -> tuple[s
     value = node[key]
     if isinstance(value, str):
         return (value,)
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if not isinstance(value, list):
         ctx.fail(_join(path, key), f"expected a list of texts, got {_describe(value)}",
                  line=_line(node, key))
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            tip = " (quote a text that contains ': ')" if isinstance(item, dict) else ""
+            ctx.fail(f"{_join(path, key)}[{i}]", f"expected text, got {_describe(item)}{tip}",
+                     line=_line(value, i))
     return tuple(value)
 
 
@@ -531,10 +537,15 @@ def _symbols(ctx: _Ctx, node: Any, path: str, line: int | None) -> Any:
 
 
 def _mistakes(ctx: _Ctx, node: Mapping[str, Any], path: str, names: set[str],
-              ptype: str) -> tuple[MistakeSpec, ...]:
+              ptype: str) -> tuple[MistakeSpec, ...] | str:
     if "mistakes" not in node:
         return ()
     items = node["mistakes"]
+    if isinstance(items, str):
+        if not _NAME.match(items) or items not in names:
+            ctx.fail(_join(path, "mistakes"), f"expected a list of mistakes or the name of a "
+                     f"solver value that holds them, got {items!r}", line=_line(node, "mistakes"))
+        return items  # type: ignore[return-value]
     if not isinstance(items, list):
         ctx.fail(_join(path, "mistakes"), f"expected a list, got {_describe(items)}",
                  line=_line(node, "mistakes"))

@@ -20,8 +20,7 @@ import numpy as np
 import pytest
 
 from questionbank.expr import evaluate, parse
-from questionbank.solvers import SOLVERS
-from questionbank.solvers import matcalc
+from questionbank.solvers import SOLVERS, matcalc
 from questionbank.solvers.matcalc import (
     FORMS,
     UnsupportedExpression,
@@ -216,7 +215,8 @@ def test_transposed_gradient_is_a_declared_mistake(form_id: str) -> None:
     reference = _eval(out["grad"], env)
     if _close(reference.T, reference):
         return
-    matches = [m["id"] for m in out["form_mistakes"] if _close(_eval(m["answer"], env), reference.T)]
+    matches = [m["id"] for m in out["form_mistakes"]
+               if _close(_eval(m["answer"], env), reference.T)]
     assert matches, f"{form_id}: no mistake gives the transposed gradient"
 
 
@@ -318,7 +318,9 @@ def _sympy_cases() -> list[tuple[Any, str, str]]:
         (3 * Y - 2 * X, "3*Y - 2*X", "3Y − 2X"),
         (-X, "-X", "−X"),
         (sympy.Rational(1, 2) * X, "1/2*X", "(1/2)X"),
-        (-2 * (W * x - y) * x.T, "-2*(W*x - y)*x^T", "−2(Wx − y)xᵀ"),
+        # sympy distributes a negative coefficient into the sum when it builds the product
+        (-2 * (W * x - y) * x.T, "(2*y - 2*W*x)*x^T", "(2y − 2Wx)xᵀ"),
+        (-W * x, "-W*x", "−Wx"),
         (sympy.Transpose(-2 * X), "(-2*X)^T", "(−2X)ᵀ"),
     ]
 

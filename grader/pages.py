@@ -1,0 +1,98 @@
+"""Whole documents rendered from the Jinja templates in ``templates/``: instance pages for
+``mlquiz show`` (text, md, html), and the shared environment the sheet, feedback and report
+modules use.
+
+The ``templates/`` folder sits at the top of the source tree and is shipped inside the wheel as
+``grader/templates``; `templates_dir` finds it in both layouts.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from questionbank.instance import Instance
+
+__all__ = ["FORMAT_HINTS", "environment", "render_instance", "templates_dir"]
+
+#: What a student may type, per answer type (shown under each part).
+FORMAT_HINTS = {
+    "number": "a number: decimal (0.615), fraction (8/13) or percentage (61.5%)",
+    "integer": "a whole number",
+    "vector": "a vector, e.g. [2, 0, 4.5]",
+    "matrix": "a matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4",
+    "shape": "a shape, rows x columns, e.g. 3x4 (a single number for a vector)",
+    "choice": "one option letter, e.g. B",
+    "choices": "every option letter that applies, e.g. A, C",
+    "expression": "an expression, e.g. 2*X or a*b^T (^T transposes)",
+}
+
+
+def templates_dir() -> Path:
+    """The Jinja templates folder: inside the package in a wheel, at the top in a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "instance.html.j2").is_file():
+            return candidate
+    raise RuntimeError(f"mlquiz's templates folder is missing (looked in {here})")
+
+
+@lru_cache(maxsize=2)
+def environment(autoescape: bool) -> jinja2.Environment:
+    """The page environment: StrictUndefined, autoescaping for HTML documents."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals["FORMAT_HINTS"] = FORMAT_HINTS
+    return env
+
+
+def render_page(name: str, **context: Any) -> str:
+    """Render ``templates/NAME``; names ending in .html.j2 are autoescaped."""
+    env = environment(name.endswith(".html.j2"))
+    return env.get_template(name).render(**context)
+
+
+def instance_view(instance: Instance, fmt: str) -> dict[str, Any]:
+    """The values the instance templates need, with text pre-rendered for `fmt`."""
+    from markupsafe import Markup
+
+    inner = "md" if fmt == "md" else fmt
+    wrap = Markup if fmt == "html" else str
+    parts = []
+    for part in instance.parts:
+        parts.append({
+            "id": part.id,
+            "type": part.type,
+            "points": part.points,
+            "prompt": wrap(instance.render_part_prompt(part.id, inner)),
+            "options": [{"letter": o.letter,
+                         "text": wrap(instance.render_option(part.id, o, inner))}
+                        for o in part.options],
+            "hint": FORMAT_HINTS[part.type],
+            "answer_text": part.answer_text,
+        })
+    return {
+        "id": instance.template_id,
+        "title": instance.title,
+        "topic": instance.topic,
+        "seed": instance.seed,
+        "prompt": wrap(instance.render_prompt(inner)),
+        "solution": wrap(instance.render_solution(inner)),
+        "parts": parts,
+    }
+
+
+def render_instance(instance: Instance, fmt: str, *, solution: bool = False) -> str:
+    """One instance as a terminal text, a Markdown document or a standalone HTML page."""
+    ext = {"text": "txt", "md": "md", "html": "html"}[fmt]
+    return render_page(f"instance.{ext}.j2", q=instance_view(instance, fmt),
+                       show_solution=solution)
