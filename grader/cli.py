@@ -179,6 +179,61 @@ def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str,
     click.echo(render_instance(instance, fmt, solution=solution), nl=False)
 
 
+# --------------------------------------------------------------------------- check
+
+
+@cli.command("check", epilog=EPILOG_EXIT)
+@click.argument("template_id", metavar="ID")
+@click.argument("answer", nargs=-1, required=False)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="The instance the answer is for (as in 'mlquiz show').")
+@click.option("--part", "part_id", metavar="PART",
+              help="Which part to grade (may be left out when the template has one part).")
+@param_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {status, score, correct, feedback, mistake} as JSON.")
+@click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
+@bank_option
+def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id: str | None,
+                  params: tuple[str, ...], as_json: bool, show_answer: bool,
+                  bank_dirs: tuple[str, ...]) -> None:
+    """Grade one answer to one part of an instance.
+
+    Put the answer after `--` so that answers starting with '-' are not read as options;
+    several words are joined with spaces. With no ANSWER, it is read from standard input.
+    The exit code is 0 whatever the verdict; the verdict is in the output.
+
+    \b
+    Examples:
+      mlquiz check metrics/confusion-matrix --seed 1 --part f1 -- 8/13
+      mlquiz check metrics/confusion-matrix --seed 1 --part recall --json -- 61.5%
+      mlquiz check dropout/apply-mask --seed 3 -- "[2, 0, 0, 4.5, 6]"
+      mlquiz check gradients/matrix-calculus --seed 2 --part grad -- "a*b^T"
+    """
+    from grader.check import check
+    from questionbank.instance import generate
+
+    instance = generate(_bank(bank_dirs).get(template_id), seed, parse_params(params))
+    if part_id is None:
+        if len(instance.parts) != 1:
+            ids = ", ".join(p.id for p in instance.parts)
+            raise click.UsageError(f"{template_id} has several parts; choose one with --part "
+                                   f"({ids})")
+        part_id = instance.parts[0].id
+    text = " ".join(answer) if answer else click.get_text_stream("stdin").read()
+    result = check(instance, part_id, text)
+    if as_json:
+        data = result.to_dict()
+        if show_answer:
+            data["answer_text"] = instance.part(part_id).answer_text
+        _echo_json(data)
+        return
+    from grader.feedback import render_result, use_colour
+
+    click.echo(render_result(instance, result, "text", show_answer=show_answer,
+                             colour=use_colour()), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mlquiz")

@@ -52,7 +52,17 @@ def environment(autoescape: bool) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["FORMAT_HINTS"] = FORMAT_HINTS
+    env.filters["md"] = _md_filter
     return env
+
+
+def _md_filter(text: str) -> Any:
+    """Markdown-lite to HTML; the text is escaped first, so it cannot inject markup."""
+    from markupsafe import Markup
+
+    from questionbank.render import md_to_html
+
+    return Markup(md_to_html(str(text)))
 
 
 def render_page(name: str, **context: Any) -> str:

@@ -116,7 +116,8 @@ class PartSpec:
     mistakes: tuple[MistakeSpec, ...] | str = ()
     options: tuple[OptionSpec, ...] = ()
     shuffle: bool = True
-    partial: bool = True
+    #: partial credit: per option for choices (the default there), per entry for vectors
+    partial: bool = False
     symbols: Mapping[str, tuple[Any, ...]] | str | None = None
     format: str | None = None
     solution: str | None = None
@@ -497,7 +498,8 @@ def _part(ctx: _Ctx, node: Any, path: str, names: set[str], line: int | None) ->
         id=pid, type=ptype, prompt=_str(ctx, node, "prompt", path), line=pline, answer=answer,
         points=points, tolerance=tolerance, hints=_strings(ctx, node, "hints", path),
         mistakes=mistakes, options=options, shuffle=_bool(ctx, node, "shuffle", path, True),
-        partial=_bool(ctx, node, "partial", path, True), symbols=symbols, format=fmt,
+        partial=_bool(ctx, node, "partial", path, ptype == "choices"), symbols=symbols,
+        format=fmt,
         solution=_str(ctx, node, "solution", path) or None,
     )
 
