@@ -23,8 +23,31 @@ F = TypeVar("F", bound=Callable[..., Any])
 EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
 
 
+#: Commands that live in their own modules, imported only when used (or listed by --help).
+LAZY_COMMANDS = {
+    "generate": "grader.cli_exam:generate_command",
+    "grade": "grader.cli_exam:grade_command",
+    "practice": "grader.cli_practice:practice_command",
+    "progress": "grader.cli_practice:progress_command",
+    "validate": "grader.cli_validate:validate_command",
+}
+
+
 class _Group(click.Group):
-    """Turns `QuizError` into a one-line message and exit code 1 (no traceback)."""
+    """Loads the commands of `LAZY_COMMANDS` on demand, and turns `QuizError` into a one-line
+    message and exit code 1 (no traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
