@@ -850,6 +850,13 @@ class _Evaluator:
 
 def evaluate(expr: Expr, env: Mapping[str, Any], *, exact: bool = True) -> Any:
     """Evaluate `expr` with the values in `env` (already in the domain of the chosen mode)."""
+    if exact:
+        try:
+            return _Evaluator(expr, env, exact).run(expr.root)
+        except FloatingPointError as exc:
+            raise ExprError(f"the value cannot be computed ({exc})", expr.text, 0) from None
+        except RecursionError:
+            raise ExprError("expression is nested too deeply", expr.text, 0) from None
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             return _Evaluator(expr, env, exact).run(expr.root)

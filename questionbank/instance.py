@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from fractions import Fraction
 from typing import Any
 
@@ -28,14 +29,48 @@ MAX_SEED = 2**63 - 1
 
 
 @dataclass(frozen=True)
+class _Text:
+    """Template text rendered on first use: hints and feedback are often never shown, and
+    rendering them eagerly would triple the cost of generating an instance."""
+
+    source: str
+    context: Mapping[str, Any] = field(repr=False, compare=False)
+    where: str = ""
+    path: str | None = None
+    line: int | None = None
+
+    def render(self, fmt: str = "md") -> str:
+        return render(self.source, self.context, fmt, where=self.where, path=self.path,
+                      line=self.line)
+
+
+@dataclass(frozen=True)
 class Mistake:
-    """A declared wrong answer for this instance, with its value and rendered feedback."""
+    """A declared wrong answer for this instance, with its value and feedback."""
 
     id: str
+    type: str
     value: Any
-    answer: Any
-    answer_text: str
-    feedback: str
+    style: str | None = field(repr=False)
+    feedback_text: _Text = field(repr=False, compare=False)
+
+    @cached_property
+    def _json(self) -> tuple[Any, str]:
+        return answer_json(self.type, self.value, self.style)
+
+    @property
+    def answer(self) -> Any:
+        """The mistaken answer as JSON-native data."""
+        return self._json[0]
+
+    @property
+    def answer_text(self) -> str:
+        """The mistaken answer written exactly (what a student making it would type)."""
+        return self._json[1]
+
+    @cached_property
+    def feedback(self) -> str:
+        return self.feedback_text.render()
 
 
 @dataclass(frozen=True)
@@ -61,12 +96,22 @@ class Part:
     answer: Any
     answer_text: str
     tolerance: Tolerance | None = None
-    hints: tuple[str, ...] = ()
+    hint_texts: tuple[_Text, ...] = field(default=(), repr=False, compare=False)
     mistakes: tuple[Mistake, ...] = ()
     options: tuple[Option, ...] = ()
     partial: bool = True
     symbols: Mapping[str, tuple[int, ...]] | None = None
-    solution: str = ""
+    solution_text: _Text | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def hints(self) -> tuple[str, ...]:
+        """The part's hints, rendered (in order: each gives a little more away)."""
+        return tuple(t.render() for t in self.hint_texts)
+
+    @cached_property
+    def solution(self) -> str:
+        """The part's own worked solution, if the template gives one."""
+        return self.solution_text.render() if self.solution_text else ""
 
     @property
     def effective_tolerance(self) -> Tolerance:
@@ -94,6 +139,8 @@ class Instance:
     solution: str
     parts: tuple[Part, ...]
     context: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    #: how many samples the constraints needed (1 = the first draw was accepted)
+    attempts: int = field(default=1, compare=False)
 
     @property
     def template_id(self) -> str:
@@ -222,14 +269,17 @@ def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line
 
 
 def _sample(template: Template, rng: np.random.Generator,
-            overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Params satisfying every constraint, with `overrides` fixed; bounded resampling."""
+            overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """Params satisfying every constraint, with `overrides` fixed; bounded resampling.
+
+    Also returns how many samples were drawn (validation reports the acceptance rate).
+    """
     fixed = set(overrides)
     for name, expr, _ in template.derived:
         if expr.names <= fixed:
             fixed.add(name)
     failures: dict[int, int] = {}
-    for _ in range(template.max_tries):
+    for attempt in range(1, template.max_tries + 1):
         values: dict[str, Any] = {}
         env: dict[str, Any] = {}
         for spec in template.params:
@@ -246,7 +296,7 @@ def _sample(template: Template, rng: np.random.Generator,
                 failed = i
                 break
         if failed is None:
-            return values, env
+            return values, env, attempt
         failures[failed] = failures.get(failed, 0) + 1
         c = template.constraints[failed]
         if c.expr.names <= fixed:
@@ -312,7 +362,7 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
     rng = np.random.default_rng(seed)
-    values, env = _sample(template, rng, overrides)
+    values, env, attempts = _sample(template, rng, overrides)
     _solve(template, env)
 
     context: dict[str, Any] = {k: display_value(v) for k, v in env.items()}
@@ -346,7 +396,7 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
         template=template, seed=seed, params=values,
         prompt=render(template.prompt, context, "md", where="prompt", path=path),
         solution=render(template.solution, context, "md", where="solution", path=path),
-        parts=parts, context=context,
+        parts=parts, context=context, attempts=attempts,
     )
 
 
@@ -356,8 +406,9 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
     where = f"parts.{spec.id}"
     prompt = render(spec.prompt, context, "md", where=f"{where}.prompt", path=path,
                     line=spec.line)
-    hints = tuple(render(h, context, "md", where=f"{where}.hints", path=path) for h in spec.hints)
-    solution = render(spec.solution or "", context, "md", where=f"{where}.solution", path=path)
+    hints = tuple(_Text(h, context, f"{where}.hints", path, spec.line) for h in spec.hints)
+    solution = _Text(spec.solution, context, f"{where}.solution", path, spec.line) \
+        if spec.solution else None
     if spec.type in ("choice", "choices"):
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
     answer, answer_text = answer_json(spec.type, value, spec.format)
@@ -375,22 +426,26 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
             mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
         else:
             mvalue = m.answer
-        m_answer, m_text = answer_json(spec.type, mvalue, spec.format)
-        mctx = dict(context, mistake=display_value(mvalue), mistake_text=m_text)
-        feedback = render(m.feedback, mctx, "md", where=f"{where}.mistakes.{m.id}.feedback",
-                          path=path, line=m.line)
-        mistakes.append(Mistake(id=m.id, value=mvalue, answer=m_answer, answer_text=m_text,
-                                feedback=feedback))
+        mistake = Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
+                          feedback_text=_Text(m.feedback, {}, "", path, m.line))
+        if "mistake" in m.feedback:
+            mctx = dict(context, mistake=display_value(mvalue), mistake_text=mistake.answer_text)
+        else:
+            mctx = context
+        object.__setattr__(mistake, "feedback_text",
+                           _Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback", path,
+                                 m.line))
+        mistakes.append(mistake)
     symbols = _symbols(template, spec, env) if spec.type == "expression" else None
     return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points, value=value,
-                answer=answer, answer_text=answer_text, tolerance=spec.tolerance, hints=hints,
-                mistakes=tuple(mistakes), partial=spec.partial, symbols=symbols,
-                solution=solution)
+                answer=answer, answer_text=answer_text, tolerance=spec.tolerance,
+                hint_texts=hints, mistakes=tuple(mistakes), partial=spec.partial,
+                symbols=symbols, solution_text=solution)
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
                  context: Mapping[str, Any], rng: np.random.Generator, prompt: str,
-                 hints: tuple[str, ...], solution: str) -> Part:
+                 hints: tuple[_Text, ...], solution: _Text | None) -> Part:
     where = f"parts.{spec.id}"
     order = list(range(len(spec.options)))
     if spec.shuffle:
@@ -419,5 +474,5 @@ def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
         answer = right
         text = ", ".join(right)
     return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points,
-                value=frozenset(right), answer=answer, answer_text=text, hints=hints,
-                options=tuple(options), partial=spec.partial, solution=solution)
+                value=frozenset(right), answer=answer, answer_text=text, hint_texts=hints,
+                options=tuple(options), partial=spec.partial, solution_text=solution)

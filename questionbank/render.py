@@ -219,6 +219,8 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     """Render `source` with `context` for the output format `fmt`."""
     if not source:
         return ""
+    if fmt == "md" and "{" not in source:
+        return re.sub(r"\n{3,}", "\n\n", source).strip()
     blocks = _Blocks()
     try:
         template = _compile(source, fmt)

@@ -8,7 +8,6 @@ any tolerance a part may use.
 from __future__ import annotations
 
 import math
-from decimal import Decimal, localcontext
 from fractions import Fraction
 from typing import Any
 
@@ -44,16 +43,29 @@ def format_number(x: Any, style: str | None = None) -> str:
         if x.denominator == 1:
             return str(x.numerator)
         if style != "fraction" and is_terminating(x):
-            with localcontext() as ctx:
-                ctx.prec = 60
-                text = format(Decimal(x.numerator) / Decimal(x.denominator), "f")
-            return text
+            return _terminating_text(x)
         if style == "decimal":
             return _float_text(float(x))
         return f"{x.numerator}/{x.denominator}"
     if isinstance(x, float):
         return _float_text(x)
     raise TypeError(f"not a number: {x!r}")
+
+
+def _terminating_text(q: Fraction) -> str:
+    """The exact decimal of a terminating fraction, by integer arithmetic (no rounding)."""
+    d, twos, fives = q.denominator, 0, 0
+    while d % 2 == 0:
+        d //= 2
+        twos += 1
+    while d % 5 == 0:
+        d //= 5
+        fives += 1
+    places = max(twos, fives)
+    scaled = abs(q.numerator) * (10 ** places // q.denominator)
+    digits = str(scaled).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+    return "-" + text if q < 0 else text
 
 
 def _float_text(x: float) -> str:
