@@ -63,7 +63,8 @@ class _UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
-@click.group(cls=_Group, epilog=EPILOG_EXIT, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, epilog=EPILOG_EXIT,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="mlquiz", prog_name="mlquiz")
 def cli() -> None:
     """mlquiz: randomized machine-learning quiz questions, graded safely with feedback.

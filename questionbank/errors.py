@@ -7,7 +7,7 @@ the CLI turns a `QuizError` into exit code 1.
 
 from __future__ import annotations
 
-__all__ = ["QuizError", "TemplateError", "AnswerError", "InputError"]
+__all__ = ["AnswerError", "InputError", "QuizError", "TemplateError"]
 
 
 class QuizError(Exception):

@@ -35,7 +35,7 @@ import numpy as np
 
 from questionbank.errors import AnswerError
 
-__all__ = ["Expr", "ExprError", "evaluate", "parse", "FUNCTIONS", "to_exact", "unparse"]
+__all__ = ["FUNCTIONS", "Expr", "ExprError", "evaluate", "parse", "to_exact", "unparse"]
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -609,7 +609,7 @@ def to_exact(value: Any) -> Any:
     A decimal parameter sampled as 7.12 is the float closest to 7.12; its repr is '7.12', so
     `Fraction('7.12')` recovers the number the student sees, exactly.
     """
-    if isinstance(value, bool) or isinstance(value, int | Fraction | str):
+    if isinstance(value, bool | int | Fraction | str):
         return value
     if isinstance(value, float):
         return Fraction(repr(value)) if math.isfinite(value) else value
@@ -683,9 +683,9 @@ class _Evaluator:
             return self.index(node)
         if kind == "list":
             items = [self.run(item) for item in node[2]]
-            if any(_is_array(i) for i in items):
-                if not all(_is_array(i) and i.shape == items[0].shape for i in items):
-                    raise self.error("rows of a list must all have the same length", node)
+            if any(_is_array(i) for i in items) and not all(
+                    _is_array(i) and i.shape == items[0].shape for i in items):
+                raise self.error("rows of a list must all have the same length", node)
             return np.array(items, dtype=object if self.exact else float)
         raise AssertionError(f"unknown node {kind}")
 
@@ -709,7 +709,8 @@ class _Evaluator:
             raise self.error("the exponent of this number is too large", node)
         if self.exact:
             value = Fraction(text)
-            return value.numerator if value.denominator == 1 and "." not in mantissa and not exponent else value
+            integral = value.denominator == 1 and "." not in mantissa and not exponent
+            return value.numerator if integral else value
         return float(text)
 
     def check_numeric(self, value: Any, node: Node) -> None:
@@ -735,7 +736,7 @@ class _Evaluator:
                                      f"with {op!r}", node)
                 if op in "*/" and a.ndim != 1:
                     raise self.error(f"{op!r} between two matrices is not defined here", node)
-            elif (a_arr and a.ndim > 1 or b_arr and b.ndim > 1) and op in "+-":
+            elif ((a_arr and a.ndim > 1) or (b_arr and b.ndim > 1)) and op in "+-":
                 raise self.error(f"cannot {'add' if op == '+' else 'subtract'} a scalar and "
                                  f"a {_shape(a if a_arr else b)} matrix", node)
             if op == "/" and b_arr:

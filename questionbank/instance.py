@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,12 +17,12 @@ import numpy as np
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, ExprError, evaluate, to_exact
 from questionbank.render import display_value, render
-from questionbank.sampling import coerce_param, exact_env, sample_param
+from questionbank.sampling import coerce_param, sample_param
 from questionbank.schema import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import format_number, json_number, to_json
 
-__all__ = ["Instance", "Mistake", "Option", "Part", "generate", "answer_json"]
+__all__ = ["Instance", "Mistake", "Option", "Part", "answer_json", "generate"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SEED = 2**63 - 1
@@ -229,7 +229,7 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
 
     ptype = spec.type
     if ptype in ("number", "integer"):
-        if isinstance(value, np.ndarray | tuple | list | str) or isinstance(value, bool):
+        if isinstance(value, np.ndarray | tuple | list | str | bool):
             raise bad("a number")
         if isinstance(value, float) and not np.isfinite(value):
             raise bad("a finite number")
@@ -242,8 +242,8 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
         if arr.ndim != want or arr.size == 0:
             raise bad("a non-empty " + ("matrix" if want == 2 else "list"))
         if ptype == "shape":
-            if any(isinstance(d, bool) or not (isinstance(d, str) or Fraction(d).denominator == 1
-                                               and d >= 1) for d in arr):
+            if any(isinstance(d, bool) or not (isinstance(d, str) or (Fraction(d).denominator == 1
+                                               and d >= 1)) for d in arr):
                 raise bad("a list of positive whole numbers")
             return tuple(d if isinstance(d, str) else int(d) for d in arr)
         for v in arr.ravel():
@@ -351,7 +351,8 @@ def _symbols(template: Template, spec: PartSpec, env: Mapping[str, Any]) -> dict
 
 def generate(template: Template, seed: int, params: Mapping[str, Any] | None = None) -> Instance:
     """The instance of `template` for `seed`, with `params` overriding sampled values."""
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= seed <= MAX_SEED:
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or \
+            not 0 <= seed <= MAX_SEED:
         raise QuizError(f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
     seed = int(seed)
     overrides: dict[str, Any] = {}

@@ -28,7 +28,7 @@ import numpy as np
 from questionbank.errors import TemplateError
 from questionbank.values import format_number
 
-__all__ = ["FORMATS", "render", "display_value", "check_syntax"]
+__all__ = ["FORMATS", "check_syntax", "display_value", "render"]
 
 FORMATS = ("text", "md", "html", "tex")
 _PLACEHOLDER = "\x00{}\x00"

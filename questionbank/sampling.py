@@ -145,7 +145,7 @@ def _coerce(spec: ParamSpec, value: Any, bad: Any) -> Any:
         return value
     if kind == "mask":
         if not isinstance(value, list | tuple) or not value or any(
-                v not in (0, 1) or isinstance(v, float) and not v.is_integer() for v in value):
+                v not in (0, 1) or (isinstance(v, float) and not v.is_integer()) for v in value):
             raise bad("a non-empty list of 0s and 1s")
         return tuple(int(v) for v in value)
     if kind == "vector":

@@ -530,8 +530,8 @@ def _symbols(ctx: _Ctx, node: Any, path: str, line: int | None) -> Any:
         if not isinstance(name, str) or not _NAME.match(name) or name in _RESERVED:
             ctx.fail(_join(path, str(name)), f"not a usable symbol name: {name!r}", line=sline)
         if not isinstance(shape, list) or not 1 <= len(shape) <= 2 or not all(
-                isinstance(d, str) and _NAME.match(d) or isinstance(d, int) and
-                not isinstance(d, bool) and d >= 1 for d in shape):
+                (isinstance(d, str) and _NAME.match(d)) or (isinstance(d, int) and
+                not isinstance(d, bool) and d >= 1) for d in shape):
             ctx.fail(_join(path, name), "expected a shape such as [n, m] or [n, 1] "
                      f"(names or positive whole numbers), got {_describe(shape)}", line=sline)
         result[name] = tuple(shape)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MODES", "Tolerance", "DEFAULT_TOLERANCE"]
+__all__ = ["DEFAULT_TOLERANCE", "MODES", "Tolerance"]
 
 MODES = ("rel", "abs", "sigfigs", "decimals")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_number", "json_number", "to_json", "is_terminating"]
+__all__ = ["format_number", "is_terminating", "json_number", "to_json"]
 
 
 def is_terminating(q: Fraction) -> bool:

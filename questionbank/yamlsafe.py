@@ -12,7 +12,7 @@ item so that validation errors can point at ``file:line``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -44,7 +44,7 @@ class LineList(list):
 class _Loader(yaml.SafeLoader):
     """SafeLoader with the YAML 1.2 core schema, duplicate-key checks and line tracking."""
 
-    yaml_implicit_resolvers: dict = {}
+    yaml_implicit_resolvers: ClassVar[dict] = {}
 
 
 # The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
