@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -374,15 +375,15 @@ def _check_choices(instance: Instance, part: Part, text: str) -> Result:
 
 def _check_expression(instance: Instance, part: Part, text: str) -> Result:
     from questionbank.expr import ExprError, parse, unparse
-    from questionbank.exprcheck import compare_values, random_points, values_at
+    from questionbank.exprcheck import compare_values, values_at
 
     assert part.symbols is not None
     names = set(part.symbols)
-    text_clean = text.strip()
-    expr = parse(text_clean, names, allow_logic=False)
+    expr = parse(text.strip(), names, allow_logic=False)
     read_as = unparse(expr.root)
-    points = random_points(part.symbols, seed=instance.seed % (2**32) + 7919)
-    want = values_at(parse(part.answer_text, names, allow_logic=False), points)
+    symbols = tuple(sorted((k, tuple(v)) for k, v in part.symbols.items()))
+    seed = instance.seed % (2**32) + 7919
+    points, want = _reference_values(part.answer_text, symbols, seed)
     try:
         got = values_at(expr, points)
     except ExprError as exc:
@@ -393,11 +394,8 @@ def _check_expression(instance: Instance, part: Part, text: str) -> Result:
     if verdict == "equal":
         return _correct(part, text, read_as, read_as)
     for m in part.mistakes:
-        try:
-            mv = values_at(parse(str(m.value), names, allow_logic=False), points)
-        except ExprError:
-            continue
-        if compare_values(got, mv) == "equal":
+        mv = _reference_values(str(m.value), symbols, seed)[1]
+        if mv is not None and compare_values(got, mv) == "equal":
             return _incorrect(part, text, read_as, read_as, m.feedback, m.id)
     if verdict == "shape":
         got_shape = got[0].shape or (1, 1)
@@ -416,6 +414,23 @@ def _check_expression(instance: Instance, part: Part, text: str) -> Result:
         return _incorrect(part, text, read_as, read_as, f"Right up to a constant factor: yours"
                           f" is {ratio:g} times the answer.", "constant-factor")
     return _incorrect(part, text, read_as, read_as, "Not equivalent to the right answer.")
+
+
+@lru_cache(maxsize=1024)
+def _reference_values(text: str, symbols: tuple[tuple[str, tuple[int, ...]], ...],
+                      seed: int) -> tuple[list[dict[str, Any]], list[np.ndarray] | None]:
+    """Random points for these symbols and the values of `text` there (None if it fails).
+
+    Cached: the reference and the mistakes are evaluated once per instance, not per answer.
+    """
+    from questionbank.expr import ExprError, parse
+    from questionbank.exprcheck import random_points, values_at
+
+    points = random_points(dict(symbols), seed=seed)
+    try:
+        return points, values_at(parse(text, {k for k, _ in symbols}, allow_logic=False), points)
+    except ExprError:
+        return points, None
 
 
 def _dims(shape: tuple[int, ...]) -> str:

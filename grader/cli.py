@@ -24,12 +24,18 @@ EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
 
 
 #: Commands that live in their own modules, imported only when used (or listed by --help).
+#: name -> ("module:attribute", the one-line help shown by `mlquiz --help`).
 LAZY_COMMANDS = {
-    "generate": "grader.cli_exam:generate_command",
-    "grade": "grader.cli_exam:grade_command",
-    "practice": "grader.cli_practice:practice_command",
-    "progress": "grader.cli_practice:progress_command",
-    "validate": "grader.cli_validate:validate_command",
+    "generate": ("grader.cli_exam:generate_command",
+                 "Make exam sheets, answer keys and a submission file."),
+    "grade": ("grader.cli_exam:grade_command",
+              "Grade a class's submissions: gradebook, feedback, report."),
+    "practice": ("grader.cli_practice:practice_command",
+                 "Drill a topic with immediate feedback (interactive)."),
+    "progress": ("grader.cli_practice:progress_command",
+                 "Show your practice progress per topic."),
+    "validate": ("grader.cli_validate:validate_command",
+                 "Lint templates and stress-test them over many seeds."),
 }
 
 
@@ -44,10 +50,24 @@ class _Group(click.Group):
         if cmd_name in LAZY_COMMANDS:
             import importlib
 
-            module, _, attr = LAZY_COMMANDS[cmd_name].partition(":")
+            module, _, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
             command: click.Command = getattr(importlib.import_module(module), attr)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands without importing the lazy ones (keeps `--help` instant)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit=60)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

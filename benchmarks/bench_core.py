@@ -1,0 +1,81 @@
+"""Core benchmark: instances generated per second per template (in-process), and the wall time
+of `mlquiz --help` and `mlquiz show` in a new process.
+
+Run: python benchmarks/bench_core.py [--seconds S]
+Targets (issue 2, 2-core machine): >= 2,000 instances/s for numeric templates, >= 200/s for
+gradients/matrix-calculus; `mlquiz --help` <= 0.2 s (numpy and sympy not imported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def instances_per_second(seconds: float) -> list[tuple[str, float]]:
+    from questionbank.api import default_bank
+    from questionbank.instance import generate
+
+    bank = default_bank()
+    rows = []
+    for template_id in bank.ids():
+        template = bank.get(template_id)
+        for seed in range(20):  # warm caches (Jinja compilation, sympy for matrix calculus)
+            generate(template, seed)
+        best = 0.0
+        for _ in range(3):
+            count, start = 0, time.perf_counter()
+            while time.perf_counter() - start < seconds / 3:
+                generate(template, 1000 + count)
+                count += 1
+            best = max(best, count / (time.perf_counter() - start))
+        rows.append((template_id, best))
+    return rows
+
+
+def wall_time(args: list[str], repeat: int = 7) -> float:
+    """Median wall time of a fresh process running `mlquiz ARGS`."""
+    exe = shutil.which("mlquiz")
+    cmd = [exe, *args] if exe else [sys.executable, "-m", "grader", *args]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def heavy_modules_for_help() -> list[str]:
+    code = ("import sys; from grader.cli import cli\n"
+            "try:\n    cli(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
+            "print(','.join(m for m in ('numpy', 'sympy', 'jinja2') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                         text=True).stdout.strip().splitlines()[-1]
+    return [m for m in out.split(",") if m]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=1.5, help="time per template")
+    args = ap.parse_args()
+    print("instances generated per second (best of 3, one process)")
+    for template_id, rate in instances_per_second(args.seconds):
+        target = 200 if template_id == "gradients/matrix-calculus" else 2000
+        mark = "ok" if rate >= target else "BELOW TARGET"
+        print(f"  {template_id:<36} {rate:>9.0f}/s   target >= {target}/s  {mark}")
+    help_time = wall_time(["--help"])
+    print(f"mlquiz --help                           {help_time * 1000:7.0f} ms   target <= 200 ms"
+          f"  {'ok' if help_time <= 0.2 else 'ABOVE TARGET'}")
+    print(f"  heavy modules imported by --help: {heavy_modules_for_help() or 'none'}")
+    show_time = wall_time(["show", "metrics/confusion-matrix", "--seed", "1"])
+    print(f"mlquiz show metrics/confusion-matrix    {show_time * 1000:7.0f} ms")
+    json_time = wall_time(["show", "gradients/matrix-calculus", "--format", "json"])
+    print(f"mlquiz show gradients/matrix-calculus   {json_time * 1000:7.0f} ms (imports sympy)")
+
+
+if __name__ == "__main__":
+    main()
