@@ -35,7 +35,8 @@ import numpy as np
 
 from questionbank.errors import AnswerError
 
-__all__ = ["FUNCTIONS", "Expr", "ExprError", "evaluate", "parse", "to_exact", "unparse"]
+__all__ = ["FUNCTIONS", "Expr", "ExprError", "evaluate", "parse", "to_exact", "to_float",
+           "unparse"]
 
 MAX_LENGTH = 2000
 MAX_NODES = 400
@@ -625,6 +626,27 @@ def to_exact(value: Any) -> Any:
     return value
 
 
+def to_float(value: Any) -> Any:
+    """An exact-domain value in the float domain (ints and booleans stay as they are)."""
+    if isinstance(value, bool | int | str | float) or value is None:
+        return value
+    if isinstance(value, Fraction):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            try:
+                return value.astype(float)
+            except (TypeError, ValueError):
+                return value
+        return value
+    if isinstance(value, list | tuple):
+        try:
+            return np.array(value, dtype=float)
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
 def _exact_div(a: Any, b: Any) -> Any:
     """Division that stays rational when both sides are (int / int is a Fraction, not a float)."""
     if isinstance(a, int | Fraction) and isinstance(b, int | Fraction):
@@ -695,7 +717,8 @@ class _Evaluator:
             base = np.array(base, dtype=object)
         if not _is_array(base) or base.ndim == 0:
             raise self.error("only vectors and matrices can be indexed", node)
-        if isinstance(i, bool) or not isinstance(i, int | Fraction) or Fraction(i).denominator != 1:
+        if isinstance(i, bool) or not isinstance(i, int | Fraction | float) or \
+                Fraction(i).denominator != 1:
             raise self.error("an index must be a whole number", node)
         i = int(i)
         if not -base.shape[0] <= i < base.shape[0]:
@@ -711,6 +734,8 @@ class _Evaluator:
             value = Fraction(text)
             integral = value.denominator == 1 and "." not in mantissa and not exponent
             return value.numerator if integral else value
+        if "." not in mantissa and not exponent:
+            return int(text)
         return float(text)
 
     def check_numeric(self, value: Any, node: Node) -> None:
@@ -793,7 +818,7 @@ class _Evaluator:
         return result
 
     def scalar_power(self, node: Node, a: Any, n: int) -> Any:
-        if isinstance(a, int | Fraction) and not isinstance(a, bool):
+        if self.exact and isinstance(a, int | Fraction) and not isinstance(a, bool):
             q = Fraction(a)
             if q == 0 and n < 0:
                 raise self.error("division by zero", node)

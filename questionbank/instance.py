@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from questionbank.errors import QuizError, TemplateError
-from questionbank.expr import Expr, ExprError, evaluate, to_exact
+from questionbank.expr import Expr, ExprError, evaluate, to_exact, to_float
 from questionbank.render import display_value, render
 from questionbank.sampling import coerce_param, sample_param
 from questionbank.schema import MistakeSpec, PartSpec, Template
@@ -260,19 +260,22 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
 # --------------------------------------------------------------------------- generation
 
 
-def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line: int) -> Any:
+def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line: int,
+          exact: bool = True) -> Any:
     try:
-        return evaluate(expr, env)
+        return evaluate(expr, env, exact=exact)
     except ExprError as exc:
         raise TemplateError(f"cannot evaluate {expr.text!r}: {exc.message}", path=template.path,
                             line=line, key=key) from None
 
 
-def _sample(template: Template, rng: np.random.Generator,
-            overrides: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any], int]:
+def _sample(template: Template, rng: np.random.Generator, overrides: Mapping[str, Any],
+            ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
     """Params satisfying every constraint, with `overrides` fixed; bounded resampling.
 
-    Also returns how many samples were drawn (validation reports the acceptance rate).
+    Returns the params, the exact and the float environments, and how many samples were
+    drawn (validation reports the acceptance rate). Constraints are conditions, not answers,
+    so they are evaluated in floating point: several times faster than exact fractions.
     """
     fixed = set(overrides)
     for name, expr, _ in template.derived:
@@ -289,14 +292,16 @@ def _sample(template: Template, rng: np.random.Generator,
             env[spec.name] = to_exact(value)
         for name, expr, line in template.derived:
             env[name] = _eval(template, expr, env, f"derived.{name}", line)
+        fenv = {k: to_float(v) for k, v in env.items()}
         failed = None
         for i, constraint in enumerate(template.constraints):
-            ok = _eval(template, constraint.expr, env, f"constraints[{i}]", constraint.line)
+            ok = _eval(template, constraint.expr, fenv, f"constraints[{i}]", constraint.line,
+                       exact=False)
             if not _truthy(ok):
                 failed = i
                 break
         if failed is None:
-            return values, env, attempt
+            return values, env, fenv, attempt
         failures[failed] = failures.get(failed, 0) + 1
         c = template.constraints[failed]
         if c.expr.names <= fixed:
@@ -363,8 +368,10 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
     rng = np.random.default_rng(seed)
-    values, env, attempts = _sample(template, rng, overrides)
+    values, env, fenv, attempts = _sample(template, rng, overrides)
     _solve(template, env)
+    for name in env.keys() - fenv.keys():
+        fenv[name] = to_float(env[name])
 
     context: dict[str, Any] = {k: display_value(v) for k, v in env.items()}
     context.update(values)  # params as sampled: 2.0 stays 2.0, as the student reads it
@@ -388,7 +395,7 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
         context[f"answer_{spec.id}"] = display_value(value)
         pending.append((spec, value))
 
-    parts = tuple(_build_part(template, spec, value, env, context, rng)
+    parts = tuple(_build_part(template, spec, value, env, fenv, context, rng)
                   for spec, value in pending)
     for part in parts:
         answers_text[part.id] = part.answer_text
@@ -402,7 +409,10 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
 
 
 def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str, Any],
-                context: Mapping[str, Any], rng: np.random.Generator) -> Part:
+                fenv: Mapping[str, Any], context: Mapping[str, Any],
+                rng: np.random.Generator) -> Part:
+    """One part: its answer (exact), its mistakes (evaluated in floating point: they are only
+    compared within tolerance), hints and feedback (rendered when first needed)."""
     path = template.path
     where = f"parts.{spec.id}"
     prompt = render(spec.prompt, context, "md", where=f"{where}.prompt", path=path,
@@ -420,10 +430,12 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
                                   line=spec.line) for d in env[specs])
     for m in specs:
         if m.when is not None and not _truthy(
-                _eval(template, m.when, env, f"{where}.mistakes.{m.id}.when", m.line)):
+                _eval(template, m.when, fenv, f"{where}.mistakes.{m.id}.when", m.line,
+                      exact=False)):
             continue
         if isinstance(m.answer, Expr):
-            raw = _eval(template, m.answer, env, f"{where}.mistakes.{m.id}", m.line)
+            raw = _eval(template, m.answer, fenv, f"{where}.mistakes.{m.id}", m.line,
+                        exact=False)
             mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
         else:
             mvalue = m.answer
