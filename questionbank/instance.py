@@ -6,10 +6,10 @@ Same template + seed gives the same instance in every process: the only randomne
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -97,11 +97,19 @@ class Part:
     answer_text: str
     tolerance: Tolerance | None = None
     hint_texts: tuple[_Text, ...] = field(default=(), repr=False, compare=False)
-    mistakes: tuple[Mistake, ...] = ()
+    #: computes the mistakes on first use: most answers are right, and a right answer never
+    #: needs them (validation and wrong answers do)
+    mistake_source: Callable[[], tuple[Mistake, ...]] | None = field(
+        default=None, repr=False, compare=False)
     options: tuple[Option, ...] = ()
     partial: bool = True
     symbols: Mapping[str, tuple[int, ...]] | None = None
     solution_text: _Text | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        """The declared mistakes that apply to this instance (some have a `when`)."""
+        return self.mistake_source() if self.mistake_source else ()
 
     @cached_property
     def hints(self) -> tuple[str, ...]:
@@ -423,6 +431,19 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
     if spec.type in ("choice", "choices"):
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
     answer, answer_text = answer_json(spec.type, value, spec.format)
+    symbols = _symbols(template, spec, env) if spec.type == "expression" else None
+    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points, value=value,
+                answer=answer, answer_text=answer_text, tolerance=spec.tolerance,
+                hint_texts=hints, partial=spec.partial, symbols=symbols,
+                solution_text=solution,
+                mistake_source=partial(_mistakes, template, spec, env, fenv, context))
+
+
+def _mistakes(template: Template, spec: PartSpec, env: Mapping[str, Any],
+              fenv: Mapping[str, Any], context: Mapping[str, Any]) -> tuple[Mistake, ...]:
+    """The part's declared mistakes that apply to this instance, with their values."""
+    path = template.path
+    where = f"parts.{spec.id}"
     mistakes = []
     specs = spec.mistakes
     if isinstance(specs, str):
@@ -449,11 +470,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
                            _Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback", path,
                                  m.line))
         mistakes.append(mistake)
-    symbols = _symbols(template, spec, env) if spec.type == "expression" else None
-    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points, value=value,
-                answer=answer, answer_text=answer_text, tolerance=spec.tolerance,
-                hint_texts=hints, mistakes=tuple(mistakes), partial=spec.partial,
-                symbols=symbols, solution_text=solution)
+    return tuple(mistakes)
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
