@@ -56,6 +56,9 @@ def _check_text_syntax(template: Template) -> None:
             texts.extend((f"parts.{part.id}.mistakes.{m.id}.feedback", m.feedback, m.line)
                          for m in part.mistakes)
         texts.extend((f"parts.{part.id}.options", o.text, o.line) for o in part.options)
+        texts.extend((f"parts.{part.id}.options", o.feedback, o.line) for o in part.options)
+        if part.solution:
+            texts.append((f"parts.{part.id}.solution", part.solution, part.line))
     for key, text, line in texts:
         problem = check_syntax(text)
         if problem:

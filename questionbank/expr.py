@@ -286,7 +286,13 @@ class _Parser:
             nxt = self.peek()
             if nxt.kind == "name" and nxt.text == "T" and not self.is_symbol("T"):
                 self.next()
-                return self.postfix_tail(self.node("T", tok.pos, base))
+                node = self.postfix_tail(self.node("T", tok.pos, base))
+                while self.peek().kind == "op" and self.peek().text == "^" and \
+                        self.toks[self.i + 1].kind == "name" and self.toks[self.i + 1].text == "T":
+                    caret = self.next()
+                    self.next()
+                    node = self.postfix_tail(self.node("T", caret.pos, node))
+                return node
             self.enter(tok.pos)
             exponent = self.unary()
             self.depth -= 1
@@ -845,7 +851,7 @@ class _Evaluator:
                 same = _is_array(a) and _is_array(b) and a.shape == b.shape and \
                     all(x == y for x, y in zip(a.ravel(), b.ravel(), strict=True))
                 return same if op == "==" else not same
-            raise self.error("ordering comparisons need scalars (use min/max/all)", node)
+            raise self.error("ordering comparisons need scalars (compare min(x) or max(x))", node)
         try:
             if op == "<":
                 return a < b
@@ -919,7 +925,7 @@ def _unparse(node: Node) -> tuple[str, int]:
         return (inner if p >= 10 else f"({inner})") + f"[{unparse(node[3])}]", 10
     if kind == "T":
         inner, p = _unparse(node[2])
-        return (inner if p >= 9 else f"({inner})") + "^T", 9
+        return (inner if p >= 10 else f"({inner})") + "^T", 9
     if kind == "neg":
         inner, p = _unparse(node[2])
         return "-" + (inner if p > 7 else f"({inner})"), 7
@@ -936,9 +942,10 @@ def _unparse(node: Node) -> tuple[str, int]:
     left, lp = _unparse(node[3])
     right, rp = _unparse(node[4])
     if op == "^":
-        return f"{_wrap(left, lp, prec + 1)}^{_wrap(right, rp, prec)}", prec
+        return f"{_wrap(left, lp, prec + 2)}^{_wrap(right, rp, prec)}", prec
     sep = f" {op} " if op in "+-" or kind == "cmp" else op
-    return f"{_wrap(left, lp, prec)}{sep}{_wrap(right, rp, prec + 1)}", prec
+    left_need = prec + 1 if kind == "cmp" else prec
+    return f"{_wrap(left, lp, left_need)}{sep}{_wrap(right, rp, prec + 1)}", prec
 
 
 def _wrap(text: str, p: int, need: int) -> str:

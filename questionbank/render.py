@@ -2,7 +2,7 @@
 
 Template text is Markdown-lite: paragraphs, ``**bold**``, ``*italic*``, ```code```, ``- `` lists,
 and Unicode maths (``aᵀXb``, ``⊙``). Tables and vectors come from helpers (``table``, ``vec``,
-``num``, ``frac``, ``pct``, ``shape``) that know the output format:
+``num``, ``fmt``, ``pct``, ``shape``, ``round``, ``matrix``) that know the output format:
 
 - ``md``: the source format; tables become pipe tables.
 - ``text``: for a terminal; tables are drawn with aligned columns and ``**`` marks are dropped.
@@ -35,15 +35,26 @@ _PLACEHOLDER = "\x00{}\x00"
 _PLACEHOLDER_RE = re.compile("\x00(\\d+)\x00")
 
 
+class ExactNumber(Fraction):
+    """A Fraction that prints as a student reads it: 9/10 prints ``0.9``, 8/13 ``8/13``; the
+    exact value stays available, so ``{{ x | num("fraction") }}`` still gives ``9/10``."""
+
+    def __str__(self) -> str:
+        return format_number(Fraction(self))
+
+    def __format__(self, spec: str) -> str:
+        return format(float(self), spec) if spec else str(self)
+
+
 def display_value(value: Any) -> Any:
-    """Exact-domain values in a form Jinja prints well: Fractions that terminate become floats,
-    integral ones ints, arrays become lists (others, like 8/13, stay Fractions: "8/13")."""
+    """Exact-domain values in a form Jinja prints well: integral Fractions become ints, other
+    Fractions `ExactNumber`s, arrays lists."""
     if isinstance(value, bool):
         return value
     if isinstance(value, Fraction):
         if value.denominator == 1:
             return value.numerator
-        return float(value) if _terminates(value) else value
+        return ExactNumber(value)
     if isinstance(value, np.ndarray):
         return [display_value(v) for v in value.tolist()]
     if isinstance(value, np.integer):
@@ -53,14 +64,6 @@ def display_value(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [display_value(v) for v in value]
     return value
-
-
-def _terminates(q: Fraction) -> bool:
-    d = q.denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1 and len(str(q.denominator)) < 15
 
 
 class _Blocks:
@@ -319,22 +322,40 @@ TEX_UNICODE = {
     "μ": r"$\mu$", "∇": r"$\nabla$", "⌈": r"$\lceil$", "⌉": r"$\rceil$", "⌊": r"$\lfloor$",
     "⌋": r"$\rfloor$", "…": r"\ldots{}", "“": "``", "”": "''", "’": "'", "‘": "`", "±": r"$\pm$",
     "∞": r"$\infty$", "ᶠ": r"$^f$", "ₙ": r"$_n$", "ₘ": r"$_m$", "̂": "", "⁻": r"$^-$",
+    "′": r"$'$", "″": r"$''$", "÷": r"$\div$", "∝": r"$\propto$", "∀": r"$\forall$",
+    "∃": r"$\exists$", "∘": r"$\circ$", "⊗": r"$\otimes$", "⊤": r"$\top$", "∏": r"$\prod$",
+    "∫": r"$\int$", "⇒": r"$\Rightarrow$", "⇔": r"$\Leftrightarrow$", "↦": r"$\mapsto$",
+    "γ": r"$\gamma$", "δ": r"$\delta$", "ζ": r"$\zeta$", "κ": r"$\kappa$", "ν": r"$\nu$",
+    "ξ": r"$\xi$", "π": r"$\pi$", "ρ": r"$\rho$", "τ": r"$\tau$", "φ": r"$\phi$",
+    "χ": r"$\chi$", "ψ": r"$\psi$", "ω": r"$\omega$", "Γ": r"$\Gamma$", "Δ": r"$\Delta$",
+    "Θ": r"$\Theta$", "Λ": r"$\Lambda$", "Ξ": r"$\Xi$", "Π": r"$\Pi$", "Φ": r"$\Phi$",
+    "Ψ": r"$\Psi$", "Ω": r"$\Omega$", "ℓ": r"$\ell$", "⁺": r"$^+$", "ᵐ": r"$^m$",
+    "ʳ": r"$^r$", "ₓ": r"$_x$", "₃": r"$_3$", "\u00a0": "~",
 }
 
 
+def _tex_letter(ch: str) -> bool:
+    """Latin letters that pdflatex reads directly from UTF-8 with the T1 font encoding."""
+    return "\u00c0" <= ch <= "\u017f" and ch not in "\u00d7\u00f7"
+
+
 def tex_escape(text: str) -> str:
-    """Escape LaTeX specials and map known Unicode; drop anything else non-ASCII as '?'."""
+    """Escape LaTeX specials and map known Unicode; drop anything else non-ASCII as '?'.
+
+    Neighbouring maths pieces are joined with an empty group: ``$_i$$_j$`` would open display
+    maths and ``$_i_j$`` is a double subscript, but ``$_i{}_j$`` is valid.
+    """
     out = []
     for ch in text:
         if ch in _TEX_SPECIAL:
             out.append(_TEX_SPECIAL[ch])
         elif ch in TEX_UNICODE:
             out.append(TEX_UNICODE[ch])
-        elif ord(ch) < 128 or ch in "éèàüöäçñ":
+        elif (ord(ch) < 128 and (ch.isprintable() or ch in "\n\t")) or _tex_letter(ch):
             out.append(ch)
         else:
             out.append("?")
-    return re.sub(r"(?<!\\)\$\$", "", "".join(out))
+    return re.sub(r"(?<!\\)\$\$", "{}", "".join(out))
 
 
 def md_to_tex(text: str) -> str:
@@ -352,11 +373,17 @@ def md_to_tex(text: str) -> str:
             items = "\n".join(r"\item " + _inline_tex(ln.lstrip()[2:]) for ln in lines)
             out.append("\\begin{itemize}\n" + items + "\n\\end{itemize}")
         elif all(ln.startswith("    ") for ln in lines):
-            out.append("\\begin{verbatim}\n" + "\n".join(ln[4:] for ln in lines)
-                       + "\n\\end{verbatim}")
+            out.append(_code_block_tex([ln[4:] for ln in lines]))
         else:
             out.append("\n".join(_inline_tex(ln) for ln in lines))
     return "\n\n".join(out)
+
+
+def _code_block_tex(lines: list[str]) -> str:
+    """An indented block in typewriter type, spaces kept; not `verbatim`, which cannot show the
+    Unicode maths (a′ = a ⊙ m) that these blocks hold."""
+    body = " \\\\\n".join(tex_escape(ln).replace(" ", "~") or "~" for ln in lines)
+    return "\\begin{flushleft}\\ttfamily\n" + body + "\n\\end{flushleft}"
 
 
 def _inline_tex(text: str) -> str:

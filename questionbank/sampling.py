@@ -55,6 +55,7 @@ def _length(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, A
 
 
 def _decimals(step: float) -> int:
+    """Decimal places of a number as written: 0.05 -> 2, 2.5e-3 -> 4, 3.0 -> 0."""
     text = repr(float(step))
     if "e" in text:
         mantissa, exp = text.split("e")
@@ -85,7 +86,7 @@ def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
             raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
                                 line=spec.line, key=f"params.{spec.name}")
         k = int(rng.integers(0, k_max, endpoint=True))
-        value = round(lo + k * step, _decimals(step))
+        value = round(lo + k * step, max(_decimals(step), _decimals(lo)))
         return 0.0 if value == 0 else value
     if kind == "choice":
         return spec.values[int(rng.integers(0, len(spec.values)))]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from questionbank.errors import TemplateError
-from questionbank.expr import CONSTANTS, Expr, ExprError, parse
+from questionbank.expr import CONSTANTS, FUNCTIONS, Expr, ExprError, parse
 from questionbank.tolerance import MODES, Tolerance
 from questionbank.yamlsafe import LineDict, LineList
 
@@ -47,7 +47,8 @@ SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*(?:-[a-z0-9_]+)*$")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_RESERVED = {"and", "or", "not", "T", "pi"}
+_RESERVED = {"and", "or", "not", "T", "pi", "params", "answers", "mistake", "mistake_text",
+             "table", "matrix"}
 
 
 @dataclass(frozen=True)
@@ -326,7 +327,8 @@ def _param(ctx: _Ctx, name: str, node: Any, path: str, names: set[str], line: in
     }[ptype]
     for k in ("min", "max", "step", "values", "p", "length", "rows", "cols", "of"):
         if k in node and k not in relevant:
-            ctx.fail(_join(path, k), f"{k!r} does not apply to a {ptype} parameter "
+            article = "an" if ptype == "int" else "a"
+            ctx.fail(_join(path, k), f"{k!r} does not apply to {article} {ptype} parameter "
                      f"(it takes: {', '.join(relevant)})", line=_line(node, k))
     for k in relevant:
         if k not in node and k not in ("p",):
@@ -415,7 +417,10 @@ def _tolerance(ctx: _Ctx, node: Any, path: str, line: int | None) -> Tolerance:
         value = _int(ctx, node, "value", path, 3, lo=0 if mode == "decimals" else 1, hi=15)
     else:
         value = _number(ctx, node, "value", path, 0.005, positive=True)
-    floor = _number(ctx, node, "floor", path, 1e-9, positive=True)
+    floor = _number(ctx, node, "floor", path, 1e-9)
+    if floor < 0:
+        ctx.fail(_join(path, "floor"), f"expected a number >= 0, got {floor!r}",
+                 line=_line(node, "floor"))
     return Tolerance(mode=mode, value=value, floor=floor)
 
 
@@ -543,6 +548,9 @@ def _mistakes(ctx: _Ctx, node: Mapping[str, Any], path: str, names: set[str],
     if "mistakes" not in node:
         return ()
     items = node["mistakes"]
+    if ptype in ("choice", "choices") and items:
+        ctx.fail(_join(path, "mistakes"), "for choice parts, put the feedback on the options",
+                 line=_line(node, "mistakes"))
     if isinstance(items, str):
         if not _NAME.match(items) or items not in names:
             ctx.fail(_join(path, "mistakes"), f"expected a list of mistakes or the name of a "
@@ -550,9 +558,6 @@ def _mistakes(ctx: _Ctx, node: Mapping[str, Any], path: str, names: set[str],
         return items  # type: ignore[return-value]
     if not isinstance(items, list):
         ctx.fail(_join(path, "mistakes"), f"expected a list, got {_describe(items)}",
-                 line=_line(node, "mistakes"))
-    if ptype in ("choice", "choices") and items:
-        ctx.fail(_join(path, "mistakes"), "for choice parts, put the feedback on the options",
                  line=_line(node, "mistakes"))
     seen: set[str] = set()
     result = []
@@ -606,6 +611,8 @@ def _options(ctx: _Ctx, items: Any, path: str, line: int | None,
             correct = _expr(ctx, correct_raw, _join(ipath, "correct"), _line(item, "correct"),
                             names)
         oid = _str(ctx, item, "id", ipath) or f"option-{i + 1}"
+        if any(o.id == oid for o in result):
+            ctx.fail(_join(ipath, "id"), f"duplicate option id {oid!r}", line=_line(item, "id"))
         result.append(OptionSpec(text=_str(ctx, item, "text", ipath, required=True),
                                  correct=correct, feedback=_str(ctx, item, "feedback", ipath),
                                  id=oid, line=iline or 0))
@@ -753,7 +760,8 @@ def validate_template(doc: Any, template_id: str, path: str, source: str = "",
 def _check_name(ctx: _Ctx, key: str, name: Any, names: set[str], line: int | None) -> None:
     if not isinstance(name, str) or not _NAME.match(name):
         ctx.fail(key, f"not a valid name: {name!r} (letters, digits and _)", line=line)
-    if name in _RESERVED:
-        ctx.fail(key, f"{name!r} is reserved in expressions", line=line)
+    if name in _RESERVED or name in FUNCTIONS or name.startswith("answer_"):
+        ctx.fail(key, f"{name!r} is reserved (a function, keyword or text variable); "
+                 "choose another name", line=line)
     if name in names:
         ctx.fail(key, f"the name {name!r} is already used", line=line)

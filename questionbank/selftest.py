@@ -41,6 +41,16 @@ class TestFailure:
         return f"{self.template} [{self.test}] {self.part}: {self.message}"
 
 
+def _round_half_away(q: Fraction, places: int) -> Fraction:
+    """Round half away from zero (as people and the grader's sigfigs/decimals modes do)."""
+    scale = 10 ** places
+    scaled = abs(q) * scale
+    whole = int(scaled)
+    if scaled - whole >= Fraction(1, 2):
+        whole += 1
+    return Fraction(whole if q >= 0 else -whole, scale)
+
+
 def _matches_number(expected: Any, actual: Any) -> bool:
     if isinstance(expected, bool):
         return False
@@ -56,9 +66,8 @@ def _matches_number(expected: Any, actual: Any) -> bool:
             actual == expected
     if isinstance(expected, float):
         places = max(0, -Decimal(repr(expected)).as_tuple().exponent)
-        rounded = round(Fraction(actual) if not isinstance(actual, float) else
-                        Fraction(repr(actual)), places)
-        return rounded == Fraction(repr(expected))
+        exact = Fraction(actual) if not isinstance(actual, float) else Fraction(repr(actual))
+        return _round_half_away(exact, places) == Fraction(repr(expected))
     return False
 
 

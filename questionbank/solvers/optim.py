@@ -1,0 +1,322 @@
+"""Optimizer updates (course notes, questions 9 and 10), computed as PyTorch computes them.
+
+- one batch gradient-descent step of a linear regression ŷ = w·x + b under the mean squared
+  error L = (1/N)·Σ(ŷ − y)² (no 1/2);
+- `torch.optim.SGD` with momentum (dampening 0, no Nesterov): v ← βv + g, w ← w − lr·v;
+- `torch.optim.RMSprop` (not centered, no momentum): s ← αs + (1 − α)g²,
+  w ← w − lr·g/(√s + ε);
+- `torch.optim.Adam` (no AMSGrad, no weight decay): m ← β₁m + (1 − β₁)g,
+  v ← β₂v + (1 − β₂)g², w ← w − lr·m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ).
+
+Every optimizer starts from zero state and counts steps from t = 1; the gradients of the steps
+are the rows of the matrix `g`. Everything is an exact `Fraction` until a square root appears:
+the moment estimates (v, s, m) and the momentum weights stay exact, the RMSprop and Adam
+weights are floats.
+
+Besides the reference values, each solver returns what a student gets after the slips that
+are common for that rule (named ``<quantity>_<slip>``), so that templates can declare them as
+mistakes, and per-step records (``steps``) for the worked solution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from questionbank.solvers import register
+from questionbank.values import is_terminating
+
+__all__ = ["adam_run", "gd_step", "momentum_run", "rmsprop_run"]
+
+Vector = list[Any]  # Fractions, or floats once a square root is involved
+
+
+def _vector(values: Any) -> list[Fraction]:
+    return [Fraction(x) for x in np.asarray(values, dtype=object).ravel()]
+
+
+def _rows(g: Any, width: int) -> list[list[Fraction]]:
+    """The per-step gradients: the rows of `g` (a single vector is one step)."""
+    arr = np.asarray(g, dtype=object)
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2 or arr.shape[0] < 1:
+        raise ValueError("g must hold one gradient vector per step")
+    if arr.shape[1] != width:
+        raise ValueError(f"each gradient needs {width} entries (one per weight), "
+                         f"got {arr.shape[1]}")
+    return [[Fraction(x) for x in row] for row in arr]
+
+
+def _array(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = list(values)
+    return out
+
+
+def _shown(x: Any, places: int | None = None) -> Any:
+    """A value as the worked solution prints it: a short exact decimal stays exact, anything
+    else becomes a float rounded to 6 significant figures (printed like 0.0316228), or to
+    `places` decimal places (weights: the answer asks for 4)."""
+    if isinstance(x, Fraction) and is_terminating(x) and x.denominator <= 10**10:
+        return x
+    if places is not None:
+        return round(float(x), places)
+    return float(f"{float(x):.6g}")
+
+
+def _shown_all(values: Sequence[Any], places: int | None = None) -> np.ndarray:
+    return _array([_shown(x, places) for x in values])
+
+
+# --------------------------------------------------------------------------- gradient descent
+
+
+def mse(w: Fraction, b: Fraction, x: Sequence[Fraction], y: Sequence[Fraction]) -> Fraction:
+    """L = (1/N)·Σ(w·xᵢ + b − yᵢ)², exact."""
+    return sum(((w * xi + b - yi) ** 2 for xi, yi in zip(x, y, strict=True)),
+               Fraction(0)) / len(x)
+
+
+@register("optim.gd_step", outputs=("y_hat", "residual", "grad_w", "grad_b", "w_new", "b_new",
+                                    "loss", "loss_new", "points"))
+def gd_step(v: Mapping[str, Any]) -> dict[str, Any]:
+    """One batch gradient-descent step on ŷ = w·x + b with L = (1/N)·Σ(ŷ − y)².
+
+    ∂L/∂w = (2/N)·Σ(ŷᵢ − yᵢ)·xᵢ and ∂L/∂b = (2/N)·Σ(ŷᵢ − yᵢ); then w ← w − lr·∂L/∂w and
+    b ← b − lr·∂L/∂b, both from the gradients at the old (w, b). `points` lists, per data
+    point, (x, y, ŷ, ŷ − y, (ŷ − y)·x) for the worked solution's table.
+    """
+    x, y = _vector(v["x"]), _vector(v["y"])
+    if len(x) != len(y) or not x:
+        raise ValueError(f"x has {len(x)} values but y has {len(y)}")
+    w, b, lr = Fraction(v["w"]), Fraction(v["b"]), Fraction(v["lr"])
+    n = len(x)
+    y_hat = [w * xi + b for xi in x]
+    residual = [p - yi for p, yi in zip(y_hat, y, strict=True)]
+    grad_w = 2 * sum((r * xi for r, xi in zip(residual, x, strict=True)), Fraction(0)) / n
+    grad_b = 2 * sum(residual, Fraction(0)) / n
+    w_new, b_new = w - lr * grad_w, b - lr * grad_b
+    return {
+        "y_hat": _array(y_hat),
+        "residual": _array(residual),
+        "grad_w": grad_w,
+        "grad_b": grad_b,
+        "w_new": w_new,
+        "b_new": b_new,
+        "loss": mse(w, b, x, y),
+        "loss_new": mse(w_new, b_new, x, y),
+        "points": [{"x": xi, "y": yi, "y_hat": p, "r": r, "rx": r * xi}
+                   for xi, yi, p, r in zip(x, y, y_hat, residual, strict=True)],
+    }
+
+
+# --------------------------------------------------------------------------- momentum
+
+
+def momentum_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta: Any, *,
+                 keep: Any = None, scale: Any = 1) -> tuple[Vector, Vector, list[dict[str, Any]]]:
+    """SGD with momentum from v₀ = 0: v ← keep·v + scale·g, w ← w − lr·v, for each step.
+
+    PyTorch's rule is keep = β, scale = 1 (the defaults); other coefficients give the slips.
+    Returns the last velocity, the last weights and one record per step.
+    """
+    keep = Fraction(beta) if keep is None else Fraction(keep)
+    scale, lr = Fraction(scale), Fraction(lr)
+    weights = [Fraction(x) for x in w]
+    vel = [Fraction(0)] * len(weights)
+    steps = []
+    for t, g in enumerate(grads, start=1):
+        vel = [keep * vi + scale * Fraction(gi) for vi, gi in zip(vel, g, strict=True)]
+        weights = [wi - lr * vi for wi, vi in zip(weights, vel, strict=True)]
+        steps.append({"t": t, "g": _array(g), "v": _array(vel),
+                      "step": _array([lr * vi for vi in vel]), "w": _array(weights)})
+    return vel, weights, steps
+
+
+@register("optim.momentum", outputs=(
+    "v", "w_new", "steps", "change", "v_ema", "w_ema", "v_swapped", "w_swapped",
+    "v_no_momentum", "w_no_momentum", "v_cs231n", "w_last_step_only"))
+def momentum(v: Mapping[str, Any]) -> dict[str, Any]:
+    """PyTorch's SGD with momentum over the rows of `g`, and the common slips:
+
+    - ``ema``: the exponential-average form v ← βv + (1 − β)g;
+    - ``swapped``: β and 1 − β swapped in PyTorch's rule, v ← (1 − β)v + g;
+    - ``no_momentum``: plain SGD, v = the last gradient;
+    - ``cs231n``: the velocity of the form v ← βv − lr·g (the weights come out the same);
+    - ``last_step_only``: only the last step's update applied to the initial weights.
+    """
+    w = _vector(v["w"])
+    grads = _rows(v["g"], len(w))
+    lr, beta = Fraction(v["lr"]), Fraction(v["beta"])
+    vel, w_new, steps = momentum_run(w, grads, lr, beta)
+    v_ema, w_ema, _ = momentum_run(w, grads, lr, beta, scale=1 - beta)
+    v_swapped, w_swapped, _ = momentum_run(w, grads, lr, beta, keep=1 - beta)
+    v_plain, w_plain, _ = momentum_run(w, grads, lr, beta, keep=0)
+    return {
+        "v": _array(vel),
+        "w_new": _array(w_new),
+        "steps": steps,
+        "change": _array([a - b for a, b in zip(w_new, w, strict=True)]),
+        "v_ema": _array(v_ema),
+        "w_ema": _array(w_ema),
+        "v_swapped": _array(v_swapped),
+        "w_swapped": _array(w_swapped),
+        "v_no_momentum": _array(v_plain),
+        "w_no_momentum": _array(w_plain),
+        "v_cs231n": _array([-lr * x for x in vel]),
+        "w_last_step_only": _array([wi - lr * x for wi, x in zip(w, vel, strict=True)]),
+    }
+
+
+# --------------------------------------------------------------------------- RMSprop
+
+
+def _denominator(second: Any, eps: Fraction, *, eps_inside: bool, root: bool) -> float:
+    """√s + ε (PyTorch); √(s + ε) with `eps_inside`; s + ε without the `root`."""
+    if not root:
+        return float(second + eps)
+    if eps_inside:
+        return math.sqrt(float(second + eps))
+    return math.sqrt(float(second)) + float(eps)
+
+
+def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha: Any, eps: Any,
+                *, swapped: bool = False, square: bool = True, eps_inside: bool = False,
+                root: bool = True) -> tuple[Vector, Vector, list[dict[str, Any]]]:
+    """RMSprop from s₀ = 0: s ← αs + (1 − α)g², w ← w − lr·g/(√s + ε), for each step.
+
+    The switches give the slips: `swapped` (α and 1 − α exchanged), `square=False` (g instead
+    of g² in the average; only s is meaningful then, the weights are not computed),
+    `eps_inside` (√(s + ε)), `root=False` (no square root). Returns the last s (exact), the
+    last weights (floats) and one record per step.
+    """
+    lr, alpha, eps = Fraction(lr), Fraction(alpha), Fraction(eps)
+    keep, mix = (1 - alpha, alpha) if swapped else (alpha, 1 - alpha)
+    weights: list[Any] = [Fraction(x) for x in w]
+    s = [Fraction(0)] * len(weights)
+    steps = []
+    for t, g in enumerate(grads, start=1):
+        g = [Fraction(x) for x in g]
+        s = [keep * si + mix * (gi * gi if square else gi) for si, gi in zip(s, g, strict=True)]
+        if not square:
+            continue
+        denom = [_denominator(si, eps, eps_inside=eps_inside, root=root) for si in s]
+        update = [float(lr * gi) / d for gi, d in zip(g, denom, strict=True)]
+        weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
+                      "s": _array(s), "root": _shown_all([math.sqrt(float(si)) for si in s]),
+                      "denom": _shown_all(denom), "delta": _shown_all(update),
+                      "w": _shown_all(weights, places=6)})
+    return s, weights, steps
+
+
+@register("optim.rmsprop", outputs=(
+    "s", "w_new", "steps", "s_swapped", "s_g_not_squared", "s_no_one_minus_alpha",
+    "w_swapped", "w_eps_inside", "w_no_root"))
+def rmsprop(v: Mapping[str, Any]) -> dict[str, Any]:
+    """PyTorch's RMSprop over the rows of `g`, and the slips named in `rmsprop_run`, plus
+    ``s_no_one_minus_alpha`` (s ← αs + g², the (1 − α) factor forgotten)."""
+    w = _vector(v["w"])
+    grads = _rows(v["g"], len(w))
+    lr, alpha, eps = Fraction(v["lr"]), Fraction(v["alpha"]), Fraction(v["eps"])
+    s, w_new, steps = rmsprop_run(w, grads, lr, alpha, eps)
+    s_swapped, w_swapped, _ = rmsprop_run(w, grads, lr, alpha, eps, swapped=True)
+    s_lin, _, _ = rmsprop_run(w, grads, lr, alpha, eps, square=False)
+    _, w_eps_inside, _ = rmsprop_run(w, grads, lr, alpha, eps, eps_inside=True)
+    _, w_no_root, _ = rmsprop_run(w, grads, lr, alpha, eps, root=False)
+    s_full = _average(grads, alpha, Fraction(1), square=True)
+    return {
+        "s": _array(s), "w_new": _array(w_new), "steps": steps,
+        "s_swapped": _array(s_swapped), "s_g_not_squared": _array(s_lin),
+        "s_no_one_minus_alpha": _array(s_full),
+        "w_swapped": _array(w_swapped), "w_eps_inside": _array(w_eps_inside),
+        "w_no_root": _array(w_no_root),
+    }
+
+
+# --------------------------------------------------------------------------- Adam
+
+
+def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: Any, beta2: Any,
+             eps: Any, *, swapped: bool = False, bias_correction: bool = True,
+             eps_inside: bool = False, root: bool = True,
+             ) -> tuple[Vector, Vector, Vector, list[dict[str, Any]]]:
+    """Adam from m₀ = v₀ = 0 with t counting from 1, for each row of `grads`:
+
+    m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ),
+    w ← w − lr·m̂/(√v̂ + ε).
+
+    The switches give the slips: `swapped` (β and 1 − β exchanged in both averages; the bias
+    corrections keep 1 − βᵗ), `bias_correction=False` (m and v used as they are),
+    `eps_inside` (√(v̂ + ε)), `root=False` (v̂ + ε, no square root). Returns the last m and v
+    (exact), the last weights (floats) and one record per step.
+    """
+    lr, beta1, beta2, eps = Fraction(lr), Fraction(beta1), Fraction(beta2), Fraction(eps)
+    k1, c1 = (1 - beta1, beta1) if swapped else (beta1, 1 - beta1)
+    k2, c2 = (1 - beta2, beta2) if swapped else (beta2, 1 - beta2)
+    weights: list[Any] = [Fraction(x) for x in w]
+    m = [Fraction(0)] * len(weights)
+    sq = [Fraction(0)] * len(weights)
+    steps = []
+    for t, g in enumerate(grads, start=1):
+        g = [Fraction(x) for x in g]
+        m = [k1 * mi + c1 * gi for mi, gi in zip(m, g, strict=True)]
+        sq = [k2 * vi + c2 * gi * gi for vi, gi in zip(sq, g, strict=True)]
+        bc1, bc2 = (1 - beta1**t, 1 - beta2**t) if bias_correction else (Fraction(1),
+                                                                          Fraction(1))
+        m_hat = [mi / bc1 for mi in m]
+        v_hat = [vi / bc2 for vi in sq]
+        denom = [_denominator(vh, eps, eps_inside=eps_inside, root=root) for vh in v_hat]
+        update = [float(lr * mh) / d for mh, d in zip(m_hat, denom, strict=True)]
+        weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
+                      "m": _array(m), "v": _array(sq), "bc1": bc1, "bc2": bc2,
+                      "m_hat": _shown_all(m_hat), "v_hat": _shown_all(v_hat),
+                      "root": _shown_all([math.sqrt(float(x)) for x in v_hat]),
+                      "denom": _shown_all(denom), "delta": _shown_all(update),
+                      "w": _shown_all(weights, places=6)})
+    return m, sq, weights, steps
+
+
+@register("optim.adam", outputs=(
+    "m", "v", "w_new", "steps", "m_hat", "v_hat", "m_swapped", "v_swapped", "v_g_not_squared",
+    "m_no_one_minus_beta", "w_no_bias_correction", "w_eps_inside", "w_swapped", "w_no_root"))
+def adam(v: Mapping[str, Any]) -> dict[str, Any]:
+    """PyTorch's Adam over the rows of `g`, and the slips named in `adam_run`, plus the
+    bias-corrected m̂ and v̂ (given for m and v), m ← β₁m + g (the 1 − β₁ forgotten) and
+    v ← β₂v + (1 − β₂)g (g not squared)."""
+    w = _vector(v["w"])
+    grads = _rows(v["g"], len(w))
+    params = (Fraction(v["lr"]), Fraction(v["beta1"]), Fraction(v["beta2"]), Fraction(v["eps"]))
+    beta1, beta2 = params[1], params[2]
+    m, sq, w_new, steps = adam_run(w, grads, *params)
+    m_sw, v_sw, w_sw, _ = adam_run(w, grads, *params, swapped=True)
+    _, _, w_nobc, _ = adam_run(w, grads, *params, bias_correction=False)
+    _, _, w_eps, _ = adam_run(w, grads, *params, eps_inside=True)
+    _, _, w_noroot, _ = adam_run(w, grads, *params, root=False)
+    t = len(grads)
+    m_full = _average(grads, beta1, Fraction(1), square=False)
+    v_lin = _average(grads, beta2, 1 - beta2, square=False)
+    return {
+        "m": _array(m), "v": _array(sq), "w_new": _array(w_new), "steps": steps,
+        "m_hat": _array([x / (1 - beta1**t) for x in m]),
+        "v_hat": _array([x / (1 - beta2**t) for x in sq]),
+        "m_swapped": _array(m_sw), "v_swapped": _array(v_sw),
+        "v_g_not_squared": _array(v_lin), "m_no_one_minus_beta": _array(m_full),
+        "w_no_bias_correction": _array(w_nobc), "w_eps_inside": _array(w_eps),
+        "w_swapped": _array(w_sw), "w_no_root": _array(w_noroot),
+    }
+
+
+def _average(grads: Sequence[Sequence[Fraction]], keep: Fraction, mix: Fraction, *,
+             square: bool) -> list[Fraction]:
+    """a ← keep·a + mix·g (or mix·g² when `square`) over the steps, from a₀ = 0 (exact)."""
+    acc = [Fraction(0)] * len(grads[0])
+    for g in grads:
+        acc = [keep * a + mix * (gi * gi if square else gi) for a, gi in zip(acc, g, strict=True)]
+    return acc
