@@ -1,0 +1,37 @@
+"""mlquiz's grader: safe answer parsing, checking, feedback, exam sheets, batch grading,
+practice, and the `mlquiz` command line.
+
+Public API::
+
+    result = check(instance, "f1", "8/13")        # Result(status, score, feedback, mistake, ...)
+    item = check_all(instance, {"f1": "8/13", ...})
+    generate_exam(...), grade_exam(...)            # what `mlquiz generate` / `mlquiz grade` do
+
+Names are imported on first use, so `import grader` (and `mlquiz --help`) stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.batch import grade_exam
+    from grader.check import ItemResult, Result, check, check_all
+    from grader.sheets import generate_exam
+
+__all__ = ["ItemResult", "Result", "check", "check_all", "generate_exam", "grade_exam"]
+
+_LAZY = {
+    "check": "grader.check", "check_all": "grader.check", "Result": "grader.check",
+    "ItemResult": "grader.check", "generate_exam": "grader.sheets",
+    "grade_exam": "grader.batch",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")
