@@ -387,6 +387,8 @@ def _check_expression(instance: Instance, part: Part, text: str) -> Result:
     try:
         got = values_at(expr, points)
     except ExprError as exc:
+        if exc.kind != "shape":
+            return _invalid(part, text, "Could not evaluate the expression: " + exc.render())
         return _incorrect(part, text, read_as, read_as,
                           "This expression cannot be evaluated with the symbols' shapes:\n"
                           + exc.render(), "invalid-dimensions")

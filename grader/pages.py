@@ -8,6 +8,7 @@ The ``templates/`` folder sits at the top of the source tree and is shipped insi
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,26 @@ def environment(autoescape: bool) -> jinja2.Environment:
     )
     env.globals["FORMAT_HINTS"] = FORMAT_HINTS
     env.filters["md"] = _md_filter
+    env.filters["md_code"] = md_code_block
+    env.filters["md_answer"] = md_answer
     return env
+
+
+def md_answer(text: str) -> str:
+    """A student's answer in Markdown: an inline code span when it is one plain line, else a
+    fenced block; either way nothing in it is read as Markdown or HTML."""
+    text = str(text)
+    if "\n" not in text and "`" not in text and "\r" not in text:
+        return f" `{text}`"
+    return "\n\n" + md_code_block(text)
+
+
+def md_code_block(text: str) -> str:
+    """`text` as a fenced Markdown code block that nothing inside it can close: the fence is
+    longer than any run of backticks in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", str(text))), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}text\n{text}\n{fence}"
 
 
 def _md_filter(text: str) -> Any:

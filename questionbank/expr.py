@@ -48,7 +48,16 @@ MAX_EXACT_BITS = 2048
 
 
 class ExprError(AnswerError):
-    """An expression could not be parsed or evaluated (carries the text and a caret position)."""
+    """An expression could not be parsed or evaluated (carries the text and a caret position).
+
+    `kind` is ``"shape"`` when the expression is well formed but combines matrices whose shapes
+    do not fit (a verdict on the mathematics, not a reading problem), else ``"error"``.
+    """
+
+    def __init__(self, message: str, text: str = "", position: int | None = None,
+                 hint: str | None = None, kind: str = "error") -> None:
+        self.kind = kind
+        super().__init__(message, text, position, hint)
 
 
 # --------------------------------------------------------------------------- tokenizer
@@ -60,7 +69,7 @@ _TOKEN = re.compile(
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|<=|>=|==|!=|[-+*/^@()\[\],<>'])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 
 _KEYWORDS = {"and", "or", "not"}
@@ -675,8 +684,8 @@ class _Evaluator:
         self.env = env
         self.exact = exact
 
-    def error(self, message: str, node: Node) -> ExprError:
-        return ExprError(message, self.expr.text, node[1])
+    def error(self, message: str, node: Node, kind: str = "error") -> ExprError:
+        return ExprError(message, self.expr.text, node[1], kind=kind)
 
     def run(self, node: Node) -> Any:
         kind = node[0]
@@ -713,7 +722,7 @@ class _Evaluator:
             items = [self.run(item) for item in node[2]]
             if any(_is_array(i) for i in items) and not all(
                     _is_array(i) and i.shape == items[0].shape for i in items):
-                raise self.error("rows of a list must all have the same length", node)
+                raise self.error("rows of a list must all have the same length", node, kind="shape")
             return np.array(items, dtype=object if self.exact else float)
         raise AssertionError(f"unknown node {kind}")
 
@@ -757,19 +766,19 @@ class _Evaluator:
                 return self.power(node, a, b)
             if op == "@":
                 if not (a_arr and b_arr):
-                    raise self.error("'@' needs two matrices", node)
+                    raise self.error("'@' needs two matrices", node, kind="shape")
                 return self.matmul(node, a, b)
             if a_arr and b_arr:
                 if op == "*" and a.ndim == 2 and b.ndim == 2:
                     return self.matmul(node, a, b)
                 if a.shape != b.shape:
                     raise self.error(f"cannot combine shapes {_shape(a)} and {_shape(b)} "
-                                     f"with {op!r}", node)
+                                     f"with {op!r}", node, kind="shape")
                 if op in "*/" and a.ndim != 1:
                     raise self.error(f"{op!r} between two matrices is not defined here", node)
             elif ((a_arr and a.ndim > 1) or (b_arr and b.ndim > 1)) and op in "+-":
                 raise self.error(f"cannot {'add' if op == '+' else 'subtract'} a scalar and "
-                                 f"a {_shape(a if a_arr else b)} matrix", node)
+                                 f"a {_shape(a if a_arr else b)} matrix", node, kind="shape")
             if op == "/" and b_arr:
                 if any(v == 0 for v in b.ravel()):
                     raise self.error("division by zero", node)
@@ -789,10 +798,10 @@ class _Evaluator:
 
     def matmul(self, node: Node, a: Any, b: Any) -> Any:
         if a.ndim != 2 or b.ndim != 2:
-            raise self.error("matrix product needs two matrices", node)
+            raise self.error("matrix product needs two matrices", node, kind="shape")
         if a.shape[1] != b.shape[0]:
             raise self.error(f"cannot multiply a {_shape(a)} matrix by a {_shape(b)} matrix",
-                             node)
+                             node, kind="shape")
         result = a @ b
         return result
 
@@ -805,7 +814,7 @@ class _Evaluator:
                 raise self.error(f"the exponent {n} is too large (at most {MAX_INT_POWER})", node)
             if _is_array(a):
                 if a.ndim != 1:
-                    raise self.error("powers of a matrix are not supported", node)
+                    raise self.error("powers of a matrix are not supported", node, kind="shape")
                 return np.array([self.scalar_power(node, v, n) for v in a], dtype=a.dtype)
             return self.scalar_power(node, a, n)
         if _is_array(a):
@@ -877,7 +886,8 @@ class _Evaluator:
         try:
             return impl(*args)
         except (ValueError, OverflowError, ZeroDivisionError, TypeError) as exc:
-            raise self.error(f"{name}(): {exc}", node) from None
+            kind = "shape" if "shape" in str(exc) or "square" in str(exc) else "error"
+            raise self.error(f"{name}(): {exc}", node, kind=kind) from None
 
 
 def evaluate(expr: Expr, env: Mapping[str, Any], *, exact: bool = True) -> Any:
