@@ -216,6 +216,23 @@ def _check_integer(instance: Instance, part: Part, text: str) -> Result:
 # --------------------------------------------------------------------------- vectors, matrices
 
 
+def _within_array(tol: Tolerance, got: np.ndarray, want: np.ndarray) -> bool:
+    """`compare.within_all` for float arrays, vectorised for the rel and abs modes (the
+    parsers and the solvers guarantee finite values, so only the comparison is left)."""
+    if got.shape != want.shape:
+        return False
+    if tol.mode == "rel":
+        return bool(np.all(np.abs(got - want) <= np.maximum(tol.value * np.abs(want),
+                                                             tol.floor)))
+    if tol.mode == "abs":
+        return bool(np.all(np.abs(got - want) <= tol.value))
+    return compare.within_all(tol, got, want)
+
+
+def _reference_array(part: Part) -> np.ndarray:
+    return np.asarray(np.asarray(part.value, dtype=object), dtype=float)
+
+
 def _array_of(parsed: Sequence[Any]) -> np.ndarray:
     if parsed and isinstance(parsed[0], tuple):
         return np.array([[n.value for n in row] for row in parsed], dtype=float)
@@ -231,19 +248,19 @@ def _shape_text(shape: tuple[int, ...]) -> str:
 def _check_array(instance: Instance, part: Part, text: str) -> Result:
     parsed: Sequence[Any] = parse_matrix(text) if part.type == "matrix" else parse_vector(text)
     got = _array_of(parsed)
-    want = np.asarray(np.asarray(part.value, dtype=object), dtype=float)
+    want = _reference_array(part)
     read_as = _array_text(got)
     value = got.tolist()
     tol = _tol(part)
-    if got.shape == want.shape and compare.within_all(tol, got, want):
+    if got.shape == want.shape and _within_array(tol, got, want):
         return _correct(part, text, value, read_as)
     for m in part.mistakes:
         mv = np.asarray(np.asarray(m.value, dtype=object), dtype=float)
-        if mv.shape == got.shape and compare.within_all(tol, got, mv):
+        if mv.shape == got.shape and _within_array(tol, got, mv):
             return _incorrect(part, text, value, read_as, m.feedback, m.id)
     if got.shape != want.shape:
         if part.type == "matrix" and got.T.shape == want.shape and \
-                compare.within_all(tol, got.T, want):
+                _within_array(tol, got.T, want):
             return _incorrect(part, text, value, read_as, "These are the right numbers, but "
                               "transposed: rows and columns are swapped.", "transposed")
         return _incorrect(part, text, value, read_as,
@@ -260,14 +277,14 @@ def _explain_array(part: Part, text: str, parsed: Sequence[Any], got: np.ndarray
                                                                   strict=True)]
     score = sum(ok) / len(ok) if part.partial else 0.0
     if all(0 <= w <= 1 for w in flat_want) and any(abs(g) > 1 for g in flat_got) and \
-            compare.within_all(tol, got / 100, want):
+            _within_array(tol, got / 100, want):
         return _incorrect(part, text, value, read_as, "These look like percentages without "
                           "the % sign; give the values as decimals.", "percent-without-sign",
                           score)
-    if compare.within_all(tol, -got, want) and np.any(want != 0):
+    if _within_array(tol, -got, want) and np.any(want != 0):
         return _incorrect(part, text, value, read_as, "The sizes are right but the signs are "
                           "wrong.", "sign-error", score)
-    if got.ndim == 1 and compare.within_all(tol, np.sort(got), np.sort(want)):
+    if got.ndim == 1 and _within_array(tol, np.sort(got), np.sort(want)):
         return _incorrect(part, text, value, read_as, "The right values, but in the wrong "
                           "order: keep each entry in its position.", "wrong-order", score)
     numbers = [n for row in parsed for n in row] if got.ndim == 2 else list(parsed)
