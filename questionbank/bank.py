@@ -48,9 +48,10 @@ def _check_text_syntax(template: Template) -> None:
     """Jinja syntax errors are reported at load time with the template's line."""
     from questionbank.render import check_syntax
 
-    texts = [("prompt", template.prompt, 0), ("solution", template.solution, 0)]
+    texts = [("prompt", template.prompt, template.text_lines.get("prompt", 0)),
+             ("solution", template.solution, template.text_lines.get("solution", 0))]
     for part in template.parts:
-        texts.append((f"parts.{part.id}.prompt", part.prompt, part.line))
+        texts.append((f"parts.{part.id}.prompt", part.prompt, part.prompt_line or part.line))
         texts.extend((f"parts.{part.id}.hints", h, part.line) for h in part.hints)
         if not isinstance(part.mistakes, str):
             texts.extend((f"parts.{part.id}.mistakes.{m.id}.feedback", m.feedback, m.line)
@@ -62,8 +63,9 @@ def _check_text_syntax(template: Template) -> None:
     for key, text, line in texts:
         problem = check_syntax(text)
         if problem:
-            raise TemplateError(f"template text error ({problem})", path=template.path,
-                                line=line or None, key=key)
+            offset, message = problem
+            raise TemplateError(f"template syntax error: {message}", path=template.path,
+                                line=line + offset - 1 if line else None, key=key)
 
 
 class Bank:

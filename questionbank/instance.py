@@ -172,16 +172,16 @@ class Instance:
     def render_prompt(self, fmt: str) -> str:
         """The question text in another output format (text, md, html, tex)."""
         return render(self.template.prompt, self.context, fmt, where="prompt",
-                      path=self.template.path)
+                      path=self.template.path, line=self.template.text_lines.get("prompt"))
 
     def render_solution(self, fmt: str) -> str:
         return render(self.template.solution, self.context, fmt, where="solution",
-                      path=self.template.path)
+                      path=self.template.path, line=self.template.text_lines.get("solution"))
 
     def render_part_prompt(self, part_id: str, fmt: str) -> str:
         spec = self.template.part(part_id)
         return render(spec.prompt, self.context, fmt, where=f"parts.{part_id}.prompt",
-                      path=self.template.path)
+                      path=self.template.path, line=spec.prompt_line or spec.line)
 
     def render_option(self, part_id: str, option: Option, fmt: str) -> str:
         spec = self.template.part(part_id)
@@ -408,10 +408,13 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
     for part in parts:
         answers_text[part.id] = part.answer_text
     path = template.path
+    lines = template.text_lines
     return Instance(
         template=template, seed=seed, params=values,
-        prompt=render(template.prompt, context, "md", where="prompt", path=path),
-        solution=render(template.solution, context, "md", where="solution", path=path),
+        prompt=render(template.prompt, context, "md", where="prompt", path=path,
+                      line=lines.get("prompt")),
+        solution=render(template.solution, context, "md", where="solution", path=path,
+                        line=lines.get("solution")),
         parts=parts, context=context, attempts=attempts,
     )
 
@@ -424,7 +427,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
     path = template.path
     where = f"parts.{spec.id}"
     prompt = render(spec.prompt, context, "md", where=f"{where}.prompt", path=path,
-                    line=spec.line)
+                    line=spec.prompt_line or spec.line)
     hints = tuple(_Text(h, context, f"{where}.hints", path, spec.line) for h in spec.hints)
     solution = _Text(spec.solution, context, f"{where}.solution", path, spec.line) \
         if spec.solution else None
@@ -486,9 +489,12 @@ def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
         correct = o.correct if isinstance(o.correct, bool) else _truthy(
             _eval(template, o.correct, env, f"{where}.options[{index}].correct", o.line))
         options.append(Option(
-            letter=letter, text=render(o.text, context, "md", path=template.path, line=o.line),
+            letter=letter, text=render(o.text, context, "md", path=template.path, line=o.line,
+                                       where=f"{where}.options[{index}].text"),
             correct=correct, feedback=render(o.feedback, context, "md", path=template.path,
-                                             line=o.line), id=o.id))
+                                             line=o.line,
+                                             where=f"{where}.options[{index}].feedback"),
+            id=o.id))
     right = [o.letter for o in options if o.correct]
     if spec.type == "choice" and len(right) != 1:
         raise TemplateError(f"a choice part needs exactly one correct option, this instance has "

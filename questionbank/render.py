@@ -208,12 +208,12 @@ def _compile(source: str, fmt: str) -> jinja2.Template:
     return _environment(fmt).from_string(source)
 
 
-def check_syntax(source: str) -> str | None:
-    """None when `source` is valid Jinja, else the error message (with its line)."""
+def check_syntax(source: str) -> tuple[int, str] | None:
+    """None when `source` is valid Jinja, else (line within the text, message)."""
     try:
         _environment("md").parse(source)
     except jinja2.TemplateSyntaxError as exc:
-        return f"line {exc.lineno}: {exc.message}"
+        return exc.lineno or 1, exc.message or "syntax error"
     return None
 
 
@@ -231,7 +231,8 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
                                 matrix=_make_matrix(fmt, blocks))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}", path=path,
-                            line=(line or 0) + (exc.lineno or 1), key=where) from None
+                            line=(line + (exc.lineno or 1) - 1) if line else None,
+                            key=where) from None
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"undefined name in text: {exc.message}", path=path, line=line,
                             key=where) from None

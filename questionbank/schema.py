@@ -122,11 +122,15 @@ class PartSpec:
     symbols: Mapping[str, tuple[Any, ...]] | str | None = None
     format: str | None = None
     solution: str | None = None
+    #: the line where the prompt text starts (Jinja errors are reported relative to it)
+    prompt_line: int = 0
 
 
 @dataclass(frozen=True)
 class TestCase:
     """Fixed params with expected answers, e.g. a worked example of the course notes."""
+
+    __test__ = False  # not a pytest test class
 
     name: str
     params: Mapping[str, Any]
@@ -156,6 +160,8 @@ class Template:
     tests: tuple[TestCase, ...] = ()
     max_tries: int = 1000
     source: str = field(default="", repr=False, compare=False)
+    #: where the texts start: {"prompt": line, "solution": line}, for Jinja error lines
+    text_lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     def part(self, part_id: str) -> PartSpec:
         for part in self.parts:
@@ -211,6 +217,11 @@ def _check_keys(ctx: _Ctx, key: str, node: Any, kind: str, required: tuple[str, 
 
 def _join(key: str, sub: str) -> str:
     return f"{key}.{sub}" if key else sub
+
+
+def _text_line(node: Any, key: str) -> int:
+    """The first line of a text value (0 when unknown)."""
+    return node.text_line(key) if isinstance(node, LineDict) and key in node else 0
 
 
 def _line(node: Any, key: Any) -> int | None:
@@ -506,6 +517,7 @@ def _part(ctx: _Ctx, node: Any, path: str, names: set[str], line: int | None) ->
         partial=_bool(ctx, node, "partial", path, ptype == "choices"), symbols=symbols,
         format=fmt,
         solution=_str(ctx, node, "solution", path) or None,
+        prompt_line=_text_line(node, "prompt"),
     )
 
 
@@ -754,6 +766,7 @@ def validate_template(doc: Any, template_id: str, path: str, source: str = "",
         parts=tuple(parts), tests=tests, max_tries=_int(ctx, doc, "max_tries", "", 1000, lo=1,
                                                         hi=100_000),
         source=source,
+        text_lines={k: _text_line(doc, k) for k in ("prompt", "solution") if k in doc},
     )
 
 

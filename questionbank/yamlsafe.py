@@ -26,9 +26,14 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict[Any, int]
+    value_lines: dict[Any, int]
 
     def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
+
+    def text_line(self, key: Any) -> int:
+        """The line where the value of `key` starts (for block scalars, the first text line)."""
+        return self.value_lines.get(key, self.line_of(key))
 
 
 class LineList(list):
@@ -94,6 +99,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
+    result.value_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         try:
@@ -107,6 +113,10 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
                                 path=loader.name, line=key_node.start_mark.line + 1)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
+        first = value_node.start_mark.line + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
+            first += 1  # a block scalar's text starts on the line after its indicator
+        result.value_lines[key] = first
     return result
 
 
@@ -117,6 +127,14 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
     return result
 
 
+def _refuse_tag(loader: _Loader, node: yaml.Node) -> Any:
+    raise TemplateError(f"the tag {node.tag.rsplit(':', 1)[-1]!r} is not allowed in templates "
+                        "(plain YAML values only)", path=loader.name,
+                        line=node.start_mark.line + 1)
+
+
+for _tag in ("binary", "set", "timestamp", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _refuse_tag)
 _Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:bool", _construct_bool)

@@ -30,7 +30,7 @@ import numpy as np
 from questionbank.solvers import register
 from questionbank.values import is_terminating
 
-__all__ = ["adam_run", "gd_step", "momentum_run", "rmsprop_run"]
+__all__ = ["adam_run", "gd_step", "momentum_run", "mse", "mse_gradient", "rmsprop_run"]
 
 Vector = list[Any]  # Fractions, or floats once a square root is involved
 
@@ -73,6 +73,14 @@ def _shown_all(values: Sequence[Any], places: int | None = None) -> np.ndarray:
     return _array([_shown(x, places) for x in values])
 
 
+def _shown_root(x: Fraction) -> Any:
+    """√x for the worked solution: exact when x is a perfect square (√0.0049 = 0.07)."""
+    num, den = math.isqrt(x.numerator), math.isqrt(x.denominator)
+    if num * num == x.numerator and den * den == x.denominator:
+        return Fraction(num, den)
+    return _shown(math.sqrt(x))
+
+
 # --------------------------------------------------------------------------- gradient descent
 
 
@@ -82,25 +90,25 @@ def mse(w: Fraction, b: Fraction, x: Sequence[Fraction], y: Sequence[Fraction]) 
                Fraction(0)) / len(x)
 
 
-@register("optim.gd_step", outputs=("y_hat", "residual", "grad_w", "grad_b", "w_new", "b_new",
-                                    "loss", "loss_new", "points"))
+@register("optim.gd_step", outputs=(
+    "y_hat", "residual", "grad_w", "grad_b", "w_new", "b_new", "loss", "loss_new", "data",
+    "rows", "sum_r", "sum_rx", "b_new_sequential"))
 def gd_step(v: Mapping[str, Any]) -> dict[str, Any]:
     """One batch gradient-descent step on ŷ = w·x + b with L = (1/N)·Σ(ŷ − y)².
 
     ∂L/∂w = (2/N)·Σ(ŷᵢ − yᵢ)·xᵢ and ∂L/∂b = (2/N)·Σ(ŷᵢ − yᵢ); then w ← w − lr·∂L/∂w and
-    b ← b − lr·∂L/∂b, both from the gradients at the old (w, b). `points` lists, per data
-    point, (x, y, ŷ, ŷ − y, (ŷ − y)·x) for the worked solution's table.
+    b ← b − lr·∂L/∂b, both from the gradients at the old (w, b). For the texts: `data` has a
+    row (i, xᵢ, yᵢ) per point, `rows` a row (i, xᵢ, yᵢ, ŷᵢ, ŷᵢ − yᵢ, (ŷᵢ − yᵢ)·xᵢ). The slip
+    `b_new_sequential` updates b with the gradient taken at the *new* w.
     """
     x, y = _vector(v["x"]), _vector(v["y"])
     if len(x) != len(y) or not x:
         raise ValueError(f"x has {len(x)} values but y has {len(y)}")
     w, b, lr = Fraction(v["w"]), Fraction(v["b"]), Fraction(v["lr"])
-    n = len(x)
+    grad_w, grad_b = mse_gradient(w, b, x, y)
+    w_new, b_new = w - lr * grad_w, b - lr * grad_b
     y_hat = [w * xi + b for xi in x]
     residual = [p - yi for p, yi in zip(y_hat, y, strict=True)]
-    grad_w = 2 * sum((r * xi for r, xi in zip(residual, x, strict=True)), Fraction(0)) / n
-    grad_b = 2 * sum(residual, Fraction(0)) / n
-    w_new, b_new = w - lr * grad_w, b - lr * grad_b
     return {
         "y_hat": _array(y_hat),
         "residual": _array(residual),
@@ -110,9 +118,22 @@ def gd_step(v: Mapping[str, Any]) -> dict[str, Any]:
         "b_new": b_new,
         "loss": mse(w, b, x, y),
         "loss_new": mse(w_new, b_new, x, y),
-        "points": [{"x": xi, "y": yi, "y_hat": p, "r": r, "rx": r * xi}
-                   for xi, yi, p, r in zip(x, y, y_hat, residual, strict=True)],
+        "data": [[i, xi, yi] for i, (xi, yi) in enumerate(zip(x, y, strict=True), start=1)],
+        "rows": [[i, xi, yi, p, r, r * xi] for i, (xi, yi, p, r)
+                 in enumerate(zip(x, y, y_hat, residual, strict=True), start=1)],
+        "sum_r": sum(residual, Fraction(0)),
+        "sum_rx": sum((r * xi for r, xi in zip(residual, x, strict=True)), Fraction(0)),
+        "b_new_sequential": b - lr * mse_gradient(w_new, b, x, y)[1],
     }
+
+
+def mse_gradient(w: Fraction, b: Fraction, x: Sequence[Fraction],
+                 y: Sequence[Fraction]) -> tuple[Fraction, Fraction]:
+    """(∂L/∂w, ∂L/∂b) of L = (1/N)·Σ(w·xᵢ + b − yᵢ)², exact."""
+    residual = [w * xi + b - yi for xi, yi in zip(x, y, strict=True)]
+    n = len(x)
+    grad_w = 2 * sum((r * xi for r, xi in zip(residual, x, strict=True)), Fraction(0)) / n
+    return grad_w, 2 * sum(residual, Fraction(0)) / n
 
 
 # --------------------------------------------------------------------------- momentum
@@ -209,7 +230,7 @@ def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha
         update = [float(lr * gi) / d for gi, d in zip(g, denom, strict=True)]
         weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
-                      "s": _array(s), "root": _shown_all([math.sqrt(float(si)) for si in s]),
+                      "s": _array(s), "root": _array([_shown_root(si) for si in s]),
                       "denom": _shown_all(denom), "delta": _shown_all(update),
                       "w": _shown_all(weights, places=6)})
     return s, weights, steps
@@ -277,7 +298,7 @@ def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: A
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
                       "m": _array(m), "v": _array(sq), "bc1": bc1, "bc2": bc2,
                       "m_hat": _shown_all(m_hat), "v_hat": _shown_all(v_hat),
-                      "root": _shown_all([math.sqrt(float(x)) for x in v_hat]),
+                      "root": _array([_shown_root(x) for x in v_hat]),
                       "denom": _shown_all(denom), "delta": _shown_all(update),
                       "w": _shown_all(weights, places=6)})
     return m, sq, weights, steps

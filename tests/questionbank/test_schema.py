@@ -48,13 +48,6 @@ UNSATISFIABLE = edit("prompt:", "constraints:\n  - expr: x > 100\n    message: x
 PART_PROMPT_OWN_LINE = add("  - id: half\n    type: number\n    answer: x / 2\n"
                            "    prompt: 'half of {{ y }}'\n")
 
-BUG_TOP_PROMPT_LINE = pytest.mark.xfail(
-    strict=True, reason="BUG: Jinja errors in the top-level prompt carry no line number "
-    "(bank._check_text_syntax and instance.generate pass line 0/None for it)")
-BUG_PART_PROMPT_LINE = pytest.mark.xfail(
-    strict=True, reason="BUG: a Jinja error in a part's prompt points at the part's first "
-    "line, not at the line of its 'prompt' key")
-
 # (case id, yaml text, when it fails, expected line, expected key path, message fragment)
 CASES = [
     pytest.param(edit("min: 1, max", "min: [1, max"), "load", 4, None,
@@ -135,23 +128,21 @@ CASES = [
                  "no solver named 'metrics.confusoin'; did you mean 'metrics.confusion'?",
                  id="unknown-solver"),
     pytest.param(add("  - {id: half, type: number, answer: x / 2, prompt: 'half of {{ x'}\n"),
-                 "load", 10, "parts.half.prompt", "template text error (line 1: unexpected end",
+                 "load", 10, "parts.half.prompt", "template syntax error: unexpected end",
                  id="jinja-syntax-in-part-prompt"),
     pytest.param(add("  - {id: half, type: number, answer: x / 2, prompt: 'half of {{ y }}'}\n"),
                  "generate", 10, "parts.half.prompt", "undefined name in text: 'y' is undefined",
                  id="undefined-name-in-part-prompt"),
     pytest.param(edit('"x is {{ x }}"', '"x is {{ x "'), "load", 5, "prompt",
-                 "template text error (line 1: unexpected end", id="jinja-syntax-in-prompt",
-                 marks=BUG_TOP_PROMPT_LINE),
+                 "template syntax error: unexpected end", id="jinja-syntax-in-prompt"),
     pytest.param(edit('"x is {{ x }}"', '"x is {% if x %}"'), "load", 5, "prompt",
-                 "template text error (line 1: Unexpected end of template",
-                 id="jinja-unclosed-block-in-prompt", marks=BUG_TOP_PROMPT_LINE),
+                 "template syntax error: Unexpected end of template",
+                 id="jinja-unclosed-block-in-prompt"),
     pytest.param(edit('"x is {{ x }}"', '"x is {{ y }}"'), "generate", 5, "prompt",
-                 "undefined name in text: 'y' is undefined", id="undefined-name-in-prompt",
-                 marks=BUG_TOP_PROMPT_LINE),
+                 "undefined name in text: 'y' is undefined", id="undefined-name-in-prompt"),
     pytest.param(PART_PROMPT_OWN_LINE, "generate", 13, "parts.half.prompt",
                  "undefined name in text: 'y' is undefined",
-                 id="undefined-name-in-part-prompt-own-line", marks=BUG_PART_PROMPT_LINE),
+                 id="undefined-name-in-part-prompt-own-line"),
 ]
 
 
@@ -181,9 +172,6 @@ def test_the_base_template_is_valid(load_template_text: Callable[..., object]) -
     assert instance.part("double").answer == 2 * x
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an undefined name in an option's text is "
-                   "reported without a key path (instance._choice_part renders options without "
-                   "'where')")
 def test_undefined_name_in_option_text_names_the_option(
         load_template_text: Callable[..., object]) -> None:
     text = add("  - id: pick\n    type: choice\n    options:\n"

@@ -22,12 +22,22 @@ from questionbank.instance import Part
 
 SEEDS = range(200)
 BANK = load_bank(builtin=True, use_env=False)
+# Templates whose answers this module recomputes get the full 200-seed sweep; templates added to
+# the bank later still get their mistakes checked, over fewer seeds to keep the suite fast
+# (`mlquiz validate --seeds N` is the deep check).
+REFERENCE_CHECKED = frozenset({
+    "metrics/confusion-matrix", "dropout/apply-mask", "dropout/inverted",
+    "gradients/layer-shapes", "gradients/jacobian-shape", "gradients/shape",
+    "gradients/matrix-calculus",
+})
+OTHER_SEEDS = range(50)
 
 
 @functools.cache
 def instances(template_id: str) -> tuple[Instance, ...]:
     template = BANK.get(template_id)
-    return tuple(generate(template, seed) for seed in SEEDS)
+    seeds = SEEDS if template_id in REFERENCE_CHECKED else OTHER_SEEDS
+    return tuple(generate(template, seed) for seed in seeds)
 
 
 def _rational(value: Any) -> sympy.Rational:
@@ -191,7 +201,9 @@ def _far(sub: float, true: float, part: Part) -> bool:
 
 
 def _distinguishable(part: Part, mistake: Any, seed: int) -> bool:
-    if part.type in ("number", "integer"):
+    if part.type == "integer":  # compared exactly
+        return Fraction(mistake.value) != Fraction(part.value)
+    if part.type == "number":
         return _far(float(Fraction(mistake.value)), float(Fraction(part.value)), part)
     if part.type in ("vector", "matrix"):
         got = np.array(mistake.answer, dtype=float)
@@ -226,4 +238,7 @@ def test_declared_mistakes_differ_from_the_answer(template_id: str) -> None:
                 assert _distinguishable(part, mistake, inst.seed), (
                     f"seed {inst.seed}, part {part.id}: mistake {mistake.id} "
                     f"({mistake.answer_text}) matches the answer {part.answer_text}")
-    assert checked >= len(SEEDS), "the template declares (almost) no mistakes"
+    if template_id in REFERENCE_CHECKED:
+        assert checked >= len(instances(template_id)), "expected mistakes on every instance"
+    elif checked == 0:
+        pytest.skip(f"{template_id} declares no mistakes (choice feedback lives on options)")
