@@ -68,6 +68,7 @@ _VECTOR_STRUCTURE_RE = re.compile(r"[\[\]();\n\r]")
 _BRACKET_RE = re.compile(r"[\[\]()]")
 _ROW_SEPARATOR_RE = re.compile(r"\s*(?:;|\r\n?|\n)\s*")
 _ROW_GAP_RE = re.compile(r"\s*[,;]?\s*")
+_OPTION_PREFIX_RE = re.compile(r"option\s+", re.IGNORECASE)
 _CHOICE_RE = re.compile(
     r"(?:option\s+)?(?:\(\s*([A-Za-z])\s*\)|\[\s*([A-Za-z])\s*\]|([A-Za-z])\s*[).]?)",
     re.IGNORECASE,
@@ -105,6 +106,36 @@ class ParsedNumber:
     fraction."""
     text: str
     """The typed number with surrounding whitespace removed."""
+
+
+_POWERS_OF_TEN = tuple(10**k for k in range(_MAX_SIGFIGS + 1))
+_new_object = object.__new__
+_set_value = ParsedNumber.value.__set__  # type: ignore[attr-defined]
+_set_exact = ParsedNumber.exact.__set__  # type: ignore[attr-defined]
+_set_percent = ParsedNumber.percent.__set__  # type: ignore[attr-defined]
+_set_decimals = ParsedNumber.decimals.__set__  # type: ignore[attr-defined]
+_set_sigfigs = ParsedNumber.sigfigs.__set__  # type: ignore[attr-defined]
+_set_text = ParsedNumber.text.__set__  # type: ignore[attr-defined]
+
+
+def _make_number(
+    value: float, exact: Fraction, percent: bool, decimals: int | None, sigfigs: int | None,
+    text: str,
+) -> ParsedNumber:
+    """Construct a ParsedNumber by writing its slots directly.
+
+    Same result as ``ParsedNumber(...)``, without the frozen dataclass's ``__init__``, which
+    goes through ``object.__setattr__`` for every field: that was the largest single cost of
+    reading a number (parse_vector runs this once per entry, up to 10,000 times).
+    """
+    number = _new_object(ParsedNumber)
+    _set_value(number, value)
+    _set_exact(number, exact)
+    _set_percent(number, percent)
+    _set_decimals(number, decimals)
+    _set_sigfigs(number, sigfigs)
+    _set_text(number, text)
+    return number
 
 
 class _Problem(Exception):
@@ -155,10 +186,12 @@ def _check_length(prefix: str, text: str, start: int, end: int, limit: int) -> N
 
 
 def _char_label(ch: str) -> str:
-    """A character's Unicode name and code point, e.g. 'ZERO WIDTH SPACE (U+200B)'."""
-    name = unicodedata.name(ch, None)
+    """A character's Unicode name and code point, e.g. 'ZERO WIDTH SPACE, U+200B'."""
     code = f"U+{ord(ch):04X}"
-    return f"{name} ({code})" if name else code
+    name = unicodedata.name(ch, None)
+    if name is None and unicodedata.category(ch) == "Cc":
+        name = "control character"
+    return f"{name}, {code}" if name else code
 
 
 def _unexpected(ch: str) -> str:
@@ -167,40 +200,50 @@ def _unexpected(ch: str) -> str:
         return f"unexpected '{ch}'"
     if ch.isprintable():
         return f"unexpected '{ch}' ({_char_label(ch)})"
-    return f"unexpected character {_char_label(ch)}"
+    return f"unexpected character ({_char_label(ch)})"
 
 
-def _word_at(t: str, i: int, lo: int, hi: int) -> tuple[int, str]:
-    """The run of letters around index `i` (within [lo, hi)): its start and its text."""
-    start = i
-    while start > lo and t[start - 1].isalpha():
-        start -= 1
+def _word_at(t: str, i: int, hi: int) -> str:
+    """The run of letters starting at index `i` (a problem is always found at a word's start:
+    the scanners stop at the first letter that is not an exponent's 'e')."""
     end = i + 1
     while end < hi and t[end].isalpha():
         end += 1
-    return start, t[start:end]
+    return t[i:end]
 
 
-def _char_problem(text: str, t: str, i: int, lo: int, hi: int) -> _Problem:
+def _char_problem(
+    text: str, t: str, i: int, lo: int, hi: int, in_number: bool = True
+) -> _Problem:
     """Explain why the character at `i` does not belong here.
 
-    Invisible characters are named (they cannot be seen in the caret line), other digit systems
-    get a pointer to 0-9, commas and underscores get the notation to use instead.
+    Invisible characters are named (they cannot be seen in the caret line) and other digit
+    systems get a pointer to 0-9. Inside a number (`in_number`), words such as nan or true,
+    hexadecimal, commas and underscores get their own message and a hint at the notation to use.
     """
     ch = text[i]
+    if ch.isdigit():  # includes other scripts' digits, full-width and superscript digits
+        if ch.isascii():
+            return _Problem(_unexpected(ch), i)
+        return _Problem(f"'{ch}' ({_char_label(ch)}) is not an ordinary digit; "
+                        "use the digits 0-9", i)
+    category = unicodedata.category(ch)
+    if category == "Cf" or (category == "Cc" and not ch.isspace()):
+        return _Problem(
+            f"it contains an invisible character ({_char_label(ch)})",
+            i,
+            "Delete it (it may have been copied along with the answer) and type the answer again.",
+        )
+    if not in_number:
+        return _Problem(_unexpected(ch), i)
     if ch.isalpha():
-        start, word = _word_at(t, i, lo, hi)
+        word = _word_at(t, i, hi)
         lowered = word.lower()
         if lowered in ("nan", "inf", "infinity"):
-            return _Problem("it is not a finite number", start)
+            return _Problem("it is not a finite number", i)
         if lowered in ("true", "false"):
-            return _Problem(f"'{word}' is not a number", start)
-        if (
-            ch in "xX"
-            and i - 1 >= lo
-            and t[i - 1] == "0"
-            and (i - 1 == lo or t[i - 2] in "+-")
-        ):
+            return _Problem(f"'{word}' is not a number", i)
+        if ch in "xX" and i - 1 >= lo and t[i - 1] == "0" and (i - 1 == lo or t[i - 2] in "+-"):
             return _Problem("hexadecimal is not accepted", i, "Write the number in decimal.")
         return _Problem(_unexpected(ch), i, "Give only the number, without units or words.")
     if ch == ",":
@@ -211,20 +254,8 @@ def _char_problem(text: str, t: str, i: int, lo: int, hi: int) -> _Problem:
         )
     if ch == "_":
         return _Problem("underscores are not accepted", i, "Write the digits without separators.")
-    if ch.isdigit() or unicodedata.decimal(ch, None) is not None:
-        if ch.isascii():
-            return _Problem(_unexpected(ch), i)
-        return _Problem(f"'{ch}' ({_char_label(ch)}) is not one of the digits 0-9", i,
-                        "Use the digits 0-9.")
     if ch == "\u221e":
         return _Problem("it is not a finite number", i)
-    category = unicodedata.category(ch)
-    if category == "Cf" or (category == "Cc" and not ch.isspace()):
-        return _Problem(
-            f"it contains an invisible character, {_char_label(ch)}",
-            i,
-            "Delete it (it may have been copied along with the answer) and type the answer again.",
-        )
     if ch in "^*\u00d7":
         return _Problem(_unexpected(ch), i, "Write powers of ten with e, e.g. 6.15e-1.")
     if ch in "()[]+-":
@@ -307,7 +338,7 @@ def _build_decimal(
     if mantissa and abs(value) < _MIN_NORMAL:
         raise _Problem("the number is too close to zero to be stored accurately", lo)
     exact = Fraction(numerator, denominator) if denominator != 1 else Fraction(numerator)
-    return ParsedNumber(value, exact, percent, decimals, sigfigs, text[lo:hi])
+    return _make_number(value, exact, percent, decimals, sigfigs, text[lo:hi])
 
 
 def _plain_decimal(int_digits: str, frac_digits: str, start: int, what: str) -> Fraction:
@@ -338,7 +369,7 @@ def _build_fraction(
     if negative:
         exact = -exact
     value = exact.numerator / exact.denominator
-    return ParsedNumber(value, exact, False, None, None, text[lo:hi])
+    return _make_number(value, exact, False, None, None, text[lo:hi])
 
 
 def _skip_space(t: str, i: int, hi: int) -> int:
@@ -366,9 +397,7 @@ def _scan_unsigned(text: str, t: str, i: int, lo: int, hi: int) -> tuple[int, st
         if not int_digits and not frac_digits:
             raise _Problem("a decimal point needs digits, e.g. 0.5", j)
         j = k
-    elif not int_digits:
-        if j >= hi:
-            raise _Problem("a number is missing here", j)
+    elif not int_digits:  # callers only scan where there is a character to look at
         raise _char_problem(text, t, j, lo, hi)
     return j, int_digits, frac_digits
 
@@ -445,6 +474,8 @@ def _scan_number(text: str, t: str, lo: int, hi: int) -> ParsedNumber:
     if k > j and ch in "0123456789.+-":
         raise _Problem("it looks like more than one number", k,
                        "Give a single number, without spaces inside it.")
+    if ch == "." and exponent is not None:
+        raise _Problem("the exponent must be a whole number", k)
     if ch == ".":
         raise _Problem("a number has only one decimal point", k)
     raise _char_problem(text, t, k, lo, hi)
@@ -463,6 +494,21 @@ def _number(text: str, t: str, lo: int, hi: int) -> ParsedNumber:
             int_digits, frac_digits = "", only_frac
         elif frac_digits is None:
             frac_digits = ""
+        if exponent is None and percent is None and hi - lo <= _MAX_SIGFIGS:
+            # The common case, inlined (vectors have thousands of entries): a plain decimal this
+            # short has at most 30 digits and can neither overflow nor underflow.
+            digits = int_digits + frac_digits
+            mantissa = int(digits)
+            if sign == "-":
+                mantissa = -mantissa
+            places = len(frac_digits)
+            sigfigs = len(digits.lstrip("0")) if mantissa else places or 1
+            if places:
+                scale = _POWERS_OF_TEN[places]
+                return _make_number(mantissa / scale, Fraction(mantissa, scale), False, places,
+                                    sigfigs, text[lo:hi])
+            return _make_number(float(mantissa), Fraction(mantissa), False, 0, sigfigs,
+                                text[lo:hi])
         return _build_decimal(text, t, lo, hi, sign == "-", int_digits, m.end(1), frac_digits,
                               exponent, m.start(5), percent is not None)
     m = _FRACTION_RE.fullmatch(t, lo, hi)
@@ -535,34 +581,31 @@ def _entry_spans(t: str, a: int, b: int) -> list[tuple[int, int]]:
         return [m.span() for m in _NON_SPACE_RE.finditer(t, a, b)]
     spans = []
     start = a
-    while True:
-        comma = t.find(",", start, b)
-        end = b if comma < 0 else comma
-        s0, s1 = start, end
-        while s0 < s1 and t[s0].isspace():
-            s0 += 1
-        while s1 > s0 and t[s1 - 1].isspace():
-            s1 -= 1
-        spans.append((s0, s1))
-        if comma < 0:
-            return spans
-        start = comma + 1
+    for piece in t[a:b].split(","):
+        stripped = piece.lstrip()
+        s0 = start + len(piece) - len(stripped)
+        spans.append((s0, s0 + len(stripped.rstrip())))
+        start += len(piece) + 1
+    return spans
 
 
 def _row(
     text: str, t: str, spans: list[tuple[int, int]], first_entry: int, where: str
 ) -> tuple[ParsedNumber, ...]:
     """Parse the entries of one row; a problem is reported as '<where>entry k: <reason>'."""
+    if first_entry + len(spans) > _MAX_ENTRIES:
+        raise _Problem(f"it has more than {_MAX_ENTRIES} entries",
+                       spans[_MAX_ENTRIES - first_entry][0])
     entries = []
     for k, (s0, s1) in enumerate(spans, 1):
-        if first_entry + k > _MAX_ENTRIES:
-            raise _Problem(f"it has more than {_MAX_ENTRIES} entries", s0)
         if s0 == s1:
             raise _Problem(f"{where}entry {k} is empty", s0)
         try:
             entries.append(_number(text, t, s0, s1))
         except _Problem as problem:
             problem.reason = f"{where}entry {k}: {problem.reason}"
+            if problem.hint is None and t[s0] in "%/":
+                problem.hint = "In a list of numbers, write 61.5% and 8/13 without spaces."
             raise
     return tuple(entries)
 
@@ -649,11 +692,8 @@ def _rows_in_brackets(
     gaps += [(groups[k][1] + 1, groups[k + 1][0]) for k in range(len(groups) - 1)]
     gaps.append((groups[-1][1] + 1, b))
     for k, (g0, g1) in enumerate(gaps):
-        outer = k in (0, len(gaps) - 1)
         m = _ROW_GAP_RE.match(t, g0, g1)
         end = m.end() if m is not None else g0
-        if outer:
-            end = _skip_space(t, g0, g1)
         if end < g1:
             ch = t[end]
             if ch in ",;":
@@ -661,7 +701,11 @@ def _rows_in_brackets(
             if ch in "0123456789.+-":
                 raise _Problem("every row must be in brackets", end,
                                "Write for example [[1, 2], [3, 4]].")
-            raise _char_problem(text, t, end, a, b)
+            raise _char_problem(text, t, end, a, b, in_number=False)
+        if k in (0, len(gaps) - 1):  # a separator before the first row or after the last
+            separator = _skip_space(t, g0, g1)
+            if separator < g1:
+                raise _Problem(f"row {k + 1} is empty", separator)
     rows = []
     for k, (o, c) in enumerate(groups, 1):
         semicolon = t.find(";", o, c)
@@ -703,8 +747,13 @@ def parse_matrix(text: str) -> tuple[tuple[ParsedNumber, ...], ...]:
             rows = _rows_in_brackets(text, t, inner, lo + 1, hi - 1)
         elif wrapped:
             rows = _flat_rows(t, lo + 1, hi - 1)
-        elif inner:
+        elif inner and len(outer) > 1:
             raise _Problem("put the whole matrix in one pair of brackets", outer[1][0],
+                           "Write for example [[1, 2], [3, 4]].")
+        elif inner:  # one pair with rows inside, and something before or after it
+            (o, c), = outer
+            where = lo if o > lo else _skip_space(t, c + 1, hi)
+            raise _Problem("everything must be inside the matrix's brackets", where,
                            "Write for example [[1, 2], [3, 4]].")
         elif outer:
             rows = _rows_in_brackets(text, t, outer, lo, hi)
@@ -722,10 +771,9 @@ def parse_matrix(text: str) -> tuple[tuple[ParsedNumber, ...], ...]:
             if k == 1:
                 width = len(spans)
             elif len(spans) != width:
-                raise _Problem(
-                    f"row {k} has {len(spans)} entries, row 1 has {width}", spans[0][0],
-                    "Every row must have the same number of entries.",
-                )
+                count = f"{len(spans)} entr{'y' if len(spans) == 1 else 'ies'}"
+                raise _Problem(f"row {k} has {count}, row 1 has {width}", spans[0][0],
+                               "Every row must have the same number of entries.")
             where = f"row {k}, " if len(rows) > 1 else ""
             result.append(_row(text, t, spans, total, where))
             total += len(spans)
@@ -826,14 +874,14 @@ def _scan_shape(text: str, t: str, lo: int, hi: int) -> tuple[int | str, ...]:
             i += 1
         elif ch == "*":
             raise _Problem("'*' is not accepted here", i, "Write the shape as 3x4.")
-        elif ch in "+-" and i + 1 < b and t[i + 1] in _DIGITS and ch == "-":
+        elif ch == "-" and i + 1 < b and t[i + 1] in _DIGITS:
             raise _Problem("dimensions must be positive", i)
         elif ch in "[(":
             raise _Problem(f"unexpected '{ch}'", i, "Write for example (3, 4) or 3x4.")
         elif ch in ")]":
             raise _Problem(f"the '{ch}' has no matching '{_CLOSERS[ch]}'", i)
         else:
-            raise _char_problem(text, t, i, a, b)
+            raise _char_problem(text, t, i, a, b, in_number=False)
     if expect_dim:
         if not dims:
             raise _Problem("the shape is empty", lo)
@@ -862,17 +910,11 @@ def _no_such_option(letter: str, last: str, at: int) -> _Problem:
 
 def _option_char_problem(text: str, i: int, lo: int, hi: int, many: bool) -> _Problem:
     """Explain a character that cannot be part of an option answer."""
-    ch = text[i]
-    if ch in _DIGITS:
+    if text[i] in _DIGITS:
         what = "the letters of the options, not their numbers" if many else (
             "the letter of the option, not its number")
         return _Problem(f"give {what}", i)
-    problem = _char_problem(text, text, i, lo, hi)
-    if problem.hint == "Give only the number, without units or words.":
-        problem.hint = None
-    if problem.hint in (_NOT_A_CALCULATION, "Write powers of ten with e, e.g. 6.15e-1."):
-        problem.hint = None
-    return problem
+    return _char_problem(text, text, i, lo, hi, in_number=False)
 
 
 def parse_choice(text: str, n_options: int) -> int:
@@ -904,7 +946,8 @@ def _diagnose_choice(text: str, lo: int, hi: int, n_options: int, last: str) -> 
     """Explain why `text` is not one option (the fast regular expression did not match)."""
     letters: list[int] = []
     runs: list[tuple[int, int]] = []
-    i = lo
+    prefix = _OPTION_PREFIX_RE.match(text, lo, hi)
+    start = i = lo if prefix is None else prefix.end()
     while i < hi:
         ch = text[i]
         if ch.isascii() and ch.isalpha():
@@ -918,7 +961,7 @@ def _diagnose_choice(text: str, lo: int, hi: int, n_options: int, last: str) -> 
             i += 1
         else:
             return _option_char_problem(text, i, lo, hi, many=False)
-    in_range = [p for p in letters if ord(text[p].upper()) - ord("A") < n_options]
+    in_range = {p for p in letters if ord(text[p].upper()) - ord("A") < n_options}
     if len(letters) >= 2 and len(in_range) == len(letters):
         return _Problem("give one option only", letters[1])
     for r0, r1 in runs:
@@ -927,11 +970,9 @@ def _diagnose_choice(text: str, lo: int, hi: int, n_options: int, last: str) -> 
     for p in letters:
         if p not in in_range:
             return _no_such_option(text[p], last, p)
-    if len(letters) >= 2:
-        return _Problem("give one option only", letters[1])
     if not letters:
         return _Problem(f"expected the letter of one option, A to {last}", lo)
-    for p in range(lo, hi):
+    for p in range(start, hi):
         if not text[p].isspace() and p != letters[0]:
             return _Problem(_unexpected(text[p]), p, "Write just the letter, e.g. B.")
     return _Problem(f"expected the letter of one option, A to {last}", lo)  # pragma: no cover
