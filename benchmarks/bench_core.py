@@ -52,10 +52,12 @@ def wall_time(args: list[str], repeat: int = 7) -> float:
 def heavy_modules_for_help() -> list[str]:
     code = ("import sys; from grader.cli import cli\n"
             "try:\n    cli(['--help'], standalone_mode=False)\nexcept SystemExit:\n    pass\n"
-            "print(','.join(m for m in ('numpy', 'sympy', 'jinja2') if m in sys.modules))")
+            "print('MODULES:' + ','.join(m for m in ('numpy', 'sympy', 'jinja2')"
+            " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                         text=True).stdout.strip().splitlines()[-1]
-    return [m for m in out.split(",") if m]
+                         text=True).stdout
+    line = next(ln for ln in out.splitlines() if ln.startswith("MODULES:"))
+    return [m for m in line.removeprefix("MODULES:").split(",") if m]
 
 
 def main() -> None:
