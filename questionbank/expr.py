@@ -678,6 +678,10 @@ def _truth(x: Any) -> bool:
     return bool(x)
 
 
+_SCALARS = frozenset({int, float, Fraction})
+_FAST_OPS = frozenset({"+", "-", "*", "/"})
+
+
 class _Evaluator:
     def __init__(self, expr: Expr, env: Mapping[str, Any], exact: bool) -> None:
         self.expr = expr
@@ -758,6 +762,20 @@ class _Evaluator:
             raise self.error("text cannot be used in arithmetic", node)
 
     def binary(self, node: Node, op: str, a: Any, b: Any) -> Any:
+        ta, tb = type(a), type(b)
+        if ta in _SCALARS and tb in _SCALARS and op in _FAST_OPS:
+            # the common case, two plain numbers: no array or type checks needed
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "*":
+                return a * b
+            if b == 0:
+                raise self.error("division by zero", node)
+            if self.exact and ta is not float and tb is not float:
+                return Fraction(a) / Fraction(b) if ta is int and tb is int else a / b
+            return a / b
         self.check_numeric(a, node)
         self.check_numeric(b, node)
         a_arr, b_arr = _is_array(a), _is_array(b)
