@@ -56,7 +56,14 @@ def environment(autoescape: bool) -> jinja2.Environment:
     env.filters["md"] = _md_filter
     env.filters["md_code"] = md_code_block
     env.filters["md_answer"] = md_answer
+    env.filters["plain"] = _plain_filter
     return env
+
+
+def _plain_filter(text: str) -> str:
+    from questionbank.render import md_to_text
+
+    return md_to_text(str(text))
 
 
 def md_answer(text: str) -> str:

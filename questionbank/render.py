@@ -241,7 +241,7 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
                             key=where) from None
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
     if fmt == "text":
-        return blocks.splice(_md_to_text(text))
+        return blocks.splice(md_to_text(text))
     if fmt == "html":
         return blocks.splice(md_to_html(text))
     if fmt == "tex":
@@ -256,8 +256,10 @@ _ITALIC = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
 _CODE = re.compile(r"`([^`]+)`")
 
 
-def _md_to_text(text: str) -> str:
+def md_to_text(text: str) -> str:
+    """Markdown-lite to plain terminal text: emphasis and code marks dropped."""
     text = _BOLD.sub(r"\1", text)
+    text = _ITALIC.sub(r"\1", text)
     return _CODE.sub(r"\1", text)
 
 

@@ -59,7 +59,7 @@ def test_text_rendering_of_a_declared_mistake(notes: Instance) -> None:
     assert render_result(notes, result, "text", show_answer=True) == (
         "Incorrect · precision · score 0\n"
         "  Your answer: 0.8\n"
-        "  That is recall, TP / (TP + FN). Precision divides by the *predicted* positives: "
+        "  That is recall, TP / (TP + FN). Precision divides by the predicted positives: "
         "TP / (TP + FP).\n"
         "  [mistake: recall-for-precision]\n"
         "  Reference answer: 0.5\n")

@@ -137,7 +137,7 @@ def test_a_declared_mistake_gets_its_feedback_and_is_stored(store: ProgressStore
     as_recall = mistake(inst, "precision", "recall-for-precision")
     report, out = session([acc, as_recall, prec, rec, f1], store=store)
     assert "Incorrect · precision · score 0" in out
-    assert "That is recall, TP / (TP + FN). Precision divides by the *predicted* positives" in out
+    assert "That is recall, TP / (TP + FN). Precision divides by the predicted positives" in out
     assert "[mistake: recall-for-precision]" in out
     assert "Try again (2 tries left), or type hint, solution, skip or ? for help." in out
     (q,) = report.questions
