@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,13 @@ BANK = load_bank(builtin=True, use_env=False)
 NOTES_COUNTS = {"tp": 80, "fp": 80, "fn": 20, "tn": 820}
 NOTES_A = [2.0, 5.0, 7.12, 4.5, 6.0]
 NOTES_M = [1, 0, 0, 1, 1]
+
+
+def _first_constraint_line(template: str = "gradients/shape") -> int:
+    """The line of the first constraint in a built-in template file (1-based)."""
+    lines = (Path(__file__).resolve().parents[2] / "questionbank" / "bank" /
+             f"{template}.yaml").read_text(encoding="utf-8").splitlines()
+    return lines.index("constraints:") + 2
 
 
 # ----------------------------------------------------------------------------- question 2
@@ -135,7 +143,7 @@ WRONG_EXPECTATIONS: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("gradients/matrix-calculus", {"form": "aTXb", "n": 3, "m": 4, "k": 2},
      {"grad": "2*a*b^T"}, "grad: expected '2*a*b^T', got a*b^T (different)"),
     ("gradients/shape", {"n": 3, "m": 3}, {"shape": [3, 3]},
-     "cannot generate: bank/gradients/shape.yaml:22: constraints[0]"),
+     f"cannot generate: bank/gradients/shape.yaml:{_first_constraint_line()}: constraints[0]"),
 ]
 
 
