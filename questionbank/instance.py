@@ -90,7 +90,7 @@ class Part:
 
     id: str
     type: str
-    prompt: str
+    prompt_text: _Text = field(repr=False, compare=False)
     points: float
     value: Any
     answer: Any
@@ -105,6 +105,11 @@ class Part:
     partial: bool = True
     symbols: Mapping[str, tuple[int, ...]] | None = None
     solution_text: _Text | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def prompt(self) -> str:
+        """The part's own question (Markdown-lite)."""
+        return self.prompt_text.render()
 
     @cached_property
     def mistakes(self) -> tuple[Mistake, ...]:
@@ -143,12 +148,20 @@ class Instance:
     template: Template = field(repr=False, compare=False)
     seed: int
     params: Mapping[str, Any]
-    prompt: str
-    solution: str
     parts: tuple[Part, ...]
     context: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
     #: how many samples the constraints needed (1 = the first draw was accepted)
     attempts: int = field(default=1, compare=False)
+
+    @cached_property
+    def prompt(self) -> str:
+        """The question text (Markdown-lite: the form `show --format json` gives)."""
+        return self.render_prompt("md")
+
+    @cached_property
+    def solution(self) -> str:
+        """The worked solution (Markdown-lite)."""
+        return self.render_solution("md")
 
     @property
     def template_id(self) -> str:
@@ -362,8 +375,15 @@ def _symbols(template: Template, spec: PartSpec, env: Mapping[str, Any]) -> dict
     return result
 
 
-def generate(template: Template, seed: int, params: Mapping[str, Any] | None = None) -> Instance:
-    """The instance of `template` for `seed`, with `params` overriding sampled values."""
+def generate(template: Template, seed: int, params: Mapping[str, Any] | None = None, *,
+             render_text: bool = True) -> Instance:
+    """The instance of `template` for `seed`, with `params` overriding sampled values.
+
+    Option shuffles draw from their own generator (seeded from `seed` alone), so rebuilding an
+    instance from its stored params gives the same option order as sampling them did.
+    `render_text=False` leaves the prompt and solution to be rendered on first use: grading a
+    stored exam never reads them.
+    """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or \
             not 0 <= seed <= MAX_SEED:
         raise QuizError(f"the seed must be a whole number from 0 to {MAX_SEED}, got {seed!r}")
@@ -403,20 +423,19 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
         context[f"answer_{spec.id}"] = display_value(value)
         pending.append((spec, value))
 
-    parts = tuple(_build_part(template, spec, value, env, fenv, context, rng)
+    shuffle_rng = np.random.default_rng([seed, 0x5EED])
+    parts = tuple(_build_part(template, spec, value, env, fenv, context, shuffle_rng)
                   for spec, value in pending)
     for part in parts:
         answers_text[part.id] = part.answer_text
-    path = template.path
-    lines = template.text_lines
-    return Instance(
-        template=template, seed=seed, params=values,
-        prompt=render(template.prompt, context, "md", where="prompt", path=path,
-                      line=lines.get("prompt")),
-        solution=render(template.solution, context, "md", where="solution", path=path,
-                        line=lines.get("solution")),
-        parts=parts, context=context, attempts=attempts,
-    )
+    instance = Instance(template=template, seed=seed, params=values, parts=parts,
+                        context=context, attempts=attempts)
+    if render_text:
+        # Render now, so that a template error surfaces here and not later, far from its cause.
+        for part in parts:
+            _ = part.prompt
+        _ = instance.prompt, instance.solution
+    return instance
 
 
 def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str, Any],
@@ -426,8 +445,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
     compared within tolerance), hints and feedback (rendered when first needed)."""
     path = template.path
     where = f"parts.{spec.id}"
-    prompt = render(spec.prompt, context, "md", where=f"{where}.prompt", path=path,
-                    line=spec.prompt_line or spec.line)
+    prompt = _Text(spec.prompt, context, f"{where}.prompt", path, spec.prompt_line or spec.line)
     hints = tuple(_Text(h, context, f"{where}.hints", path, spec.line) for h in spec.hints)
     solution = _Text(spec.solution, context, f"{where}.solution", path, spec.line) \
         if spec.solution else None
@@ -435,7 +453,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
     answer, answer_text = answer_json(spec.type, value, spec.format)
     symbols = _symbols(template, spec, env) if spec.type == "expression" else None
-    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points, value=value,
+    return Part(id=spec.id, type=spec.type, prompt_text=prompt, points=spec.points, value=value,
                 answer=answer, answer_text=answer_text, tolerance=spec.tolerance,
                 hint_texts=hints, partial=spec.partial, symbols=symbols,
                 solution_text=solution,
@@ -477,7 +495,7 @@ def _mistakes(template: Template, spec: PartSpec, env: Mapping[str, Any],
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
-                 context: Mapping[str, Any], rng: np.random.Generator, prompt: str,
+                 context: Mapping[str, Any], rng: np.random.Generator, prompt: _Text,
                  hints: tuple[_Text, ...], solution: _Text | None) -> Part:
     where = f"parts.{spec.id}"
     order = list(range(len(spec.options)))
@@ -509,6 +527,6 @@ def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
     else:
         answer = right
         text = ", ".join(right)
-    return Part(id=spec.id, type=spec.type, prompt=prompt, points=spec.points,
+    return Part(id=spec.id, type=spec.type, prompt_text=prompt, points=spec.points,
                 value=frozenset(right), answer=answer, answer_text=text, hint_texts=hints,
                 options=tuple(options), partial=spec.partial, solution_text=solution)

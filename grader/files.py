@@ -1,0 +1,141 @@
+"""Writing output files safely: atomic writes, file names from untrusted ids, safe CSV cells.
+
+- Every output is written to a temporary file in the target folder and moved into place with
+  `os.replace`, so a reader (or a crash) never sees half a file.
+- Student ids and names are untrusted text and never become paths as they are: `student_stem`
+  turns an id into an ASCII slug plus a short SHA-256 suffix, unique per id and safe everywhere.
+- Untrusted text in a Markdown file is escaped (`md_escape`, `md_code`) so it shows as typed and
+  cannot become markup, links or raw HTML in a Markdown viewer.
+- A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+  return as a formula ("CSV injection"); `csv_cell` puts an apostrophe in front of such text,
+  while numbers (and text that is exactly a plain number, like ``-0.5``) stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import secrets
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+__all__ = [
+    "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks", "atomic_write_text",
+    "csv_cell", "csv_text",
+    "md_code", "md_escape", "safe_slug", "student_stem", "unneutralise",
+]
+
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP's list).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def _atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    # os.open with 0o666 lets the umask decide the permissions, as for any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary file in the same folder, then `os.replace` it onto `path`.
+
+    Nothing is left behind on error, and `path` keeps its old content until the new one is
+    complete.
+    """
+    _atomic_write(path, [data])
+
+
+def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
+    """Write UTF-8 text given in pieces atomically, so a big report never has to exist as one
+    string."""
+    _atomic_write(path, (chunk.encode("utf-8") for chunk in chunks))
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 `text` atomically; newlines are written as they are (``\\n``)."""
+    _atomic_write(path, [text.encode("utf-8")])
+
+
+def safe_slug(text: str, max_length: int = 40) -> str:
+    """Lower-case ASCII letters, digits and single hyphens, e.g. ``'Zoë O'Neil'`` -> ``zoe-o-neil``.
+
+    Accents are folded (NFKD) and everything else becomes a hyphen; an empty result is
+    ``'x'``, so the slug is always a usable file-name piece (never ``.``, ``..`` or empty).
+    """
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _SLUG_DROP.sub("-", folded.lower()).strip("-")[:max_length].strip("-")
+    return slug or "x"
+
+
+def student_stem(student_id: str) -> str:
+    """The file-name stem for a student: slug of the id plus 6 hex digits of its SHA-256.
+
+    The hash keeps two ids with the same slug apart (``Ann B`` and ``ann-b``); it depends only
+    on the id, so file names are stable across runs and machines.
+    """
+    digest = hashlib.sha256(student_id.encode("utf-8")).hexdigest()[:6]
+    return f"{safe_slug(student_id, 32)}-{digest}"
+
+
+def csv_cell(value: object) -> object:
+    """A value ready for a CSV cell: numbers as they are, formula-looking text neutralised.
+
+    Text starting with one of `FORMULA_TRIGGERS` gets a leading apostrophe (which spreadsheets
+    show as "treat as text"), unless the whole text is a plain number such as ``-0.5``.
+    """
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float) or value is None:
+        return "" if value is None else value
+    text = str(value)
+    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unneutralise(text: str) -> str:
+    """Undo `csv_cell` on text read back from a CSV file we wrote (``'=x`` -> ``=x``)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+        return text[1:]
+    return text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A whole CSV document (``\\n`` line ends), every cell passed through `csv_cell`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(c) for c in row])
+    return buffer.getvalue()
+
+
+def md_escape(text: str) -> str:
+    """Untrusted text as literal Markdown: punctuation backslash-escaped, one line."""
+    return _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text))
+
+
+def md_code(text: str) -> str:
+    """Untrusted text as a Markdown code span (shown literally, on one line).
+
+    Backticks become apostrophes and control characters spaces, so the text cannot close the
+    span; an empty text is shown as an empty pair of quotes.
+    """
+    clean = _CONTROL.sub(" ", text).replace("`", "'").strip()
+    return f"`{clean}`" if clean else "''"
