@@ -6,7 +6,7 @@ Same template + seed gives the same instance in every process: the only randomne
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, partial
@@ -282,9 +282,9 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
 
 
 def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line: int,
-          exact: bool = True) -> Any:
+          exact: bool = True, guarded: bool = True) -> Any:
     try:
-        return evaluate(expr, env, exact=exact)
+        return evaluate(expr, env, exact=exact, guarded=guarded)
     except ExprError as exc:
         raise TemplateError(f"cannot evaluate {expr.text!r}: {exc.message}", path=template.path,
                             line=line, key=key) from None
@@ -317,7 +317,7 @@ def _sample(template: Template, rng: np.random.Generator, overrides: Mapping[str
         failed = None
         for i, constraint in enumerate(template.constraints):
             ok = _eval(template, constraint.expr, fenv, f"constraints[{i}]", constraint.line,
-                       exact=False)
+                       exact=False, guarded=False)
             if not _truthy(ok):
                 failed = i
                 break
@@ -395,21 +395,31 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             known = ", ".join(specs) or "none"
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        instance = _generate(template, seed, overrides)
+    if render_text:
+        # Render now, so that a template error surfaces here and not later, far from its cause.
+        for part in instance.parts:
+            _ = part.prompt
+        _ = instance.prompt, instance.solution
+    return instance
+
+
+def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> Instance:
     rng = np.random.default_rng(seed)
     values, env, fenv, attempts = _sample(template, rng, overrides)
     _solve(template, env)
     for name in env.keys() - fenv.keys():
         fenv[name] = to_float(env[name])
 
-    context: dict[str, Any] = {k: display_value(v) for k, v in env.items()}
-    context.update(values)  # params as sampled: 2.0 stays 2.0, as the student reads it
-    context["params"] = dict(values)
+    # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display
     answers_text: dict[str, str] = {}
-    context["answers"] = answers_text
-    pending: list[tuple[PartSpec, Any]] = []
+    context = _DisplayContext({k: v for k, v in env.items() if k not in values},
+                              {**values, "params": dict(values), "answers": answers_text})
+    pending: list[tuple[PartSpec, Any, tuple[Any, str] | None]] = []
     for spec in template.parts:
         if spec.type in ("choice", "choices"):
-            pending.append((spec, None))
+            pending.append((spec, None, None))
             continue
         if spec.answer is None:
             raw = env[spec.id]
@@ -418,27 +428,47 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
         else:
             raw = spec.answer
         value = _check_value(template, spec, raw, f"the answer of part {spec.id!r}")
-        _, text = answer_json(spec.type, value, spec.format)
-        answers_text[spec.id] = text
-        context[f"answer_{spec.id}"] = display_value(value)
-        pending.append((spec, value))
+        answer = answer_json(spec.type, value, spec.format)
+        answers_text[spec.id] = answer[1]
+        context.add(f"answer_{spec.id}", value)
+        pending.append((spec, value, answer))
 
     shuffle_rng = np.random.default_rng([seed, 0x5EED])
-    parts = tuple(_build_part(template, spec, value, env, fenv, context, shuffle_rng)
-                  for spec, value in pending)
+    parts = tuple(_build_part(template, spec, value, answer, env, fenv, context, shuffle_rng)
+                  for spec, value, answer in pending)
     for part in parts:
         answers_text[part.id] = part.answer_text
-    instance = Instance(template=template, seed=seed, params=values, parts=parts,
-                        context=context, attempts=attempts)
-    if render_text:
-        # Render now, so that a template error surfaces here and not later, far from its cause.
-        for part in parts:
-            _ = part.prompt
-        _ = instance.prompt, instance.solution
-    return instance
+    return Instance(template=template, seed=seed, params=values, parts=parts, context=context,
+                    attempts=attempts)
 
 
-def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str, Any],
+class _DisplayContext(Mapping[str, Any]):
+    """The values templates' text sees, converted for display (`display_value`) on first
+    access: grading never renders text, so it never pays for the conversion."""
+
+    def __init__(self, raw: dict[str, Any], ready: dict[str, Any]) -> None:
+        self._raw = raw
+        self._ready = ready
+
+    def add(self, key: str, raw_value: Any) -> None:
+        self._raw[key] = raw_value
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._ready:
+            return self._ready[key]
+        value = display_value(self._raw[key])
+        self._ready[key] = value
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._raw, *self._ready]))
+
+    def __len__(self) -> int:
+        return len(self._raw.keys() | self._ready.keys())
+
+
+def _build_part(template: Template, spec: PartSpec, value: Any,
+                answer_pair: tuple[Any, str] | None, env: Mapping[str, Any],
                 fenv: Mapping[str, Any], context: Mapping[str, Any],
                 rng: np.random.Generator) -> Part:
     """One part: its answer (exact), its mistakes (evaluated in floating point: they are only
@@ -451,7 +481,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any, env: Mapping[str
         if spec.solution else None
     if spec.type in ("choice", "choices"):
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
-    answer, answer_text = answer_json(spec.type, value, spec.format)
+    answer, answer_text = answer_pair or answer_json(spec.type, value, spec.format)
     symbols = _symbols(template, spec, env) if spec.type == "expression" else None
     return Part(id=spec.id, type=spec.type, prompt_text=prompt, points=spec.points, value=value,
                 answer=answer, answer_text=answer_text, tolerance=spec.tolerance,

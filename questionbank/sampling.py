@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -54,6 +55,7 @@ def _length(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, A
     return n
 
 
+@lru_cache(maxsize=256)
 def _decimals(step: float) -> int:
     """Decimal places of a number as written: 0.05 -> 2, 2.5e-3 -> 4, 3.0 -> 0."""
     text = repr(float(step))
