@@ -100,13 +100,44 @@ def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
     if kind == "vector":
         assert spec.of is not None
         n = _length(template, spec, spec.length, env, rng, "length")
-        return tuple(sample_param(template, spec.of, env, rng) for _ in range(n))
+        return tuple(_sample_many(template, spec.of, env, rng, n))
     if kind == "matrix":
         assert spec.of is not None
         rows = _length(template, spec, spec.rows, env, rng, "rows")
         cols = _length(template, spec, spec.cols, env, rng, "cols")
-        return tuple(tuple(sample_param(template, spec.of, env, rng) for _ in range(cols))
-                     for _ in range(rows))
+        flat = _sample_many(template, spec.of, env, rng, rows * cols)
+        return tuple(tuple(flat[r * cols:(r + 1) * cols]) for r in range(rows))
+    raise AssertionError(kind)
+
+
+def _sample_many(template: Template, spec: ParamSpec, env: Mapping[str, Any],
+                 rng: np.random.Generator, n: int) -> list[Any]:
+    """`n` independent draws of a scalar spec, in one call to the generator (vectors of a
+    few entries are the common case, and one numpy call per entry dominated sampling)."""
+    kind = spec.type
+    if kind == "int":
+        lo = math.ceil(_resolve(template, spec, spec.min, env, "min"))
+        hi = math.floor(_resolve(template, spec, spec.max, env, "max"))
+        if lo > hi:
+            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
+                                line=spec.line, key=f"params.{spec.name}")
+        return [int(v) for v in rng.integers(lo, hi, size=n, endpoint=True)]
+    if kind == "decimal":
+        lo = float(_resolve(template, spec, spec.min, env, "min"))
+        hi = float(_resolve(template, spec, spec.max, env, "max"))
+        step = float(spec.step)
+        k_max = math.floor((hi - lo) / step + 1e-9)
+        if k_max < 0:
+            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
+                                line=spec.line, key=f"params.{spec.name}")
+        places = max(_decimals(step), _decimals(lo))
+        values = [round(lo + int(k) * step, places)
+                  for k in rng.integers(0, k_max, size=n, endpoint=True)]
+        return [0.0 if v == 0 else v for v in values]
+    if kind == "choice":
+        return [spec.values[int(i)] for i in rng.integers(0, len(spec.values), size=n)]
+    if kind == "bool":
+        return [bool(v) for v in rng.random(n) < spec.p]
     raise AssertionError(kind)
 
 
