@@ -474,24 +474,24 @@ def test_golden_feedback_page(exam: dict[str, Any], tmp_path: Path) -> None:
     (["EXAM", "s.csv", "--jobs", "0"], 2, "0 is not in the range"),
     (["EXAM"], 2, "Missing argument 'SUBMISSIONS'"),
 ])
-def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, args: list[str], code: int,
-                          message: str) -> None:
+def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                          args: list[str], code: int, message: str) -> None:
     runner = CliRunner()
     manifest = exam["manifest"]
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("bad.json").write_text("{\n  oops\n}", encoding="utf-8")
-        Path("other.json").write_text('{"students": []}', encoding="utf-8")
-        Path("future.json").write_text(json.dumps({**manifest, "format_version": 99}),
-                                       encoding="utf-8")
-        short = json.loads(json.dumps(manifest))
-        short["students"][0]["items"].pop()
-        Path("short.json").write_text(json.dumps(short), encoding="utf-8")
-        noseed = json.loads(json.dumps(manifest))
-        del noseed["students"][0]["items"][0]["seed"]
-        Path("noseed.json").write_text(json.dumps(noseed), encoding="utf-8")
-        Path("s.csv").write_text("student\n", encoding="utf-8")
-        args = [str(exam["dir"] / "exam.json") if a == "EXAM" else a for a in args]
-        result = runner.invoke(cli, ["grade", *args])
+    monkeypatch.chdir(tmp_path)
+    Path("bad.json").write_text("{\n  oops\n}", encoding="utf-8")
+    Path("other.json").write_text('{"students": []}', encoding="utf-8")
+    Path("future.json").write_text(json.dumps({**manifest, "format_version": 99}),
+                                   encoding="utf-8")
+    short = json.loads(json.dumps(manifest))
+    short["students"][0]["items"].pop()
+    Path("short.json").write_text(json.dumps(short), encoding="utf-8")
+    noseed = json.loads(json.dumps(manifest))
+    del noseed["students"][0]["items"][0]["seed"]
+    Path("noseed.json").write_text(json.dumps(noseed), encoding="utf-8")
+    Path("s.csv").write_text("student\n", encoding="utf-8")
+    args = [str(exam["dir"] / "exam.json") if a == "EXAM" else a for a in args]
+    result = runner.invoke(cli, ["grade", *args])
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output

@@ -385,11 +385,12 @@ def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch,
     (["--roster", "dup.csv"], 1, "error: dup.csv: duplicate student ids: 'a' on lines 2, 3"),
     (["--topic", "nothing"], 1, "error: no templates with topic 'nothing'"),
 ])
-def test_generate_cli_errors(tmp_path: Path, args: list[str], code: int, message: str) -> None:
+def test_generate_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                             code: int, message: str) -> None:
     runner = CliRunner()
-    with runner.isolated_filesystem(temp_dir=tmp_path):
-        Path("dup.csv").write_text("id\na\na\n", encoding="utf-8")
-        result = runner.invoke(cli, ["generate", *args])
+    monkeypatch.chdir(tmp_path)
+    Path("dup.csv").write_text("id\na\na\n", encoding="utf-8")
+    result = runner.invoke(cli, ["generate", *args])
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
