@@ -263,6 +263,21 @@ def md_to_text(text: str) -> str:
     return _CODE.sub(r"\1", text)
 
 
+def _list_items(lines: list[str]) -> list[str] | None:
+    """The items of a bulleted block (lines starting '- '; other lines continue the item
+    above), or None when the block is not a list."""
+    if not lines[0].lstrip().startswith(("- ", "* ")):
+        return None
+    items: list[str] = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped.startswith(("- ", "* ")):
+            items.append(stripped[2:])
+        else:
+            items[-1] += " " + stripped
+    return items
+
+
 def md_to_html(text: str) -> str:
     """Markdown-lite to an HTML fragment; all source text is escaped first."""
     out: list[str] = []
@@ -274,9 +289,9 @@ def md_to_html(text: str) -> str:
             out.append(block.strip())
             continue
         lines = block.split("\n")
-        if all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
-            items = "".join(f"<li>{_inline_html(ln.lstrip()[2:])}</li>" for ln in lines)
-            out.append(f"<ul>{items}</ul>")
+        items = _list_items(lines)
+        if items is not None:
+            out.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in items) + "</ul>")
         elif lines[0].startswith("|") and len(lines) > 1 and set(lines[1]) <= set("|-: "):
             out.append(_pipe_table_html(lines))
         elif all(ln.startswith("    ") for ln in lines):
@@ -342,6 +357,15 @@ def _tex_letter(ch: str) -> bool:
     return "\u00c0" <= ch <= "\u017f" and ch not in "\u00d7\u00f7"
 
 
+_SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱᵀⁿᵗᴸᵏᵐᶠˣ", "0123456789+-=()iTntLkmfx", strict=True))
+_SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥ", "0123456789+-=()aeoxhklmnpstijruv",
+                       strict=True))
+for _ch, _plain in _SUPERSCRIPTS.items():
+    TEX_UNICODE.setdefault(_ch, f"$^{{{_plain}}}$")
+for _ch, _plain in _SUBSCRIPTS.items():
+    TEX_UNICODE.setdefault(_ch, f"$_{{{_plain}}}$")
+
+
 def tex_escape(text: str) -> str:
     """Escape LaTeX specials and map known Unicode; drop anything else non-ASCII as '?'.
 
@@ -349,8 +373,21 @@ def tex_escape(text: str) -> str:
     maths and ``$_i_j$`` is a double subscript, but ``$_i{}_j$`` is valid.
     """
     out = []
-    for ch in text:
-        if ch in _TEX_SPECIAL:
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        i += 1
+        if i < len(text) and text[i] == "\u0302" and ch.isalpha() and ch.isascii():
+            out.append(r"$\hat{" + ch + "}$")  # x̂: a letter with a combining circumflex
+            i += 1
+        elif ch in _SUBSCRIPTS or ch in _SUPERSCRIPTS:
+            table, mark = (_SUBSCRIPTS, "_") if ch in _SUBSCRIPTS else (_SUPERSCRIPTS, "^")
+            run = [table[ch]]
+            while i < len(text) and text[i] in table:  # vₜ₋₁ -> v$_{t-1}$
+                run.append(table[text[i]])
+                i += 1
+            out.append(f"${mark}{{{''.join(run)}}}$")
+        elif ch in _TEX_SPECIAL:
             out.append(_TEX_SPECIAL[ch])
         elif ch in TEX_UNICODE:
             out.append(TEX_UNICODE[ch])
@@ -372,9 +409,10 @@ def md_to_tex(text: str) -> str:
             out.append(block.strip())
             continue
         lines = block.split("\n")
-        if all(ln.lstrip().startswith(("- ", "* ")) for ln in lines):
-            items = "\n".join(r"\item " + _inline_tex(ln.lstrip()[2:]) for ln in lines)
-            out.append("\\begin{itemize}\n" + items + "\n\\end{itemize}")
+        items = _list_items(lines)
+        if items is not None:
+            body = "\n".join(r"\item " + _inline_tex(i) for i in items)
+            out.append("\\begin{itemize}\n" + body + "\n\\end{itemize}")
         elif all(ln.startswith("    ") for ln in lines):
             out.append(_code_block_tex([ln[4:] for ln in lines]))
         else:
@@ -390,11 +428,13 @@ def _code_block_tex(lines: list[str]) -> str:
 
 
 def _inline_tex(text: str) -> str:
-    parts = re.split(r"(\*\*.+?\*\*|`[^`]+`)", text)
+    parts = re.split(r"(\*\*.+?\*\*|`[^`]+`|(?<![\w*])\*(?!\s)[^*]+?(?<!\s)\*(?![\w*]))", text)
     out = []
     for part in parts:
         if part.startswith("**") and part.endswith("**") and len(part) > 4:
             out.append(r"\textbf{" + tex_escape(part[2:-2]) + "}")
+        elif part.startswith("*") and part.endswith("*") and len(part) > 2:
+            out.append(r"\emph{" + tex_escape(part[1:-1]) + "}")
         elif part.startswith("`") and part.endswith("`") and len(part) > 2:
             out.append(r"\texttt{" + tex_escape(part[1:-1]) + "}")
         else:

@@ -452,4 +452,4 @@ def test_markdown_escaping() -> None:
     assert md_code("  ") == "''"
     assert tex_escape("x_i^2 & 50% #1 ~ {a}") == \
         r"x\_i\textasciicircum{}2 \& 50\% \#1 \textasciitilde{} \{a\}"
-    assert tex_escape("∂f/∂Xᵢⱼ") == r"$\partial$f/$\partial$X$_i{}_j$"
+    assert tex_escape("∂f/∂Xᵢⱼ") == r"$\partial$f/$\partial$X$_{ij}$"
