@@ -107,6 +107,12 @@ class Part:
     solution_text: _Text | None = field(default=None, repr=False, compare=False)
 
     @cached_property
+    def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
+        """A vector or matrix answer as (shape, flat floats), for fast comparison."""
+        arr = np.asarray(self.value, dtype=object)
+        return arr.shape, tuple(float(v) for v in arr.ravel())
+
+    @cached_property
     def prompt(self) -> str:
         """The part's own question (Markdown-lite)."""
         return self.prompt_text.render()
