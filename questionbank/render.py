@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
@@ -227,8 +228,11 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     blocks = _Blocks()
     try:
         template = _compile(source, fmt)
-        text = template.render(context, table=_make_table(fmt, blocks),
-                                matrix=_make_matrix(fmt, blocks))
+        # A shared (not copied) context: `template.render(context)` would copy every value,
+        # converting each one for display; this way only the names the text uses are read.
+        helpers = {"table": _make_table(fmt, blocks), "matrix": _make_matrix(fmt, blocks)}
+        frame = template.new_context(ChainMap(helpers, context, template.globals), shared=True)
+        text = "".join(template.root_render_func(frame))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}", path=path,
                             line=(line + (exc.lineno or 1) - 1) if line else None,
