@@ -466,6 +466,9 @@ class _DisplayContext(Mapping[str, Any]):
         self._ready[key] = value
         return value
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._ready or key in self._raw
+
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys([*self._raw, *self._ready]))
 

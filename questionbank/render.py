@@ -57,7 +57,9 @@ def display_value(value: Any) -> Any:
             return value.numerator
         return ExactNumber(value)
     if isinstance(value, np.ndarray):
-        return [display_value(v) for v in value.tolist()]
+        if value.dtype != object:
+            return value.tolist()
+        return [_display_entry(v) for v in value.tolist()]
     if isinstance(value, np.integer):
         return int(value)
     if isinstance(value, np.floating):
@@ -65,6 +67,24 @@ def display_value(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [display_value(v) for v in value]
     return value
+
+
+def _display_entry(value: Any) -> Any:
+    """An entry of an exact vector: an int, a float when the decimal terminates (5.625 prints as
+    it is), else the Fraction itself (prints as 8/3)."""
+    if type(value) is Fraction:
+        if value.denominator == 1:
+            return value.numerator
+        return float(value) if _terminating_denominator(value.denominator) else value
+    return display_value(value)
+
+
+@lru_cache(maxsize=1024)
+def _terminating_denominator(d: int) -> bool:
+    for p in (2, 5):
+        while d % p == 0:
+            d //= p
+    return d == 1
 
 
 class _Blocks:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -42,14 +43,21 @@ def format_number(x: Any, style: str | None = None) -> str:
     if isinstance(x, Fraction):
         if x.denominator == 1:
             return str(x.numerator)
-        if style != "fraction" and is_terminating(x):
-            return _terminating_text(x)
-        if style == "decimal":
-            return _float_text(float(x))
-        return f"{x.numerator}/{x.denominator}"
+        return _fraction_text(x.numerator, x.denominator, style)
     if isinstance(x, float):
         return _float_text(x)
     raise TypeError(f"not a number: {x!r}")
+
+
+@lru_cache(maxsize=8192)
+def _fraction_text(numerator: int, denominator: int, style: str | None) -> str:
+    """Cached: the same few values (activations, rates, scores) are written many times."""
+    q = Fraction(numerator, denominator)
+    if style != "fraction" and is_terminating(q):
+        return _terminating_text(q)
+    if style == "decimal":
+        return _float_text(float(q))
+    return f"{numerator}/{denominator}"
 
 
 def _terminating_text(q: Fraction) -> str:
