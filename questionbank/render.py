@@ -27,6 +27,7 @@ import jinja2
 import numpy as np
 
 from questionbank.errors import TemplateError
+from questionbank.expr import to_exact
 from questionbank.values import format_number
 
 __all__ = ["FORMATS", "check_syntax", "display_value", "render"]
@@ -113,7 +114,12 @@ def _fmt(x: Any) -> str:
     if isinstance(x, bool):
         return str(int(x))
     if isinstance(x, float):
-        return repr(x) if abs(x) < 1e15 and "e" not in repr(x) else format_number(x)
+        text = repr(x)
+        if "e" not in text:
+            return text
+        if 1e-6 <= abs(x) < 1e15:  # 9.991e-05 reads better as 0.00009991; 1e-8 stays
+            return format_number(to_exact(x))
+        return format_number(x)
     if isinstance(x, int | Fraction | np.integer | np.floating):
         return format_number(x)
     return str(x)
