@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections import ChainMap
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -308,26 +308,45 @@ def _list_items(lines: list[str]) -> list[str] | None:
     return items
 
 
-def md_to_html(text: str) -> str:
-    """Markdown-lite to an HTML fragment; all source text is escaped first."""
-    out: list[str] = []
+def _md_blocks(text: str) -> Iterator[tuple[str, Any]]:
+    """The blocks of Markdown-lite text, each as (kind, content): ``("block", placeholder)``,
+    ``("list", items)``, ``("table", rows of cells)``, ``("code", lines)`` or
+    ``("para", lines)``. Every output format renders these same blocks."""
     for block in re.split(r"\n\s*\n", text):
         block = block.strip("\n")
         if not block:
             continue
         if _PLACEHOLDER_RE.fullmatch(block.strip()):
-            out.append(block.strip())
+            yield "block", block.strip()
             continue
         lines = block.split("\n")
         items = _list_items(lines)
         if items is not None:
-            out.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in items) + "</ul>")
+            yield "list", items
         elif lines[0].startswith("|") and len(lines) > 1 and set(lines[1]) <= set("|-: "):
-            out.append(_pipe_table_html(lines))
+            yield "table", [[c.strip() for c in ln.strip().strip("|").split("|")]
+                            for ln in [lines[0], *lines[2:]]]
         elif all(ln.startswith("    ") for ln in lines):
-            out.append("<pre>" + html.escape("\n".join(ln[4:] for ln in lines)) + "</pre>")
+            yield "code", [ln[4:] for ln in lines]
         else:
-            out.append("<p>" + "\n".join(_inline_html(ln) for ln in lines) + "</p>")
+            yield "para", lines
+
+
+def md_to_html(text: str) -> str:
+    """Markdown-lite to an HTML fragment; all source text is escaped first."""
+    out: list[str] = []
+    for kind, content in _md_blocks(text):
+        if kind == "block":
+            out.append(content)
+        elif kind == "list":
+            out.append("<ul>" + "".join(f"<li>{_inline_html(i)}</li>" for i in content)
+                       + "</ul>")
+        elif kind == "table":
+            out.append(_pipe_table_html(content))
+        elif kind == "code":
+            out.append("<pre>" + html.escape("\n".join(content)) + "</pre>")
+        else:
+            out.append("<p>" + "\n".join(_inline_html(ln) for ln in content) + "</p>")
     return "\n".join(out)
 
 
@@ -338,12 +357,8 @@ def _inline_html(text: str) -> str:
     return _ITALIC.sub(r"<em>\1</em>", text)
 
 
-def _pipe_table_html(lines: list[str]) -> str:
-    def cells(line: str) -> list[str]:
-        return [c.strip() for c in line.strip().strip("|").split("|")]
-
-    head = cells(lines[0])
-    body = [cells(ln) for ln in lines[2:]]
+def _pipe_table_html(rows: list[list[str]]) -> str:
+    head, body = rows[0], rows[1:]
     out = ['<table class="grid"><thead><tr>']
     out += [f"<th>{_inline_html(c)}</th>" for c in head]
     out.append("</tr></thead><tbody>")
@@ -431,22 +446,18 @@ def tex_escape(text: str) -> str:
 def md_to_tex(text: str) -> str:
     """Markdown-lite to a LaTeX fragment."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n", text):
-        block = block.strip("\n")
-        if not block:
-            continue
-        if _PLACEHOLDER_RE.fullmatch(block.strip()):
-            out.append(block.strip())
-            continue
-        lines = block.split("\n")
-        items = _list_items(lines)
-        if items is not None:
-            body = "\n".join(r"\item " + _inline_tex(i) for i in items)
+    for kind, content in _md_blocks(text):
+        if kind == "block":
+            out.append(content)
+        elif kind == "list":
+            body = "\n".join(r"\item " + _inline_tex(i) for i in content)
             out.append("\\begin{itemize}\n" + body + "\n\\end{itemize}")
-        elif all(ln.startswith("    ") for ln in lines):
-            out.append(_code_block_tex([ln[4:] for ln in lines]))
+        elif kind == "table":
+            out.append(_table_tex(content[1:], content[0]))
+        elif kind == "code":
+            out.append(_code_block_tex(content))
         else:
-            out.append("\n".join(_inline_tex(ln) for ln in lines))
+            out.append("\n".join(_inline_tex(ln) for ln in content))
     return "\n\n".join(out)
 
 
