@@ -66,8 +66,11 @@ def display_value(value: Any) -> Any:
     if isinstance(value, np.floating):
         return float(value)
     if isinstance(value, tuple | list):
-        return [display_value(v) for v in value]
+        return [v if type(v) in _PLAIN else display_value(v) for v in value]
     return value
+
+
+_PLAIN = frozenset({int, float, str})
 
 
 def _display_entry(value: Any) -> Any:
