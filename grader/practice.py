@@ -180,15 +180,29 @@ def select_templates(bank: Any, topics: Sequence[str] = (), templates: Sequence[
         return list(bank.ids())
     chosen = [bank.get(t).id for t in templates]
     if topics:
+        # topics are read without loading every file; only the chosen ones are validated
         by_topic: dict[str, list[str]] = defaultdict(list)
-        for template in loadable_templates(bank, warn):
-            by_topic[template.topic].append(template.id)
+        for template_id in bank.ids():
+            topic = bank.topic_of(template_id)
+            if topic is not None:
+                by_topic[topic].append(template_id)
+                continue
+            try:  # unreadable: load it to say why
+                bank.get(template_id)
+            except QuizError as exc:
+                if warn is not None:
+                    warn(f"warning: template {template_id} is left out: {exc}")
         unknown = [t for t in topics if t not in by_topic]
         if unknown:
             raise QuizError(f"no templates with topic {', '.join(map(repr, unknown))} in the "
                             f"bank (topics: {', '.join(sorted(by_topic))})")
         for topic in topics:
-            chosen.extend(by_topic[topic])
+            for template_id in by_topic[topic]:
+                try:
+                    chosen.append(bank.get(template_id).id)
+                except QuizError as exc:
+                    if warn is not None:
+                        warn(f"warning: template {template_id} is left out: {exc}")
     return list(dict.fromkeys(chosen))
 
 

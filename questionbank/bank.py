@@ -74,6 +74,7 @@ class Bank:
     def __init__(self, files: dict[str, tuple[Path, str]]) -> None:
         self._files = dict(sorted(files.items()))
         self._loaded: dict[str, Template] = {}
+        self._topics: dict[str, str | None] = {}
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._files)
@@ -104,11 +105,26 @@ class Bank:
             self._loaded[template_id] = load_template_file(path, template_id, shown)
         return self._loaded[template_id]
 
+    def topic_of(self, template_id: str) -> str | None:
+        """A template's topic, read without validating the file (None when unreadable), so
+        choosing by topic loads only the chosen templates."""
+        if template_id in self._loaded:
+            return self._loaded[template_id].topic
+        if template_id not in self._topics:
+            path, shown = self._files[template_id]
+            try:
+                doc = load_yaml(path.read_text(encoding="utf-8"), shown)
+            except (QuizError, OSError, UnicodeDecodeError):
+                doc = None
+            topic = doc.get("topic") if isinstance(doc, dict) else None
+            self._topics[template_id] = topic if isinstance(topic, str) else None
+        return self._topics[template_id]
+
     def templates(self, topics: Iterable[str] = ()) -> list[Template]:
-        """All templates (loading every file), optionally only those of some topics."""
+        """All templates, or only those of some topics (only those files are validated)."""
         wanted = set(topics)
-        result = [self.get(i) for i in self._files]
-        return [t for t in result if not wanted or t.topic in wanted]
+        ids = [i for i in self._files if not wanted or self.topic_of(i) in wanted]
+        return [self.get(i) for i in ids]
 
     def topics(self) -> list[str]:
         return sorted({t.topic for t in self.templates()})

@@ -238,8 +238,11 @@ def _compile(source: str, fmt: str) -> jinja2.Template:
     return _environment(fmt).from_string(source)
 
 
+@lru_cache(maxsize=4096)
 def check_syntax(source: str) -> tuple[int, str] | None:
     """None when `source` is valid Jinja, else (line within the text, message)."""
+    if "{" not in source:
+        return None  # every Jinja construct starts with '{': plain text is always valid
     try:
         _environment("md").parse(source)
     except jinja2.TemplateSyntaxError as exc:
