@@ -6,6 +6,7 @@ Same template + seed gives the same instance in every process: the only randomne
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -274,7 +275,9 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
                 raise bad("a list of positive whole numbers")
             return tuple(d if isinstance(d, str) else int(d) for d in arr)
         for v in arr.ravel():
-            if isinstance(v, bool | str) or not np.isfinite(float(v)):
+            if type(v) is Fraction or type(v) is int:
+                continue  # exact numbers are always finite
+            if isinstance(v, bool | str) or not math.isfinite(float(v)):
                 raise bad("finite numbers")
         return arr
     if ptype == "expression":

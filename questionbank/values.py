@@ -92,6 +92,8 @@ def _float_text(x: float) -> str:
 
 def json_number(x: Any) -> int | float:
     """A JSON-native number: int when exactly integral, else float."""
+    if type(x) is Fraction:
+        return x.numerator if x.denominator == 1 else x.numerator / x.denominator
     if isinstance(x, bool):
         return int(x)
     if isinstance(x, int | np.integer):
