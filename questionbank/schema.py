@@ -194,9 +194,8 @@ def _describe(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    if isinstance(value, str):
-        return f"{value!r}"
-    return f"{value!r}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_keys(ctx: _Ctx, key: str, node: Any, kind: str, required: tuple[str, ...] = ()) -> None:
