@@ -299,7 +299,7 @@ def _eval(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line
                             line=line, key=key) from None
 
 
-def _sample(template: Template, rng: np.random.Generator, overrides: Mapping[str, Any],
+def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapping[str, Any],
             ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
     """Params satisfying every constraint, with `overrides` fixed; bounded resampling.
 
@@ -316,8 +316,11 @@ def _sample(template: Template, rng: np.random.Generator, overrides: Mapping[str
         values: dict[str, Any] = {}
         env: dict[str, Any] = {}
         for spec in template.params:
-            value = overrides[spec.name] if spec.name in overrides else \
-                sample_param(template, spec, env, rng)
+            if spec.name in overrides:
+                value = overrides[spec.name]
+            else:
+                assert rng is not None
+                value = sample_param(template, spec, env, rng)
             values[spec.name] = value
             env[spec.name] = to_exact(value)
         for name, expr, line in template.derived:
@@ -415,7 +418,10 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
 
 
 def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> Instance:
-    rng = np.random.default_rng(seed)
+    # Making a Generator costs tens of microseconds: skip it when every param is given (as when
+    # an exam is regraded from its stored params).
+    sampled = any(spec.name not in overrides for spec in template.params)
+    rng = np.random.default_rng(seed) if sampled else None
     values, env, fenv, attempts = _sample(template, rng, overrides)
     _solve(template, env)
     for name in env.keys() - fenv.keys():
@@ -442,7 +448,8 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> In
         context.add(f"answer_{spec.id}", value)
         pending.append((spec, value, answer))
 
-    shuffle_rng = np.random.default_rng([seed, 0x5EED])
+    shuffle_rng = np.random.default_rng([seed, 0x5EED]) if any(
+        spec.type in ("choice", "choices") for spec in template.parts) else None
     parts = tuple(_build_part(template, spec, value, answer, env, fenv, context, shuffle_rng)
                   for spec, value, answer in pending)
     for part in parts:
@@ -482,7 +489,7 @@ class _DisplayContext(Mapping[str, Any]):
 def _build_part(template: Template, spec: PartSpec, value: Any,
                 answer_pair: tuple[Any, str] | None, env: Mapping[str, Any],
                 fenv: Mapping[str, Any], context: Mapping[str, Any],
-                rng: np.random.Generator) -> Part:
+                rng: np.random.Generator | None) -> Part:
     """One part: its answer (exact), its mistakes (evaluated in floating point: they are only
     compared within tolerance), hints and feedback (rendered when first needed)."""
     path = template.path
@@ -492,6 +499,7 @@ def _build_part(template: Template, spec: PartSpec, value: Any,
     solution = _Text(spec.solution, context, f"{where}.solution", path, spec.line) \
         if spec.solution else None
     if spec.type in ("choice", "choices"):
+        assert rng is not None
         return _choice_part(template, spec, env, context, rng, prompt, hints, solution)
     answer, answer_text = answer_pair or answer_json(spec.type, value, spec.format)
     symbols = _symbols(template, spec, env) if spec.type == "expression" else None
