@@ -71,29 +71,8 @@ def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
                  rng: np.random.Generator) -> Any:
     """Draw one value for `spec`; `env` holds earlier params in the exact domain."""
     kind = spec.type
-    if kind == "int":
-        lo = _resolve(template, spec, spec.min, env, "min")
-        hi = _resolve(template, spec, spec.max, env, "max")
-        lo, hi = math.ceil(lo), math.floor(hi)
-        if lo > hi:
-            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
-                                line=spec.line, key=f"params.{spec.name}")
-        return int(rng.integers(lo, hi, endpoint=True))
-    if kind == "decimal":
-        lo = float(_resolve(template, spec, spec.min, env, "min"))
-        hi = float(_resolve(template, spec, spec.max, env, "max"))
-        step = float(spec.step)
-        k_max = math.floor((hi - lo) / step + 1e-9)
-        if k_max < 0:
-            raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
-                                line=spec.line, key=f"params.{spec.name}")
-        k = int(rng.integers(0, k_max, endpoint=True))
-        value = round(lo + k * step, max(_decimals(step), _decimals(lo)))
-        return 0.0 if value == 0 else value
-    if kind == "choice":
-        return spec.values[int(rng.integers(0, len(spec.values)))]
-    if kind == "bool":
-        return bool(rng.random() < spec.p)
+    if kind in ("int", "decimal", "choice", "bool"):
+        return _sample_many(template, spec, env, rng, 1)[0]
     if kind == "mask":
         n = _length(template, spec, spec.length, env, rng, "length")
         return tuple(int(v) for v in (rng.random(n) < spec.p))
