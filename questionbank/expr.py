@@ -27,8 +27,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,14 @@ def _bad_char_hint(ch: str) -> str | None:
 Node = tuple
 
 
+class _Compiled(dict):  # type: ignore[type-arg]
+    """An expression's compiled evaluators, one per mode; pickled empty (closures cannot be
+    pickled, and a worker process compiles again on first use)."""
+
+    def __reduce__(self) -> tuple[type, tuple[()]]:
+        return _Compiled, ()
+
+
 @dataclass(frozen=True, slots=True)
 class Expr:
     """A parsed expression: its source text, syntax tree and the names it uses."""
@@ -145,6 +154,9 @@ class Expr:
     text: str
     root: Node
     names: frozenset[str]
+    #: the tree compiled into closures, per mode (exact: True/False), on first evaluation
+    compiled: _Compiled = field(default_factory=_Compiled, init=False, repr=False,
+                                compare=False)
 
     def __str__(self) -> str:
         return unparse(self.root)
@@ -619,9 +631,11 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
 }
 
 
+@lru_cache(maxsize=65536)
 def _decimal_fraction(x: float) -> Fraction:
     """The exact value of the shortest decimal that reads back as `x` (7.12 -> 178/25),
-    by integer arithmetic: three times faster than ``Fraction(repr(x))``."""
+    by integer arithmetic: three times faster than ``Fraction(repr(x))``. Cached: sampled
+    decimals lie on a few step grids, so the same values come back again and again."""
     text = repr(x)
     if "e" in text or "n" in text:
         return Fraction(text)
@@ -645,6 +659,9 @@ def to_exact(value: Any) -> Any:
         return _decimal_fraction(value) if math.isfinite(value) else value
     if isinstance(value, list | tuple):
         arr = np.empty(len(value), dtype=object)
+        if all(type(v) is float for v in value) and all(map(math.isfinite, value)):
+            arr[:] = [_decimal_fraction(v) for v in value]
+            return arr
         items = [to_exact(v) for v in value]
         if items and _is_array(items[0]):
             return np.array(items, dtype=object)
@@ -697,55 +714,97 @@ _FAST_OPS = frozenset({"+", "-", "*", "/"})
 
 
 class _Evaluator:
-    def __init__(self, expr: Expr, env: Mapping[str, Any], exact: bool) -> None:
+    """Compiles a syntax tree into nested closures, each taking the environment: the tree is
+    walked once per expression and mode, not on every evaluation (templates evaluate the same
+    constraints and answers for every instance)."""
+
+    def __init__(self, expr: Expr, exact: bool) -> None:
         self.expr = expr
-        self.env = env
         self.exact = exact
 
     def error(self, message: str, node: Node, kind: str = "error") -> ExprError:
         return ExprError(message, self.expr.text, node[1], kind=kind)
 
-    def run(self, node: Node) -> Any:
+    def compile(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
         kind = node[0]
         if kind == "num":
-            return self.number(node)
+            try:
+                value = self.number(node)
+            except ExprError:
+                return lambda env: self.number(node)
+            return lambda env: value
         if kind == "name":
-            name = node[2]
-            if name in self.env:
-                return self.env[name]
+            return self.compile_name(node)
+        if kind == "list":
+            return self.compile_list(node)
+        if kind == "call":
+            return self.compile_call(node)
+        if kind in ("bin", "cmp"):
+            left, right, op = self.compile(node[3]), self.compile(node[4]), node[2]
+            binary = self.binary if kind == "bin" else self.compare
+            return lambda env: binary(node, op, left(env), right(env))
+        if kind in ("and", "or"):
+            left, right = self.compile(node[2]), self.compile(node[3])
+            if kind == "and":
+                return lambda env: _truth(left(env)) and _truth(right(env))
+            return lambda env: _truth(left(env)) or _truth(right(env))
+        if kind == "index":
+            base, index = self.compile(node[2]), self.compile(node[3])
+            return lambda env: self.index(node, base(env), index(env))
+        inner = self.compile(node[2])
+        if kind == "neg":
+            def negate(env: Mapping[str, Any]) -> Any:
+                value = inner(env)
+                self.check_numeric(value, node)
+                return -value
+            return negate
+        if kind == "T":
+            return lambda env: _transpose(inner(env))
+        if kind == "not":
+            return lambda env: not _truth(inner(env))
+        raise AssertionError(f"unknown node {kind}")
+
+    def compile_name(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
+        name = node[2]
+
+        def lookup(env: Mapping[str, Any]) -> Any:
+            if name in env:
+                return env[name]
             if name in CONSTANTS:
                 return CONSTANTS[name]
             raise self.error(f"unknown name {name!r}", node)
-        if kind == "bin":
-            return self.binary(node, node[2], self.run(node[3]), self.run(node[4]))
-        if kind == "neg":
-            value = self.run(node[2])
-            self.check_numeric(value, node)
-            return -value
-        if kind == "T":
-            return _transpose(self.run(node[2]))
-        if kind == "call":
-            return self.call(node)
-        if kind == "cmp":
-            return self.compare(node)
-        if kind == "and":
-            return _truth(self.run(node[2])) and _truth(self.run(node[3]))
-        if kind == "or":
-            return _truth(self.run(node[2])) or _truth(self.run(node[3]))
-        if kind == "not":
-            return not _truth(self.run(node[2]))
-        if kind == "index":
-            return self.index(node)
-        if kind == "list":
-            items = [self.run(item) for item in node[2]]
+        return lookup
+
+    def compile_list(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
+        parts = [self.compile(item) for item in node[2]]
+        dtype = object if self.exact else float
+
+        def make_list(env: Mapping[str, Any]) -> Any:
+            items = [part(env) for part in parts]
             if any(_is_array(i) for i in items) and not all(
                     _is_array(i) and i.shape == items[0].shape for i in items):
-                raise self.error("rows of a list must all have the same length", node, kind="shape")
-            return np.array(items, dtype=object if self.exact else float)
-        raise AssertionError(f"unknown node {kind}")
+                raise self.error("rows of a list must all have the same length", node,
+                                 kind="shape")
+            return np.array(items, dtype=dtype)
+        return make_list
 
-    def index(self, node: Node) -> Any:
-        base, i = self.run(node[2]), self.run(node[3])
+    def compile_call(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
+        name = node[2]
+        parts = [self.compile(a) for a in node[3]]
+        impl = FUNCTIONS[name][2]
+
+        def call(env: Mapping[str, Any]) -> Any:
+            args = [part(env) for part in parts]
+            for arg in args:
+                self.check_numeric(arg, node)
+            try:
+                return impl(*args)
+            except (ValueError, OverflowError, ZeroDivisionError, TypeError) as exc:
+                kind = "shape" if "shape" in str(exc) or "square" in str(exc) else "error"
+                raise self.error(f"{name}(): {exc}", node, kind=kind) from None
+        return call
+
+    def index(self, node: Node, base: Any, i: Any) -> Any:
         if isinstance(base, list | tuple):
             base = np.array(base, dtype=object)
         if not _is_array(base) or base.ndim == 0:
@@ -884,9 +943,7 @@ class _Evaluator:
             raise self.error("the result is too large", node)
         return result
 
-    def compare(self, node: Node) -> Any:
-        a, b = self.run(node[3]), self.run(node[4])
-        op = node[2]
+    def compare(self, node: Node, op: str, a: Any, b: Any) -> Any:
         if _is_array(a) or _is_array(b):
             if op in ("==", "!="):
                 same = _is_array(a) and _is_array(b) and a.shape == b.shape and \
@@ -909,18 +966,6 @@ class _Evaluator:
             raise self.error(f"cannot compare {type(a).__name__} and {type(b).__name__}",
                              node) from None
 
-    def call(self, node: Node) -> Any:
-        name, arg_nodes = node[2], node[3]
-        args = [self.run(a) for a in arg_nodes]
-        for arg in args:
-            self.check_numeric(arg, node)
-        impl = FUNCTIONS[name][2]
-        try:
-            return impl(*args)
-        except (ValueError, OverflowError, ZeroDivisionError, TypeError) as exc:
-            kind = "shape" if "shape" in str(exc) or "square" in str(exc) else "error"
-            raise self.error(f"{name}(): {exc}", node, kind=kind) from None
-
 
 def evaluate(expr: Expr, env: Mapping[str, Any], *, exact: bool = True,
              guarded: bool = True) -> Any:
@@ -930,19 +975,21 @@ def evaluate(expr: Expr, env: Mapping[str, Any], *, exact: bool = True,
     `guarded=False` means the caller already holds that state (entering it costs ~20 µs).
     """
     if exact or not guarded:
-        try:
-            return _Evaluator(expr, env, exact).run(expr.root)
-        except FloatingPointError as exc:
-            raise ExprError(f"the value cannot be computed ({exc})", expr.text, 0) from None
-        except RecursionError:
-            raise ExprError("expression is nested too deeply", expr.text, 0) from None
+        return _run(expr, env, exact)
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        try:
-            return _Evaluator(expr, env, exact).run(expr.root)
-        except FloatingPointError as exc:
-            raise ExprError(f"the value cannot be computed ({exc})", expr.text, 0) from None
-        except RecursionError:
-            raise ExprError("expression is nested too deeply", expr.text, 0) from None
+        return _run(expr, env, exact)
+
+
+def _run(expr: Expr, env: Mapping[str, Any], exact: bool) -> Any:
+    try:
+        fn = expr.compiled.get(exact)
+        if fn is None:
+            fn = expr.compiled[exact] = _Evaluator(expr, exact).compile(expr.root)
+        return fn(env)
+    except FloatingPointError as exc:
+        raise ExprError(f"the value cannot be computed ({exc})", expr.text, 0) from None
+    except RecursionError:
+        raise ExprError("expression is nested too deeply", expr.text, 0) from None
 
 
 # --------------------------------------------------------------------------- printing

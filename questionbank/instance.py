@@ -312,6 +312,7 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
         if expr.names <= fixed:
             fixed.add(name)
     failures: dict[int, int] = {}
+    needed = template.sampling_names
     for attempt in range(1, template.max_tries + 1):
         values: dict[str, Any] = {}
         env: dict[str, Any] = {}
@@ -322,10 +323,14 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
                 assert rng is not None
                 value = sample_param(template, spec, env, rng)
             values[spec.name] = value
-            env[spec.name] = to_exact(value)
-        for name, expr, line in template.derived:
-            env[name] = _eval(template, expr, env, f"derived.{name}", line)
-        fenv = {k: to_float(v) for k, v in env.items()}
+            if spec.name in needed:
+                env[spec.name] = to_exact(value)
+        fenv = {k: _float_value(v) for k, v in values.items()}
+        if template.derived:
+            env = {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
+            for name, expr, line in template.derived:
+                env[name] = _eval(template, expr, env, f"derived.{name}", line)
+                fenv[name] = to_float(env[name])
         failed = None
         for i, constraint in enumerate(template.constraints):
             ok = _eval(template, constraint.expr, fenv, f"constraints[{i}]", constraint.line,
@@ -334,6 +339,8 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
                 failed = i
                 break
         if failed is None:
+            if not template.derived:
+                env = {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
             return values, env, fenv, attempt
         failures[failed] = failures.get(failed, 0) + 1
         c = template.constraints[failed]
@@ -346,6 +353,21 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
         f"could not satisfy the constraint {c.message!r} in {template.max_tries} tries "
         f"(it failed {failures[worst]} times); widen the param ranges or relax it",
         path=template.path, line=c.line, key=f"constraints[{worst}]")
+
+
+def _float_value(value: Any) -> Any:
+    """A sampled param in the float domain: what `to_float(to_exact(value))` gives, without
+    the detour through fractions (a float's shortest decimal reads back as the float)."""
+    kind = type(value)
+    if kind is float or kind is int or kind is str or kind is bool:
+        return value
+    if kind is tuple and value:
+        if all(type(v) is float or type(v) is int for v in value):
+            return np.array(value, dtype=float)
+        if all(type(r) is tuple and r and len(r) == len(value[0])
+               and all(type(v) is float or type(v) is int for v in r) for r in value):
+            return np.array(value, dtype=float)
+    return to_float(to_exact(value))
 
 
 def _truthy(value: Any) -> bool:

@@ -72,51 +72,67 @@ def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
     """Draw one value for `spec`; `env` holds earlier params in the exact domain."""
     kind = spec.type
     if kind in ("int", "decimal", "choice", "bool"):
-        return _sample_many(template, spec, env, rng, 1)[0]
+        return _draw(template, spec, env, rng, None)
     if kind == "mask":
         n = _length(template, spec, spec.length, env, rng, "length")
-        return tuple(int(v) for v in (rng.random(n) < spec.p))
+        return tuple(int(v) for v in (rng.random(n) < spec.p).tolist())
     if kind == "vector":
         assert spec.of is not None
         n = _length(template, spec, spec.length, env, rng, "length")
-        return tuple(_sample_many(template, spec.of, env, rng, n))
+        return tuple(_draw(template, spec.of, env, rng, n))
     if kind == "matrix":
         assert spec.of is not None
         rows = _length(template, spec, spec.rows, env, rng, "rows")
         cols = _length(template, spec, spec.cols, env, rng, "cols")
-        flat = _sample_many(template, spec.of, env, rng, rows * cols)
+        flat = _draw(template, spec.of, env, rng, rows * cols)
         return tuple(tuple(flat[r * cols:(r + 1) * cols]) for r in range(rows))
     raise AssertionError(kind)
 
 
-def _sample_many(template: Template, spec: ParamSpec, env: Mapping[str, Any],
-                 rng: np.random.Generator, n: int) -> list[Any]:
-    """`n` independent draws of a scalar spec, in one call to the generator (vectors of a
-    few entries are the common case, and one numpy call per entry dominated sampling)."""
+@lru_cache(maxsize=1024)
+def _grid(lo: float, hi: float, step: float) -> tuple[int, int]:
+    """The last index of a decimal range's step grid, and the decimal places to round to."""
+    return math.floor((hi - lo) / step + 1e-9), max(_decimals(step), _decimals(lo))
+
+
+def _draw(template: Template, spec: ParamSpec, env: Mapping[str, Any],
+          rng: np.random.Generator, n: int | None) -> Any:
+    """One draw of a scalar spec (`n` None), or a list of `n` independent draws made in one
+    call to the generator. A scalar draw consumes the generator's stream exactly as a draw of
+    size 1 does, so both give the same values for the same seed."""
     kind = spec.type
     if kind == "int":
-        lo = math.ceil(_resolve(template, spec, spec.min, env, "min"))
-        hi = math.floor(_resolve(template, spec, spec.max, env, "max"))
+        lo = spec.min if type(spec.min) is int else math.ceil(
+            _resolve(template, spec, spec.min, env, "min"))
+        hi = spec.max if type(spec.max) is int else math.floor(
+            _resolve(template, spec, spec.max, env, "max"))
         if lo > hi:
             raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
                                 line=spec.line, key=f"params.{spec.name}")
-        return [int(v) for v in rng.integers(lo, hi, size=n, endpoint=True)]
+        if n is None:
+            return int(rng.integers(lo, hi, endpoint=True))
+        return rng.integers(lo, hi, size=n, endpoint=True).tolist()
     if kind == "decimal":
         lo = float(_resolve(template, spec, spec.min, env, "min"))
         hi = float(_resolve(template, spec, spec.max, env, "max"))
         step = float(spec.step)
-        k_max = math.floor((hi - lo) / step + 1e-9)
+        k_max, places = _grid(lo, hi, step)
         if k_max < 0:
             raise TemplateError(f"empty range: min {lo} > max {hi}", path=template.path,
                                 line=spec.line, key=f"params.{spec.name}")
-        places = max(_decimals(step), _decimals(lo))
-        values = [round(lo + int(k) * step, places)
-                  for k in rng.integers(0, k_max, size=n, endpoint=True)]
-        return [0.0 if v == 0 else v for v in values]
+        # `+ 0.0` turns a rounded -0.0 into 0.0
+        if n is None:
+            return round(lo + int(rng.integers(0, k_max, endpoint=True)) * step, places) + 0.0
+        return [round(lo + k * step, places) + 0.0
+                for k in rng.integers(0, k_max, size=n, endpoint=True).tolist()]
     if kind == "choice":
-        return [spec.values[int(i)] for i in rng.integers(0, len(spec.values), size=n)]
+        if n is None:
+            return spec.values[int(rng.integers(0, len(spec.values)))]
+        return [spec.values[i] for i in rng.integers(0, len(spec.values), size=n).tolist()]
     if kind == "bool":
-        return [bool(v) for v in rng.random(n) < spec.p]
+        if n is None:
+            return bool(rng.random() < spec.p)
+        return (rng.random(n) < spec.p).tolist()
     raise AssertionError(kind)
 
 

@@ -12,6 +12,7 @@ import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from questionbank.errors import TemplateError
@@ -168,6 +169,22 @@ class Template:
             if part.id == part_id:
                 return part
         raise KeyError(part_id)
+
+    @cached_property
+    def sampling_names(self) -> frozenset[str]:
+        """The params that other params' specs refer to (a mask of length ``len(a)``):
+        sampling needs these in the exact domain as it goes, the others only at the end."""
+        names: set[str] = set()
+        specs = list(self.params)
+        while specs:
+            spec = specs.pop()
+            for value in (spec.min, spec.max, spec.step, spec.p, spec.length, spec.rows,
+                          spec.cols):
+                if isinstance(value, Expr):
+                    names |= value.names
+            if spec.of is not None:
+                specs.append(spec.of)
+        return frozenset(names)
 
 
 # --------------------------------------------------------------------------- validation helpers
