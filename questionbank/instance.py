@@ -233,9 +233,10 @@ def answer_json(ptype: str, value: Any, style: str | None = None) -> tuple[Any, 
     if ptype == "integer":
         return int(value), str(int(value))
     if ptype == "vector":
-        items = list(np.asarray(value, dtype=object).ravel())
+        items = (value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+                 ).ravel().tolist()
         return ([json_number(v) for v in items],
-                "[" + ", ".join(format_number(v, style) for v in items) + "]")
+                "[" + ", ".join([format_number(v, style) for v in items]) + "]")
     if ptype == "matrix":
         rows = [list(r) for r in np.asarray(value, dtype=object)]
         return ([[json_number(v) for v in r] for r in rows],

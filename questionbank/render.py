@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import jinja2
+import jinja2.nodes
 import numpy as np
 
 from questionbank.errors import TemplateError
@@ -114,6 +114,11 @@ def _num(x: Any, style: str | None = None) -> str:
 
 def _fmt(x: Any) -> str:
     """A number as a student reads it: params keep their written form (2.0 stays 2.0)."""
+    kind = type(x)
+    if kind is int:
+        return str(x)
+    if kind is str:
+        return x
     if isinstance(x, bool):
         return str(int(x))
     if isinstance(x, float):
@@ -234,8 +239,17 @@ def _environment(fmt: str) -> jinja2.Environment:
 
 
 @lru_cache(maxsize=4096)
-def _compile(source: str, fmt: str) -> jinja2.Template:
-    return _environment(fmt).from_string(source)
+def _compile(source: str, fmt: str) -> tuple[jinja2.Template, tuple[str, ...]]:
+    """The compiled template and the names it may read from its context (found once, from
+    the syntax tree), so rendering passes a small plain dict: Jinja looks names up in it at C
+    speed, and only the values the text uses are converted for display."""
+    env = _environment(fmt)
+    # Every name the text reads (loop variables too: they are simply not in the context).
+    # Not `jinja2.meta.find_undeclared_variables`: it leaves out the names of globals, and a
+    # value in the context (a solver output named `shape`) must win over a global helper.
+    names = {node.name for node in env.parse(source).find_all(jinja2.nodes.Name)
+             if node.ctx == "load"}
+    return env.from_string(source), tuple(sorted(names))
 
 
 @lru_cache(maxsize=4096)
@@ -250,21 +264,30 @@ def check_syntax(source: str) -> tuple[int, str] | None:
     return None
 
 
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
            where: str = "", path: str | None = None, line: int | None = None) -> str:
     """Render `source` with `context` for the output format `fmt`."""
     if not source:
         return ""
     if fmt == "md" and "{" not in source:
-        return re.sub(r"\n{3,}", "\n\n", source).strip()
+        return _BLANK_LINES.sub("\n\n", source).strip()
     blocks = _Blocks()
     try:
-        template = _compile(source, fmt)
-        # A shared (not copied) context: `template.render(context)` would copy every value,
-        # converting each one for display; this way only the names the text uses are read.
-        helpers = {"table": _make_table(fmt, blocks), "matrix": _make_matrix(fmt, blocks)}
-        frame = template.new_context(ChainMap(helpers, context, template.globals), shared=True)
-        text = "".join(template.root_render_func(frame))
+        template, names = _compile(source, fmt)
+        values: dict[str, Any] = {}
+        for name in names:
+            if name == "table":
+                values[name] = _make_table(fmt, blocks)
+            elif name == "matrix":
+                values[name] = _make_matrix(fmt, blocks)
+            elif name in context:
+                values[name] = context[name]
+            elif name in template.globals:
+                values[name] = template.globals[name]
+        text = "".join(template.root_render_func(template.new_context(values, shared=True)))
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}", path=path,
                             line=(line + (exc.lineno or 1) - 1) if line else None,
@@ -275,7 +298,7 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise TemplateError(f"cannot render text: {exc}", path=path, line=line,
                             key=where) from None
-    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = _BLANK_LINES.sub("\n\n", text).strip()
     if fmt == "text":
         return blocks.splice(md_to_text(text))
     if fmt == "html":

@@ -32,6 +32,15 @@ def format_number(x: Any, style: str | None = None) -> str:
     `style='fraction'` forces ``p/q`` for non-integers; `style='decimal'` forces a decimal (12
     significant digits when it does not terminate).
     """
+    kind = type(x)
+    if kind is int:
+        return str(x)
+    if kind is Fraction:
+        if x.denominator == 1:
+            return str(x.numerator)
+        return _fraction_text(x.numerator, x.denominator, style)
+    if kind is float:
+        return _float_text(x)
     if isinstance(x, bool):
         return str(int(x))
     if isinstance(x, np.integer):

@@ -12,7 +12,15 @@ from questionbank.solvers import register
 
 
 def _exact_vector(values: Any) -> list[Fraction]:
-    return [Fraction(x) for x in np.asarray(values, dtype=object).ravel()]
+    items = values.ravel().tolist() if isinstance(values, np.ndarray) else \
+        np.asarray(values, dtype=object).ravel().tolist()
+    return [x if type(x) is Fraction else Fraction(x) for x in items]
+
+
+def _array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 @register("dropout.mask", outputs=("output", "dropped", "kept"))
@@ -21,9 +29,8 @@ def apply_mask(v: Mapping[str, Any]) -> dict[str, Any]:
     a, m = _exact_vector(v["a"]), [int(x) for x in v["m"]]
     if len(a) != len(m):
         raise ValueError(f"a has {len(a)} entries but m has {len(m)}")
-    out = np.array([x * k for x, k in zip(a, m, strict=True)], dtype=object)
     return {
-        "output": out,
+        "output": _array([x if k == 1 else x * k for x, k in zip(a, m, strict=True)]),
         "dropped": tuple(i + 1 for i, k in enumerate(m) if k == 0),
         "kept": tuple(i + 1 for i, k in enumerate(m) if k == 1),
     }
@@ -38,11 +45,10 @@ def inverted(v: Mapping[str, Any]) -> dict[str, Any]:
     if not 0 <= p < 1:
         raise ValueError(f"drop probability must be in [0, 1), got {p}")
     scale = 1 / (1 - p)
-    a = _exact_vector(v["a"])
     return {
-        "output": np.array([x * scale for x in base["output"]], dtype=object),
+        "output": _array([x * scale if x else x for x in base["output"].tolist()]),
         "scale": scale,
-        "inference": np.array(a, dtype=object),
+        "inference": _array(_exact_vector(v["a"])),
         "dropped": base["dropped"],
         "kept": base["kept"],
     }
