@@ -22,11 +22,17 @@ A part's status is ``correct``, ``incorrect``, ``invalid`` (could not be read; t
 says why), ``blank``, ``ungraded`` (its question could not be graded) or ``error`` (an
 internal error of mlquiz while grading this one answer; reported, the batch goes on).
 
-Grading never depends on sampling the same params again: each instance is rebuilt from its seed
-and, when the random stream no longer gives the stored params, from the params stored in the
-manifest; its reference answers are then compared with the stored ones. When the template's
-version or an answer differs, the question is *not* graded against a different key: it is
-reported per item (``key-changed``).
+Grading never depends on sampling the same params again: a question is rebuilt from the params
+stored in the manifest, and its reference answers are compared with the stored ones. When the
+template's version or an answer differs, the question is *not* graded against a different key:
+it is reported per item (``key-changed``). Which questions are rebuilt:
+
+- with feedback pages (which show the worked solutions) or ``verify_keys``: every one;
+- otherwise, for speed: the first item of each template in the roster (a template changed
+  since the exam was made then has every item rebuilt and compared), and any item whose
+  answers need the template: a wrong answer to explain with its declared mistakes, a choice or
+  an expression. Right, blank and unreadable answers are judged from the stored key (the key
+  the exam printed) with the template's tolerance.
 
 Outputs (all written atomically, byte-identical for the same inputs, with any ``--jobs``):
 ``gradebook.csv``, ``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``.
@@ -436,15 +442,75 @@ def _round(x: float | None) -> float | None:
 # --------------------------------------------------------------------------- grading
 
 
+class _KeyChanged(Exception):
+    """Raised while grading an item from its stored key, when the instance rebuilt to explain
+    a wrong answer no longer gives that key: the item is then reported, not graded."""
+
+    def __init__(self, status: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class _StoredItem:
+    """An exam item graded from the key stored in the manifest: the key the exam printed.
+
+    The instance is rebuilt from the stored params (and its key compared with the stored one)
+    only when a part needs it: the declared mistakes that explain a wrong answer, the options
+    of a choice part, the symbols of an expression. Most answers are right, blank or
+    unreadable, and need none of these.
+    """
+
+    def __init__(self, grader: _Grader, item: dict[str, Any], template: Any) -> None:
+        self.seed = item["seed"]
+        self._grader = grader
+        self._item = item
+        self._template = template
+        self._rebuilt: Any = None
+        self._parts: dict[str, Any] = {}
+
+    def part(self, part_id: str) -> Any:
+        """The part judged against its stored key, or the rebuilt instance's part for the types
+        whose key is not all in the manifest (choices, expressions)."""
+        from questionbank.instance import Part
+
+        part = self._parts.get(part_id)
+        if part is None:
+            stored = next(p for p in self._item["parts"] if p["id"] == part_id)
+            if stored["type"] not in Part.STORED_TYPES:
+                return self.instance().part(part_id)
+            try:
+                part = Part.from_key(
+                    self._template.part(part_id), stored["answer"], stored["answer_text"],
+                    float(stored["points"]), lambda: self.instance().part(part_id).mistakes)
+            except (ValueError, TypeError, KeyError):
+                # a stored answer of an unexpected form: compare with the rebuilt key
+                return self.instance().part(part_id)
+            self._parts[part_id] = part
+        return part
+
+    def instance(self) -> Any:
+        """The rebuilt instance, its key checked against the stored one (`_KeyChanged`)."""
+        if self._rebuilt is None:
+            instance, status, message = self._grader._instance(self._item)
+            if instance is None:
+                raise _KeyChanged(status, message)
+            self._rebuilt = instance
+        return self._rebuilt
+
+
 class _Grader:
     """Grades rows against the manifest; one per process (the worker of ``--jobs``)."""
 
-    def __init__(self, manifest: dict[str, Any], bank: Any, pages_dir: Path | None) -> None:
+    def __init__(self, manifest: dict[str, Any], bank: Any, pages_dir: Path | None,
+                 verify_all: bool = False) -> None:
         self.manifest = manifest
         self.bank = bank
         self.pages_dir = pages_dir
+        self.verify_all = verify_all or pages_dir is not None
         self.students = {s["id"]: s for s in manifest["students"]}
         self._templates: dict[str, tuple[Any, str, str]] = {}
+        self._probes: dict[str, bool] = {}
 
     def _template(self, template_id: str) -> tuple[Any, str, str]:
         """(template or None, item status, message), checked once per template."""
@@ -502,6 +568,27 @@ class _Grader:
                     "different key")
         return instance, "graded", ""
 
+    def _probe(self, template_id: str) -> bool:
+        """Whether the template still gives the stored key for the first item of the exam
+        that uses it (rebuilt once per process, the same item in every worker). When it does
+        not, the template has changed since the exam was made, and every item of it is
+        rebuilt and checked against its stored key before grading."""
+        if template_id not in self._probes:
+            first = next(item for s in self.manifest["students"] for item in s["items"]
+                         if item["template"] == template_id)
+            self._probes[template_id] = self._instance(first)[0] is not None
+        return self._probes[template_id]
+
+    def _stored(self, item: dict[str, Any]) -> _StoredItem | None:
+        """The item graded from its stored key, or None when it must be rebuilt first."""
+        if self.verify_all:
+            return None
+        template = self._template(item["template"])[0]
+        if template is None or not self._probe(item["template"]) or \
+                [p["id"] for p in item["parts"]] != [p.id for p in template.parts]:
+            return None
+        return _StoredItem(self, item, template)
+
     def grade(self, row: SubmissionRow) -> tuple[StudentOutcome, dict[str, str] | None]:
         """Grade one accepted row; also render the student's feedback pages when asked."""
         assert row.student is not None
@@ -509,19 +596,19 @@ class _Grader:
         items: list[ItemOutcome] = []
         instances = []
         for item in record["items"]:
-            instance, status, message = self._instance(item)
+            stored_item = self._stored(item)
+            if stored_item is not None:
+                instance, status, message = stored_item, "graded", ""
+            else:
+                instance, status, message = self._instance(item)
+            try:
+                parts = self._item_parts(instance, item, row, message)
+            except _KeyChanged as exc:
+                instance, status, message = None, exc.status, exc.message
+                parts = self._item_parts(None, item, row, message)
             instances.append(instance)
-            number = item["number"]
-            parts = []
-            for stored in item["parts"]:
-                column = f"Q{number}.{stored['id']}"
-                if instance is None:
-                    parts.append(_outcome(column, stored, row.cells.get(column, ""), "ungraded",
-                                          0.0, "This question could not be graded: " + message))
-                    continue
-                parts.append(self._part(instance, stored, column, row))
-            items.append(ItemOutcome(number=number, template=item["template"], status=status,
-                                     message=message, parts=tuple(parts)))
+            items.append(ItemOutcome(number=item["number"], template=item["template"],
+                                     status=status, message=message, parts=tuple(parts)))
         if any(i.status != "graded" for i in items):
             status = "incomplete"
             message = "; ".join(f"Q{i.number}: {i.message}" for i in items
@@ -538,6 +625,18 @@ class _Grader:
             pages = self._pages(record, outcome, instances)
         return outcome, pages
 
+    def _item_parts(self, instance: Any, item: dict[str, Any], row: SubmissionRow,
+                    message: str) -> list[PartOutcome]:
+        parts = []
+        for stored in item["parts"]:
+            column = f"Q{item['number']}.{stored['id']}"
+            if instance is None:
+                parts.append(_outcome(column, stored, row.cells.get(column, ""), "ungraded",
+                                      0.0, "This question could not be graded: " + message))
+            else:
+                parts.append(self._part(instance, stored, column, row))
+        return parts
+
     def _part(self, instance: Any, stored: dict[str, Any], column: str,
               row: SubmissionRow) -> PartOutcome:
         from grader.check import check
@@ -553,6 +652,8 @@ class _Grader:
             return _outcome(column, stored, text, "blank", 0.0, "No answer was given.")
         try:
             result = check(instance, stored["id"], text)
+        except _KeyChanged:
+            raise
         except QuizError as exc:
             return _outcome(column, stored, text, "invalid", 0.0, str(exc))
         except Exception as exc:  # one answer must never stop the batch
@@ -665,9 +766,10 @@ def _num(x: float | None, digits: int = 4) -> str:
 _worker: _Grader | None = None
 
 
-def _init_worker(manifest: dict[str, Any], bank: Any, pages_dir: Path | None) -> None:
+def _init_worker(manifest: dict[str, Any], bank: Any, pages_dir: Path | None,
+                 verify_keys: bool) -> None:
     global _worker
-    _worker = _Grader(manifest, bank, pages_dir)
+    _worker = _Grader(manifest, bank, pages_dir, verify_keys)
 
 
 def _grade_chunk(rows: Sequence[SubmissionRow]
@@ -681,11 +783,12 @@ def _chunks(rows: Sequence[SubmissionRow], size: int) -> list[Sequence[Submissio
 
 
 def _grade_rows(manifest: dict[str, Any], bank: Any, rows: Sequence[SubmissionRow],
-                pages_dir: Path | None, jobs: int, update: Callable[[int], object]
+                pages_dir: Path | None, jobs: int, update: Callable[[int], object],
+                verify_keys: bool = False
                 ) -> list[tuple[StudentOutcome, dict[str, str] | None]]:
     """Grade `rows` in order, in this process or in `jobs` worker processes (same result)."""
     if jobs <= 1 or len(rows) < 2:
-        grader = _Grader(manifest, bank, pages_dir)
+        grader = _Grader(manifest, bank, pages_dir, verify_keys)
         results = []
         for r in rows:
             results.append(grader.grade(r))
@@ -698,7 +801,7 @@ def _grade_rows(manifest: dict[str, Any], bank: Any, rows: Sequence[SubmissionRo
     results = []
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(manifest, bank, pages_dir)) as pool:
+                             initargs=(manifest, bank, pages_dir, verify_keys)) as pool:
         for chunk in pool.map(_grade_chunk, _chunks(rows, size)):
             results.extend(chunk)
             update(len(chunk))
@@ -742,12 +845,15 @@ def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, Any]
 
 def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = "graded", *,
                jobs: int = 1, bank: Any = None, feedback_pages: bool = True,
-               progress: Progress | None = None) -> GradeReport:
+               verify_keys: bool = False, progress: Progress | None = None) -> GradeReport:
     """Grade a submissions file against ``exam.json`` and write the results into `out_dir`.
 
     `bank` is a `questionbank.Bank` holding the exam's templates (default: the built-in bank
     plus ``MLQUIZ_BANK``). `jobs` > 1 grades in that many processes; the files are the same
     bytes. `feedback_pages=False` skips the per-student pages (the slow part for big classes).
+    `verify_keys=True` rebuilds every question and compares its key before grading it (done
+    anyway with feedback pages, which show the worked solutions); otherwise questions are
+    graded from their stored keys, see `_StoredItem`.
     """
     from questionbank.api import default_bank
 
@@ -763,7 +869,7 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
     bank = bank if bank is not None else default_bank()
     with open_progress("Grading", len(to_grade)) as update:
-        graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update)
+        graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update, verify_keys)
     return _write_outputs(out, manifest, subs, graded, problems, pages_dir)
 
 

@@ -123,12 +123,21 @@ def _quote(path: Path) -> str:
               show_default=True, help="Folder for the gradebook, report and feedback pages.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Grade in this many processes (the files are the same).")
+@click.option("--no-pages", is_flag=True,
+              help="Skip the per-student feedback pages: several times faster for a big "
+                   "class; the gradebook and summary are the same.")
+@click.option("--verify-keys", is_flag=True,
+              help="Rebuild every question from its stored params and compare its answers "
+                   "with the exam's key before grading it (slower). Without it this is done "
+                   "once per template, for every answer that needs explaining, and always "
+                   "when feedback pages are written.")
 @bank_option
-def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int,
-                  bank_dirs: tuple[str, ...]) -> None:
+def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_pages: bool,
+                  verify_keys: bool, bank_dirs: tuple[str, ...]) -> None:
     """Grade a submissions file (CSV, JSON or YAML) against an exam's exam.json.
 
-    Writes gradebook.csv, report.json, summary.html and one feedback page per student.
+    Writes gradebook.csv, report.json, summary.html and one feedback page per student
+    (not with --no-pages).
     Rows that cannot be graded (unknown student, ragged row, ...) are reported with their
     line numbers and the rest of the class is graded; the exit code is still 0. When a
     student has several rows, the last one counts.
@@ -137,11 +146,13 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int,
     Examples:
       mlquiz grade exam/exam.json exam/answers.csv
       mlquiz grade quiz3/exam.json answers.yaml --out quiz3-graded --jobs 4
+      mlquiz grade big/exam.json big/answers.csv --no-pages
     """
     from grader.batch import grade_exam
     from grader.feedback import safe_terminal_text
 
     report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=_bank(bank_dirs),
+                        feedback_pages=not no_pages, verify_keys=verify_keys,
                         progress=_progress())
     graded = sum(n for s, n in report.counts.items()
                  if s in ("graded", "missing-columns", "incomplete"))

@@ -137,6 +137,23 @@ class Part:
     def effective_tolerance(self) -> Tolerance:
         return self.tolerance or DEFAULT_TOLERANCE
 
+    #: the part types whose reference answer is fully given by its stored JSON value
+    STORED_TYPES = frozenset({"number", "integer", "vector", "matrix", "shape"})
+
+    @classmethod
+    def from_key(cls, spec: PartSpec, answer: Any, answer_text: str, points: float,
+                 mistakes: Callable[[], tuple[Mistake, ...]]) -> Part:
+        """A part judged against a stored key (an exam's ``answer`` and ``answer_text``) with
+        the template's tolerance and partial-credit rule; `mistakes` is called only when a
+        wrong answer needs explaining. Checking reads the reference answer of these types as
+        floats (``answer`` is exactly the float of the exact value), so the verdict is the one
+        the rebuilt instance would give. Raises ValueError when `answer` does not have the
+        form of `spec.type`."""
+        value = _stored_value(spec.type, answer)
+        return cls(id=spec.id, type=spec.type, prompt_text=_Text(spec.prompt, {}),
+                   points=points, value=value, answer=answer, answer_text=answer_text,
+                   tolerance=spec.tolerance, partial=spec.partial, mistake_source=mistakes)
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type, "prompt": self.prompt,
                                 "points": self.points, "answer": self.answer,
@@ -248,6 +265,28 @@ def answer_json(ptype: str, value: Any, style: str | None = None) -> tuple[Any, 
     if ptype == "expression":
         return str(value), str(value)
     raise AssertionError(ptype)
+
+
+def _stored_value(ptype: str, answer: Any) -> Any:
+    def number(x: Any) -> bool:
+        return type(x) in (int, float) and math.isfinite(x)
+
+    def row(x: Any) -> bool:
+        return isinstance(x, list) and bool(x) and all(map(number, x))
+
+    if ptype == "number" and number(answer):
+        return answer
+    if ptype == "integer" and type(answer) is int:
+        return answer
+    if ptype == "vector" and row(answer):
+        return answer
+    if ptype == "matrix" and isinstance(answer, list) and answer and all(map(row, answer)) \
+            and len({len(r) for r in answer}) == 1:
+        return answer
+    if ptype == "shape" and isinstance(answer, list) and answer and all(
+            (type(d) is int and d >= 1) or (isinstance(d, str) and d) for d in answer):
+        return tuple(answer)
+    raise ValueError(f"a stored {ptype} answer cannot be {answer!r}")
 
 
 def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> Any:
@@ -509,6 +548,32 @@ class _DisplayContext(Mapping[str, Any]):
         return len(self._raw.keys() | self._ready.keys())
 
 
+class _Overlay(Mapping[str, Any]):
+    """A context with a few more names, computed on first use (a mistake's own value for its
+    feedback): no copy of the context, whose values are converted for display one by one."""
+
+    def __init__(self, base: Mapping[str, Any], **extra: Callable[[], Any]) -> None:
+        self._base = base
+        self._extra = extra
+        self._done: dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        if key in self._extra:
+            if key not in self._done:
+                self._done[key] = self._extra[key]()
+            return self._done[key]
+        return self._base[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._extra or key in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._base, *self._extra]))
+
+    def __len__(self) -> int:
+        return len(set(self._base) | self._extra.keys())
+
+
 def _build_part(template: Template, spec: PartSpec, value: Any,
                 answer_pair: tuple[Any, str] | None, env: Mapping[str, Any],
                 fenv: Mapping[str, Any], context: Mapping[str, Any],
@@ -536,35 +601,44 @@ def _build_part(template: Template, spec: PartSpec, value: Any,
 def _mistakes(template: Template, spec: PartSpec, env: Mapping[str, Any],
               fenv: Mapping[str, Any], context: Mapping[str, Any]) -> tuple[Mistake, ...]:
     """The part's declared mistakes that apply to this instance, with their values."""
-    path = template.path
     where = f"parts.{spec.id}"
     mistakes = []
     specs = spec.mistakes
     if isinstance(specs, str):
         specs = tuple(MistakeSpec(id=str(d["id"]), answer=d["answer"], feedback=d["feedback"],
                                   line=spec.line) for d in env[specs])
-    for m in specs:
-        if m.when is not None and not _truthy(
-                _eval(template, m.when, fenv, f"{where}.mistakes.{m.id}.when", m.line,
-                      exact=False)):
-            continue
-        if isinstance(m.answer, Expr):
-            raw = _eval(template, m.answer, fenv, f"{where}.mistakes.{m.id}", m.line,
-                        exact=False)
-            mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
-        else:
-            mvalue = m.answer
-        mistake = Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
-                          feedback_text=_Text(m.feedback, {}, "", path, m.line))
-        if "mistake" in m.feedback:
-            mctx = dict(context, mistake=display_value(mvalue), mistake_text=mistake.answer_text)
-        else:
-            mctx = context
-        object.__setattr__(mistake, "feedback_text",
-                           _Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback", path,
-                                 m.line))
-        mistakes.append(mistake)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        for m in specs:
+            mistake = _mistake(template, spec, m, fenv, context, where)
+            if mistake is not None:
+                mistakes.append(mistake)
     return tuple(mistakes)
+
+
+def _mistake(template: Template, spec: PartSpec, m: MistakeSpec, fenv: Mapping[str, Any],
+             context: Mapping[str, Any], where: str) -> Mistake | None:
+    """One declared mistake with its value, or None when its `when` rules it out."""
+    path = template.path
+    if m.when is not None and not _truthy(
+            _eval(template, m.when, fenv, f"{where}.mistakes.{m.id}.when", m.line,
+                  exact=False, guarded=False)):
+        return None
+    if isinstance(m.answer, Expr):
+        raw = _eval(template, m.answer, fenv, f"{where}.mistakes.{m.id}", m.line,
+                    exact=False, guarded=False)
+        mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
+    else:
+        mvalue = m.answer
+    mistake = Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
+                      feedback_text=_Text(m.feedback, {}, "", path, m.line))
+    if "mistake" in m.feedback:
+        mctx: Mapping[str, Any] = _Overlay(context, mistake=partial(display_value, mvalue),
+                                           mistake_text=partial(getattr, mistake, "answer_text"))
+    else:
+        mctx = context
+    object.__setattr__(mistake, "feedback_text",
+                       _Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback", path, m.line))
+    return mistake
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],

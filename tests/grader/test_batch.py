@@ -296,15 +296,18 @@ def copy_template(folder: Path, template_id: str, old: str, new: str) -> Path:
      "part dW: the template now gives the answer '{swapped}', the exam's key says '{stored}'; "
      "not graded against a different key"),
 ])
+@pytest.mark.parametrize("pages", [True, False])
 def test_changed_templates_are_not_graded_against_a_new_key(
         exam: dict[str, Any], tmp_path: Path, old: str, new: str, status: str,
-        message: str) -> None:
+        message: str, pages: bool) -> None:
+    """Also without feedback pages, where right answers are judged from the stored key: the
+    rebuilt first item of each template shows that the template changed."""
     bank = load_bank([copy_template(tmp_path / "bank", "gradients/layer-shapes", old, new)],
                      use_env=False)
     right = exam["right"]["a1"]
     write_csv(tmp_path / "s.csv", [["student", *COLUMNS], ["a1", *(right[c] for c in COLUMNS)]])
     result = grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
-                        bank=bank)
+                        bank=bank, feedback_pages=pages)
     stored = right["Q1.dW"]
     swapped = "x".join(reversed(stored.split("x")))
     message = message.format(stored=stored, swapped=swapped)
@@ -317,11 +320,86 @@ def test_changed_templates_are_not_graded_against_a_new_key(
     assert {parts[c]["status"] for c in COLUMNS[3:]} == {"correct"}
     assert gradebook(tmp_path / "out")["a1"] == ["", "", "", "1", "1", "1", "1", "4", "7",
                                                  "57.14", "incomplete"]
+    assert message in (tmp_path / "out" / "summary.html").read_text("utf-8").replace("&#39;",
+                                                                                      "'")
+    if not pages:
+        assert not (tmp_path / "out" / "feedback").exists()
+        return
     page = (tmp_path / "out" / "feedback" / f"{student_stem('a1')}.html").read_text("utf-8")
     assert "This question was not graded: template" in page or \
         "This question was not graded: part dW" in page
-    assert message in (tmp_path / "out" / "summary.html").read_text("utf-8").replace("&#39;",
-                                                                                      "'")
+
+
+def test_a_stored_key_is_checked_when_a_wrong_answer_needs_the_template(
+        exam: dict[str, Any], tmp_path: Path) -> None:
+    """Without pages a right answer is judged from the stored key alone; explaining a wrong
+    one rebuilds the question, and a key that no longer matches is reported, not used."""
+    manifest = json.loads(json.dumps(exam["manifest"]))
+    part = manifest["students"][1]["items"][1]["parts"][0]  # b2's accuracy
+    part["answer"], part["answer_text"] = 0.5, "0.5"
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    right = exam["right"]["b2"]
+    rows = [["student", *COLUMNS], ["a1", *(exam["right"]["a1"][c] for c in COLUMNS)],
+            ["b2", *(right[c] for c in COLUMNS)]]
+    rows[2][4] = "0.5"  # b2 gives the (edited) stored key
+    write_csv(tmp_path / "right.csv", rows)
+    grade_exam(path, tmp_path / "right.csv", tmp_path / "fast", feedback_pages=False)
+    assert parts_of(tmp_path / "fast", "b2")["Q2.accuracy"]["status"] == "correct"
+    grade_exam(path, tmp_path / "right.csv", tmp_path / "full", feedback_pages=False,
+               verify_keys=True)
+    assert parts_of(tmp_path / "full", "b2")["Q2.accuracy"]["status"] == "ungraded"
+
+    rows[2][4] = "0"  # a wrong answer: the rebuilt question shows the key changed
+    write_csv(tmp_path / "wrong.csv", rows)
+    grade_exam(path, tmp_path / "wrong.csv", tmp_path / "out", feedback_pages=False)
+    items = next(s for s in report(tmp_path / "out")["students"] if s["id"] == "b2")["items"]
+    assert [(i["template"], i["status"]) for i in items] == [
+        ("gradients/layer-shapes", "graded"), ("metrics/confusion-matrix", "key-changed")]
+    assert items[1]["message"].startswith("part accuracy: the template now gives the answer")
+    assert {p["status"] for p in items[1]["parts"]} == {"ungraded"}
+    assert gradebook(tmp_path / "out")["a1"][-1] == "graded"
+
+
+STORED_KEY_QUESTIONS = ("metrics/confusion-matrix,dropout/inverted,gradients/matrix-calculus,"
+                        "optimizers/adam,fitting/diagnose,gradients/vanishing")
+
+
+def test_grading_from_stored_keys_gives_the_same_files_as_rebuilding(tmp_path: Path) -> None:
+    """The fast path (verdicts from the stored keys, questions rebuilt only to explain) and
+    rebuilding every question give byte-identical gradebooks, reports and summaries, over
+    every answer type and a mix of right, mistaken, wrong, blank and unreadable answers."""
+    from questionbank import generate
+
+    generate_exam(tmp_path / "exam", count=40, seed=3, questions=[STORED_KEY_QUESTIONS],
+                  sheets=False)
+    manifest = json.loads((tmp_path / "exam" / "exam.json").read_text(encoding="utf-8"))
+    columns = [p["column"] for q in manifest["questions"] for p in q["parts"]]
+    rows = [["student", *columns]]
+    for n, student in enumerate(manifest["students"]):
+        cells = []
+        for item in student["items"]:
+            instance = generate(item["template"], item["seed"], item["params"])
+            for k, stored in enumerate(item["parts"]):
+                mistakes = instance.part(stored["id"]).mistakes
+                cells.append([stored["answer_text"], "0", "", "x y z", "[1, 2",
+                              f"{stored['answer']}", "-" + stored["answer_text"],
+                              mistakes[0].answer_text if mistakes else "B",
+                              mistakes[-1].answer_text if mistakes else "A, C"][(n + k) % 9])
+        rows.append([student["id"], *cells])
+    write_csv(tmp_path / "answers.csv", rows)
+    for verify in (False, True):
+        grade_exam(tmp_path / "exam" / "exam.json", tmp_path / "answers.csv",
+                   tmp_path / f"out-{verify}", feedback_pages=False, verify_keys=verify)
+    for name in ("gradebook.csv", "report.json", "summary.html"):
+        assert (tmp_path / "out-False" / name).read_bytes() == \
+            (tmp_path / "out-True" / name).read_bytes(), name
+    statuses = {p["status"] for s in report(tmp_path / "out-False")["students"]
+                for i in s["items"] for p in i["parts"]}
+    assert statuses == {"correct", "incorrect", "invalid", "blank"}
+    mistakes = {p["mistake"] for s in report(tmp_path / "out-False")["students"]
+                for i in s["items"] for p in i["parts"]}
+    assert len(mistakes) > 10
 
 
 def test_stored_params_are_used_when_the_random_stream_changed(exam: dict[str, Any],

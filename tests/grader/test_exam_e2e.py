@@ -287,3 +287,20 @@ def test_regrading_is_byte_identical_also_with_jobs(loop: dict[str, Any]) -> Non
     assert parallel.returncode == 0, parallel.stderr
     assert tree(root / "parallel") == first
     assert not [n for n in first if n.endswith(".tmp")]
+
+
+def test_no_pages_writes_the_same_gradebook_and_summary_without_feedback(
+        loop: dict[str, Any]) -> None:
+    """`--no-pages` (fast: right answers are judged from the stored keys) and `--no-pages
+    --jobs 2 --verify-keys` give the gradebook and summary of the full run, and no pages."""
+    root = loop["root"]
+    full = tree(loop["out"])
+    for out, extra in (("nopages", []), ("nopages-verified", ["--jobs", "2", "--verify-keys"])):
+        result = run("grade", "exam/exam.json", "exam/answers.csv", "--out", out, "--no-pages",
+                     *extra, cwd=root)
+        assert result.returncode == 0, result.stderr
+        assert "feedback:" not in result.stdout
+        files = tree(root / out)
+        assert sorted(files) == ["gradebook.csv", "report.json", "summary.html"]
+        assert files["gradebook.csv"] == full["gradebook.csv"]
+        assert files["summary.html"] == full["summary.html"]
