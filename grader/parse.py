@@ -341,11 +341,12 @@ def _build_decimal(
     return _make_number(value, exact, percent, decimals, sigfigs, text[lo:hi])
 
 
-def _plain_decimal(int_digits: str, frac_digits: str, start: int, what: str) -> Fraction:
-    """The exact value of one side of a fraction, checking its number of digits."""
+def _plain_digits(int_digits: str, frac_digits: str, start: int, what: str) -> int:
+    """One side of a fraction as an integer (its value times 10^len(frac_digits)), checking
+    its number of digits."""
     if len(int_digits) + len(frac_digits) > _MAX_FRACTION_DIGITS:
         raise _Problem(f"the {what} has more than {_MAX_FRACTION_DIGITS} digits", start)
-    return Fraction(int(int_digits + frac_digits or "0"), 10 ** len(frac_digits))
+    return int(int_digits + frac_digits or "0")
 
 
 def _build_fraction(
@@ -361,11 +362,12 @@ def _build_fraction(
     den_start: int,
 ) -> ParsedNumber:
     """A ParsedNumber for a fraction a/b of two plain decimals."""
-    numerator = _plain_decimal(num_int, num_frac, num_start, "numerator")
-    denominator = _plain_decimal(den_int, den_frac, den_start, "denominator")
-    if not denominator:
+    top = _plain_digits(num_int, num_frac, num_start, "numerator")
+    bottom = _plain_digits(den_int, den_frac, den_start, "denominator")
+    if not bottom:
         raise _Problem("division by zero", den_start)
-    exact = numerator / denominator
+    # (top / 10^a) / (bottom / 10^b) as one Fraction: a single gcd
+    exact = Fraction(top * 10 ** len(den_frac), bottom * 10 ** len(num_frac))
     if negative:
         exact = -exact
     value = exact.numerator / exact.denominator

@@ -7,6 +7,8 @@ the CLI turns a `QuizError` into exit code 1.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["AnswerError", "InputError", "QuizError", "TemplateError"]
 
 
@@ -49,10 +51,17 @@ class AnswerError(QuizError):
         self.text = text
         self.position = position
         self.hint = hint
+        self._rendered: tuple[tuple[Any, ...], str] | None = None
         super().__init__(self.render())
 
     def render(self) -> str:
         """The message, then the input and a caret line when a position is known."""
+        state = (self.message, self.text, self.position, self.hint)
+        if self._rendered is None or self._rendered[0] != state:
+            self._rendered = state, self._render()
+        return self._rendered[1]
+
+    def _render(self) -> str:
         lines = [self.message]
         if self.position is not None and self.text:
             shown, caret = _excerpt(self.text, self.position)

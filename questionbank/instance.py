@@ -632,8 +632,9 @@ def _mistake(template: Template, spec: PartSpec, m: MistakeSpec, fenv: Mapping[s
     mistake = Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
                       feedback_text=_Text(m.feedback, {}, "", path, m.line))
     if "mistake" in m.feedback:
-        mctx: Mapping[str, Any] = _Overlay(context, mistake=partial(display_value, mvalue),
-                                           mistake_text=partial(getattr, mistake, "answer_text"))
+        mctx: Mapping[str, Any] = _Overlay(
+            context, mistake=partial(display_value, mvalue),
+            mistake_text=lambda: answer_json(spec.type, mvalue, spec.format)[1])
     else:
         mctx = context
     object.__setattr__(mistake, "feedback_text",

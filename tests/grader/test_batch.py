@@ -625,3 +625,27 @@ def test_histogram_edges() -> None:
     assert [b.count for b in stats.histogram] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 2]
     empty = class_statistics(["a"], [1.0], [])
     assert (empty.n, empty.mean, empty.parts[0].difficulty) == (0, None, None)
+
+
+@pytest.mark.parametrize("pages", [False, True])
+def test_grading_makes_no_reference_cycles(exam: dict[str, Any], tmp_path: Path,
+                                           pages: bool) -> None:
+    """`grade_exam` pauses the cyclic garbage collector during a batch (it would walk every
+    outcome kept so far, again and again); that is only safe while grading makes no cycles."""
+    import gc
+
+    rows = [["student", *COLUMNS]]
+    for sid, answers in exam["right"].items():
+        rows.append([sid, *(["0", "", "x y z", "61.5", "[1, 2"][k % 5] if sid == "b2"
+                            else answers[c] for k, c in enumerate(COLUMNS))])
+    write_csv(tmp_path / "s.csv", rows)
+    grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "warm",
+               feedback_pages=pages)  # fills the caches (compiled texts, solvers)
+    gc.collect()
+    gc.disable()
+    try:
+        grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
+                   feedback_pages=pages)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
