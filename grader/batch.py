@@ -856,17 +856,19 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
 
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
-    manifest = load_manifest(exam)
-    columns = _columns(manifest)[0]
-    subs = read_submissions(submissions, columns)
-    roster = {s["id"]: s for s in manifest["students"]}
-    to_grade, problems = _resolve(subs.rows, roster)
-    out = Path(out_dir)
-    pages_dir = out / "feedback" if feedback_pages else None
-    open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
-    bank = bank if bank is not None else default_bank()
-    with _collector_paused(), open_progress("Grading", len(to_grade)) as update:
-        graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update, verify_keys)
+    with _collector_paused():
+        manifest = load_manifest(exam)
+        columns = _columns(manifest)[0]
+        subs = read_submissions(submissions, columns)
+        roster = {s["id"]: s for s in manifest["students"]}
+        to_grade, problems = _resolve(subs.rows, roster)
+        out = Path(out_dir)
+        pages_dir = out / "feedback" if feedback_pages else None
+        open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
+        bank = bank if bank is not None else default_bank()
+        with open_progress("Grading", len(to_grade)) as update:
+            graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
+                                 verify_keys)
         return _write_outputs(out, manifest, subs, graded, problems, pages_dir)
 
 

@@ -271,6 +271,14 @@ def manifest_json(manifest: dict[str, Any]) -> str:
     return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
+def _where(at: tuple[str | int, ...]) -> str:
+    """("students", 3, "items", 1, "seed") -> 'students[3].items[1].seed'."""
+    text = ""
+    for piece in at:
+        text += f"[{piece}]" if isinstance(piece, int) else (f".{piece}" if text else piece)
+    return text
+
+
 def load_manifest(path: str | Path) -> dict[str, Any]:
     """Read and check an ``exam.json``; an `InputError` names the file and the bad entry."""
     path = Path(path)
@@ -286,58 +294,58 @@ def load_manifest(path: str | Path) -> dict[str, Any]:
     def fail(where: str, message: str) -> InputError:
         return InputError(f"{path}: {where}: {message}" if where else f"{path}: {message}")
 
-    def need(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
+    def need(obj: Any, key: str, kind: type | tuple[type, ...], *at: str | int) -> Any:
+        """obj[key], of type `kind`; `at` is the path to obj (("students", 3, "items", 1)),
+        spelt out only in an error: a big class has hundreds of thousands of entries."""
         if not isinstance(obj, dict) or key not in obj:
-            raise fail(where, f"missing {key!r}")
+            raise fail(_where(at), f"missing {key!r}")
         value = obj[key]
         if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-            raise fail(f"{where}.{key}" if where else key, f"unexpected value {value!r}")
+            raise fail(_where((*at, key)), f"unexpected value {value!r}")
         return value
 
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
         raise fail("", "not an mlquiz exam manifest (no \"format\": \"mlquiz-exam\"); give the "
                    "exam.json written by 'mlquiz generate'")
-    version = need(data, "format_version", int, "")
+    version = need(data, "format_version", int)
     if version > MANIFEST_VERSION:
         raise fail("", f"format version {version} is newer than this mlquiz reads "
                    f"({MANIFEST_VERSION}); upgrade mlquiz")
-    need(data, "title", str, "")
-    need(data, "exam_seed", int, "")
-    templates = need(data, "templates", dict, "")
-    questions = need(data, "questions", list, "")
-    students = need(data, "students", list, "")
+    need(data, "title", str)
+    need(data, "exam_seed", int)
+    templates = need(data, "templates", dict)
+    questions = need(data, "questions", list)
+    students = need(data, "students", list)
     for i, q in enumerate(questions):
-        where = f"questions[{i}]"
-        need(q, "number", int, where)
-        need(q, "template", str, where)
-        for j, p in enumerate(need(q, "parts", list, where)):
-            need(p, "id", str, f"{where}.parts[{j}]")
-            need(p, "column", str, f"{where}.parts[{j}]")
+        need(q, "number", int, "questions", i)
+        need(q, "template", str, "questions", i)
+        for j, p in enumerate(need(q, "parts", list, "questions", i)):
+            need(p, "id", str, "questions", i, "parts", j)
+            need(p, "column", str, "questions", i, "parts", j)
     seen: set[str] = set()
     for i, s in enumerate(students):
-        where = f"students[{i}]"
-        sid = need(s, "id", str, where)
+        sid = need(s, "id", str, "students", i)
         if sid in seen:
-            raise fail(where, f"duplicate student id {sid!r}")
+            raise fail(_where(("students", i)), f"duplicate student id {sid!r}")
         seen.add(sid)
-        need(s, "name", str, where)
-        items = need(s, "items", list, where)
+        need(s, "name", str, "students", i)
+        items = need(s, "items", list, "students", i)
         if len(items) != len(questions):
-            raise fail(where, f"{len(items)} items, but the exam has {len(questions)} questions")
+            raise fail(_where(("students", i)),
+                       f"{len(items)} items, but the exam has {len(questions)} questions")
         for j, item in enumerate(items):
-            iw = f"{where}.items[{j}]"
-            need(item, "number", int, iw)
-            tid = need(item, "template", str, iw)
+            need(item, "number", int, "students", i, "items", j)
+            tid = need(item, "template", str, "students", i, "items", j)
             if tid not in templates:
-                raise fail(iw, f"template {tid!r} is not listed under \"templates\"")
-            need(item, "seed", int, iw)
-            need(item, "params", dict, iw)
-            for k, p in enumerate(need(item, "parts", list, iw)):
-                pw = f"{iw}.parts[{k}]"
-                need(p, "id", str, pw)
-                need(p, "type", str, pw)
-                need(p, "answer_text", str, pw)
-                need(p, "points", int | float, pw)
+                raise fail(_where(("students", i, "items", j)),
+                           f"template {tid!r} is not listed under \"templates\"")
+            need(item, "seed", int, "students", i, "items", j)
+            need(item, "params", dict, "students", i, "items", j)
+            for k, p in enumerate(need(item, "parts", list, "students", i, "items", j)):
+                need(p, "id", str, "students", i, "items", j, "parts", k)
+                need(p, "type", str, "students", i, "items", j, "parts", k)
+                need(p, "answer_text", str, "students", i, "items", j, "parts", k)
+                need(p, "points", int | float, "students", i, "items", j, "parts", k)
     return data
 
 
