@@ -711,6 +711,7 @@ def _truth(x: Any) -> bool:
 
 _SCALARS = frozenset({int, float, Fraction})
 _FAST_OPS = frozenset({"+", "-", "*", "/"})
+_SCALAR_OPS = frozenset({"+", "-", "*"})
 
 
 class _Evaluator:
@@ -721,6 +722,8 @@ class _Evaluator:
     def __init__(self, expr: Expr, exact: bool) -> None:
         self.expr = expr
         self.exact = exact
+        #: the closures that return a constant (numbers, and operations on them only)
+        self.constants: set[Callable[[Mapping[str, Any]], Any]] = set()
 
     def error(self, message: str, node: Node, kind: str = "error") -> ExprError:
         return ExprError(message, self.expr.text, node[1], kind=kind)
@@ -732,7 +735,7 @@ class _Evaluator:
                 value = self.number(node)
             except ExprError:
                 return lambda env: self.number(node)
-            return lambda env: value
+            return self.constant(value)
         if kind == "name":
             return self.compile_name(node)
         if kind == "list":
@@ -741,8 +744,10 @@ class _Evaluator:
             return self.compile_call(node)
         if kind in ("bin", "cmp"):
             left, right, op = self.compile(node[3]), self.compile(node[4]), node[2]
+            if kind == "bin" and op in _SCALAR_OPS:
+                return self.fold(self.scalar_op(node, op, left, right), left, right)
             binary = self.binary if kind == "bin" else self.compare
-            return lambda env: binary(node, op, left(env), right(env))
+            return self.fold(lambda env: binary(node, op, left(env), right(env)), left, right)
         if kind in ("and", "or"):
             left, right = self.compile(node[2]), self.compile(node[3])
             if kind == "and":
@@ -757,22 +762,69 @@ class _Evaluator:
                 value = inner(env)
                 self.check_numeric(value, node)
                 return -value
-            return negate
+            return self.fold(negate, inner)
         if kind == "T":
             return lambda env: _transpose(inner(env))
         if kind == "not":
             return lambda env: not _truth(inner(env))
         raise AssertionError(f"unknown node {kind}")
 
+    def constant(self, value: Any) -> Callable[[Mapping[str, Any]], Any]:
+        def const(env: Mapping[str, Any]) -> Any:
+            return value
+        self.constants.add(const)
+        return const
+
+    def fold(self, fn: Callable[[Mapping[str, Any]], Any],
+             *parts: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
+        """`fn` evaluated once when all its operands are constants (``1/10``) and the result
+        is a plain number; an error (``1/0``) is left to be raised on evaluation."""
+        if not all(p in self.constants for p in parts):
+            return fn
+        try:
+            value = fn({})
+        except (ExprError, ArithmeticError, ValueError, TypeError, FloatingPointError):
+            return fn
+        return self.constant(value) if type(value) in _SCALARS or type(value) is bool else fn
+
+    def scalar_op(self, node: Node, op: str, left: Callable[[Mapping[str, Any]], Any],
+                  right: Callable[[Mapping[str, Any]], Any]
+                  ) -> Callable[[Mapping[str, Any]], Any]:
+        """+, - or * with the two-plain-numbers case inline (`binary` does the rest)."""
+        binary = self.binary
+        scalars = _SCALARS
+        if op == "+":
+            def add(env: Mapping[str, Any]) -> Any:
+                a, b = left(env), right(env)
+                if type(a) in scalars and type(b) in scalars:
+                    return a + b
+                return binary(node, op, a, b)
+            return add
+        if op == "-":
+            def sub(env: Mapping[str, Any]) -> Any:
+                a, b = left(env), right(env)
+                if type(a) in scalars and type(b) in scalars:
+                    return a - b
+                return binary(node, op, a, b)
+            return sub
+
+        def mul(env: Mapping[str, Any]) -> Any:
+            a, b = left(env), right(env)
+            if type(a) in scalars and type(b) in scalars:
+                return a * b
+            return binary(node, op, a, b)
+        return mul
+
     def compile_name(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
         name = node[2]
 
         def lookup(env: Mapping[str, Any]) -> Any:
-            if name in env:
+            try:
                 return env[name]
-            if name in CONSTANTS:
-                return CONSTANTS[name]
-            raise self.error(f"unknown name {name!r}", node)
+            except KeyError:
+                if name in CONSTANTS:
+                    return CONSTANTS[name]
+                raise self.error(f"unknown name {name!r}", node) from None
         return lookup
 
     def compile_list(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
