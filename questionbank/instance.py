@@ -486,8 +486,7 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> In
     rng = np.random.default_rng(seed) if sampled else None
     values, env, fenv, attempts = _sample(template, rng, overrides)
     _solve(template, env)
-    for name in env.keys() - fenv.keys():
-        fenv[name] = to_float(env[name])
+    floats = _FloatEnv(env, fenv)
 
     # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display
     answers_text: dict[str, str] = {}
@@ -512,12 +511,38 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> In
 
     shuffle_rng = np.random.default_rng([seed, 0x5EED]) if any(
         spec.type in ("choice", "choices") for spec in template.parts) else None
-    parts = tuple(_build_part(template, spec, value, answer, env, fenv, context, shuffle_rng)
+    parts = tuple(_build_part(template, spec, value, answer, env, floats, context, shuffle_rng)
                   for spec, value, answer in pending)
     for part in parts:
         answers_text[part.id] = part.answer_text
     return Instance(template=template, seed=seed, params=values, parts=parts, context=context,
                     attempts=attempts)
+
+
+class _FloatEnv(Mapping[str, Any]):
+    """The environment in floating point, for mistakes and their conditions: the params are
+    ready (the constraints used them), a solver's outputs are converted one by one on first
+    use. Most instances never compute their mistakes (a right answer needs none)."""
+
+    def __init__(self, exact: Mapping[str, Any], ready: dict[str, Any]) -> None:
+        self._exact = exact
+        self._ready = ready
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._ready[key]
+        except KeyError:
+            value = self._ready[key] = to_float(self._exact[key])
+            return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._ready or key in self._exact
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._exact)
+
+    def __len__(self) -> int:
+        return len(self._exact)
 
 
 class _DisplayContext(Mapping[str, Any]):

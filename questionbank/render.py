@@ -79,7 +79,9 @@ def _display_entry(value: Any) -> Any:
     if type(value) is Fraction:
         if value.denominator == 1:
             return value.numerator
-        return float(value) if _terminating_denominator(value.denominator) else value
+        if _terminating_denominator(value.denominator):
+            return value.numerator / value.denominator  # float(value), without the ABC detour
+        return value
     return display_value(value)
 
 
