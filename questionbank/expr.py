@@ -25,6 +25,7 @@ size of literals and of integer powers are limited, so a hostile input fails fas
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -711,7 +712,7 @@ def _truth(x: Any) -> bool:
 
 _SCALARS = frozenset({int, float, Fraction})
 _FAST_OPS = frozenset({"+", "-", "*", "/"})
-_SCALAR_OPS = frozenset({"+", "-", "*"})
+_SCALAR_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
 
 
 class _Evaluator:
@@ -790,30 +791,15 @@ class _Evaluator:
     def scalar_op(self, node: Node, op: str, left: Callable[[Mapping[str, Any]], Any],
                   right: Callable[[Mapping[str, Any]], Any]
                   ) -> Callable[[Mapping[str, Any]], Any]:
-        """+, - or * with the two-plain-numbers case inline (`binary` does the rest)."""
-        binary = self.binary
-        scalars = _SCALARS
-        if op == "+":
-            def add(env: Mapping[str, Any]) -> Any:
-                a, b = left(env), right(env)
-                if type(a) in scalars and type(b) in scalars:
-                    return a + b
-                return binary(node, op, a, b)
-            return add
-        if op == "-":
-            def sub(env: Mapping[str, Any]) -> Any:
-                a, b = left(env), right(env)
-                if type(a) in scalars and type(b) in scalars:
-                    return a - b
-                return binary(node, op, a, b)
-            return sub
+        """+, - or * with the two-plain-numbers case done directly (`binary` does the rest)."""
+        binary, apply, scalars = self.binary, _SCALAR_OPS[op], _SCALARS
 
-        def mul(env: Mapping[str, Any]) -> Any:
+        def scalar_or_binary(env: Mapping[str, Any]) -> Any:
             a, b = left(env), right(env)
             if type(a) in scalars and type(b) in scalars:
-                return a * b
+                return apply(a, b)
             return binary(node, op, a, b)
-        return mul
+        return scalar_or_binary
 
     def compile_name(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
         name = node[2]

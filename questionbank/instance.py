@@ -367,7 +367,7 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
                 env[spec.name] = to_exact(value)
         fenv = {k: _float_value(v) for k, v in values.items()}
         if template.derived:
-            env = {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
+            env = _with_exact(values, env)
             for name, expr, line in template.derived:
                 env[name] = _eval(template, expr, env, f"derived.{name}", line)
                 fenv[name] = to_float(env[name])
@@ -379,9 +379,7 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
                 failed = i
                 break
         if failed is None:
-            if not template.derived:
-                env = {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
-            return values, env, fenv, attempt
+            return values, _with_exact(values, env), fenv, attempt
         failures[failed] = failures.get(failed, 0) + 1
         c = template.constraints[failed]
         if c.expr.names <= fixed:
@@ -393,6 +391,14 @@ def _sample(template: Template, rng: np.random.Generator | None, overrides: Mapp
         f"could not satisfy the constraint {c.message!r} in {template.max_tries} tries "
         f"(it failed {failures[worst]} times); widen the param ranges or relax it",
         path=template.path, line=c.line, key=f"constraints[{worst}]")
+
+
+def _with_exact(values: Mapping[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    """`env` with every param in the exact domain: sampling converts only the params other
+    specs refer to, the others once a sample is kept (or derived values need them)."""
+    if values.keys() <= env.keys():
+        return env
+    return {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
 
 
 def _float_value(value: Any) -> Any:
@@ -654,17 +660,15 @@ def _mistake(template: Template, spec: PartSpec, m: MistakeSpec, fenv: Mapping[s
         mvalue = _check_value(template, spec, raw, f"mistake {m.id!r}")
     else:
         mvalue = m.answer
-    mistake = Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
-                      feedback_text=_Text(m.feedback, {}, "", path, m.line))
     if "mistake" in m.feedback:
         mctx: Mapping[str, Any] = _Overlay(
             context, mistake=partial(display_value, mvalue),
             mistake_text=lambda: answer_json(spec.type, mvalue, spec.format)[1])
     else:
         mctx = context
-    object.__setattr__(mistake, "feedback_text",
-                       _Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback", path, m.line))
-    return mistake
+    return Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
+                   feedback_text=_Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback",
+                                       path, m.line))
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
