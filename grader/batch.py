@@ -29,10 +29,13 @@ it is reported per item (``key-changed``). Which questions are rebuilt:
 
 - with feedback pages (which show the worked solutions) or ``verify_keys``: every one;
 - otherwise, for speed: the first item of each template in the roster (a template changed
-  since the exam was made then has every item rebuilt and compared), and any item whose
-  answers need the template: a wrong answer to explain with its declared mistakes, a choice or
-  an expression. Right, blank and unreadable answers are judged from the stored key (the key
-  the exam printed) with the template's tolerance.
+  since the exam was made, in its keys or its declared mistakes, then has every item rebuilt
+  and compared), and any item whose answers need the template: a wrong answer that matches a
+  declared mistake (whose feedback is rendered from the instance), a choice or an expression.
+  The manifest stores each part's key and its declared mistakes' answers, so right, blank,
+  unreadable answers and wrong ones that no declared mistake explains are judged from it (the
+  key the exam printed) with the template's tolerance. A manifest made before the mistakes
+  were stored has the question rebuilt for every wrong answer.
 
 Outputs (all written atomically, byte-identical for the same inputs, with any ``--jobs``):
 ``gradebook.csv``, ``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``.
@@ -48,6 +51,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +59,7 @@ from grader.files import (
     atomic_write_chunks,
     atomic_write_text,
     csv_text,
+    json_chunks,
     md_code,
     student_stem,
     unneutralise,
@@ -453,13 +458,21 @@ class _KeyChanged(Exception):
         self.message = message
 
 
+class _StaleMistakes(Exception):
+    """Raised when the rebuilt instance's declared mistakes differ from those stored with the
+    key (the template changed them since the exam was made): the item is then graded again
+    from the rebuilt instance, as `verify_keys` grades it."""
+
+
 class _StoredItem:
     """An exam item graded from the key stored in the manifest: the key the exam printed.
 
     The instance is rebuilt from the stored params (and its key compared with the stored one)
-    only when a part needs it: the declared mistakes that explain a wrong answer, the options
-    of a choice part, the symbols of an expression. Most answers are right, blank or
-    unreadable, and need none of these.
+    only when a part needs it: the feedback of a declared mistake that a wrong answer matches
+    (the mistakes' answers are stored with the key; a manifest without them has the instance
+    rebuilt for every wrong answer), the options of a choice part, the symbols of an
+    expression. Most answers are right, blank, unreadable or wrong in a way no declared
+    mistake explains, and need none of these.
     """
 
     def __init__(self, grader: _Grader, item: dict[str, Any], template: Any) -> None:
@@ -478,13 +491,21 @@ class _StoredItem:
         stored = next(p for p in self._item["parts"] if p["id"] == part_id)
         if stored["type"] not in Part.STORED_TYPES:
             return self.instance().part(part_id)
+        known = stored.get("mistakes")
         try:
             return Part.from_key(
                 self._template.part(part_id), stored["answer"], stored["answer_text"],
-                float(stored["points"]), lambda: self.instance().part(part_id).mistakes)
+                float(stored["points"]), partial(self._mistakes, part_id, known), known)
         except (ValueError, TypeError, KeyError):
             # a stored answer of an unexpected form: compare with the rebuilt key
             return self.instance().part(part_id)
+
+    def _mistakes(self, part_id: str, stored: list[Any] | None) -> tuple[Any, ...]:
+        """The rebuilt part's mistakes, which must be the stored ones (`_StaleMistakes`)."""
+        mistakes = self.instance().part(part_id).mistakes
+        if stored is not None and not _same_mistakes(mistakes, stored):
+            raise _StaleMistakes(part_id)
+        return mistakes
 
     def instance(self) -> Any:
         """The rebuilt instance, its key checked against the stored one (`_KeyChanged`)."""
@@ -573,7 +594,10 @@ class _Grader:
         if template_id not in self._probes:
             first = next(item for s in self.manifest["students"] for item in s["items"]
                          if item["template"] == template_id)
-            self._probes[template_id] = self._instance(first)[0] is not None
+            instance = self._instance(first)[0]
+            self._probes[template_id] = instance is not None and all(
+                _same_mistakes(instance.part(p["id"]).mistakes, p["mistakes"])
+                for p in first["parts"] if p.get("mistakes") is not None)
         return self._probes[template_id]
 
     def _stored(self, item: dict[str, Any]) -> _StoredItem | None:
@@ -599,6 +623,9 @@ class _Grader:
             else:
                 instance, status, message = self._instance(item)
             try:
+                parts = self._item_parts(instance, item, row, message)
+            except _StaleMistakes:
+                instance = instance.instance()  # rebuilt, and its key checked, already
                 parts = self._item_parts(instance, item, row, message)
             except _KeyChanged as exc:
                 instance, status, message = None, exc.status, exc.message
@@ -649,7 +676,7 @@ class _Grader:
             return _outcome(column, stored, text, "blank", 0.0, "No answer was given.")
         try:
             result = check(instance, stored["id"], text)
-        except _KeyChanged:
+        except (_KeyChanged, _StaleMistakes):
             raise
         except QuizError as exc:
             return _outcome(column, stored, text, "invalid", 0.0, str(exc))
@@ -675,6 +702,14 @@ class _Grader:
             atomic_write_text(path, render_page(f"student_feedback.{fmt}.j2", **view))
             written[fmt] = f"feedback/{stem}.{fmt}"
         return written
+
+
+def _same_mistakes(mistakes: Sequence[Any], stored: Any) -> bool:
+    """Whether a rebuilt part's mistakes are the ones stored with its key (ids and answers,
+    in order)."""
+    return isinstance(stored, list) and len(stored) == len(mistakes) and all(
+        isinstance(d, dict) and d.get("id") == m.id and d.get("answer") == m.answer
+        for m, d in zip(mistakes, stored, strict=False))
 
 
 def _outcome(column: str, stored: dict[str, Any], answer: str, status: str, score: float,
@@ -970,7 +1005,7 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
     summary_path = out / "summary.html"
     atomic_write_text(gradebook_path, csv_text(
         ["student", *columns, "total", "max", "percent", "status"], gradebook))
-    atomic_write_chunks(report_path, report_chunks(report))
+    atomic_write_chunks(report_path, json_chunks(report))
     atomic_write_text(summary_path, _summary_html(manifest, stats, rows, counts, notes,
                                                   item_problems, len(manifest["students"])))
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
@@ -1001,29 +1036,6 @@ def _student_records(manifest: dict[str, Any],
                    "status": problem.status if problem else "no-submission",
                    "message": problem.message if problem else "no row for this student",
                    "total": None, "percent": None, "feedback": None, "items": []}
-
-
-def report_chunks(report: dict[str, Any]) -> Iterator[str]:
-    """``report.json`` as text pieces: sorted keys, one top-level key per line and one entry of
-    each list (a student, a row) per line, so it diffs well and `jq` reads it. Lists may be
-    iterators, made while writing; entries use the C JSON encoder (an indented dump of a big
-    class takes seconds)."""
-    def dump(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
-
-    yield "{"
-    for index, key in enumerate(sorted(report)):
-        yield ("\n" if index == 0 else ",\n") + f"  {dump(key)}: "
-        value = report[key]
-        if isinstance(value, list | Iterator):
-            empty = True
-            for entry in value:
-                yield ("[\n    " if empty else ",\n    ") + dump(entry)
-                empty = False
-            yield "[]" if empty else "\n  ]"
-        else:
-            yield dump(value)
-    yield "\n}\n"
 
 
 def _stats_json(stats: Any) -> dict[str, Any]:

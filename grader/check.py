@@ -141,9 +141,9 @@ def _float(x: Any) -> float:
 
 def _number_mistake(part: Part, value: float) -> Mistake | None:
     tol = _tol(part)
-    for m in part.mistakes:
-        if compare.within(tol, value, _float(m.value)):
-            return m
+    for index, (_, mistaken) in enumerate(part.mistake_values):
+        if compare.within(tol, value, mistaken):
+            return part.mistakes[index]
     return None
 
 
@@ -204,8 +204,9 @@ def _check_integer(instance: Instance, part: Part, text: str) -> Result:
     truth = int(part.value)
     if value == truth:
         return _correct(part, text, value, str(value))
-    for m in part.mistakes:
-        if int(m.value) == value:
+    for index, (_, mistaken) in enumerate(part.mistake_values):
+        if mistaken == value:
+            m = part.mistakes[index]
             return _incorrect(part, text, value, str(value), m.feedback, m.id)
     if truth != 0 and value == -truth:
         return _incorrect(part, text, value, str(value), "The size is right but the sign is "
@@ -274,9 +275,9 @@ def _check_array(instance: Instance, part: Part, text: str) -> Result:
         return _correct(part, text, value, read_as)
     got = np.array(flat, dtype=float).reshape(shape)
     want = np.array(want_flat, dtype=float).reshape(want_shape)
-    for m in part.mistakes:
-        mv = np.asarray(np.asarray(m.value, dtype=object), dtype=float)
+    for index, (_, mv) in enumerate(part.mistake_values):
         if mv.shape == got.shape and _within_array(tol, got, mv):
+            m = part.mistakes[index]
             return _incorrect(part, text, value, read_as, m.feedback, m.id)
     if got.shape != want.shape:
         if part.type == "matrix" and got.T.shape == want.shape and \
@@ -341,8 +342,9 @@ def _check_shape(instance: Instance, part: Part, text: str) -> Result:
     value = list(dims)
     if dims == truth:
         return _correct(part, text, value, read_as)
-    for m in part.mistakes:
-        if tuple(m.answer) == dims:
+    for index, (_, mistaken) in enumerate(part.mistake_values):
+        if mistaken == dims:
+            m = part.mistakes[index]
             return _incorrect(part, text, value, read_as, m.feedback, m.id)
     if any(isinstance(d, str) for d in dims) and not any(isinstance(d, str) for d in truth):
         return _incorrect(part, text, value, read_as, "Give the sizes as numbers: the question"

@@ -16,16 +16,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks", "atomic_write_text",
-    "csv_cell", "csv_text",
+    "csv_cell", "csv_text", "json_chunks",
     "md_code", "md_escape", "safe_slug", "student_stem", "unneutralise",
 ]
 
@@ -65,6 +67,29 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Write UTF-8 text given in pieces atomically, so a big report never has to exist as one
     string."""
     _atomic_write(path, (chunk.encode("utf-8") for chunk in chunks))
+
+
+def json_chunks(document: dict[str, Any]) -> Iterator[str]:
+    """A JSON document (``report.json``, ``exam.json``) as text pieces: sorted keys, one
+    top-level key per line and one entry of each top-level list (a student, a row) per line,
+    so it diffs well and `jq` reads it. Lists may be iterators, made while writing. Entries
+    use the C JSON encoder: an indented dump of a big class takes seconds."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+    yield "{"
+    for index, key in enumerate(sorted(document)):
+        yield ("\n" if index == 0 else ",\n") + f"  {dump(key)}: "
+        value = document[key]
+        if isinstance(value, list | Iterator):
+            empty = True
+            for entry in value:
+                yield ("[\n    " if empty else ",\n    ") + dump(entry)
+                empty = False
+            yield "[]" if empty else "\n  ]"
+        else:
+            yield dump(value)
+    yield "\n}\n"
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -34,10 +34,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.files import atomic_write_text, csv_text, md_escape, student_stem
+from grader.files import (
+    atomic_write_chunks,
+    atomic_write_text,
+    csv_text,
+    json_chunks,
+    md_escape,
+    student_stem,
+)
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
 from questionbank.render import tex_escape
+from questionbank.values import to_json
 
 __all__ = [
     "FORMATS", "MANIFEST_FORMAT", "MANIFEST_VERSION", "SAMPLE_QUESTIONS", "GeneratedExam",
@@ -236,15 +244,12 @@ def _points_text(points: float) -> str:
 
 
 def _manifest_item(number: int, instance: Instance) -> dict[str, Any]:
-    data = instance.to_dict()
     return {
         "number": number,
         "template": instance.template_id,
         "seed": instance.seed,
-        "params": data["params"],
-        "parts": [{"id": p["id"], "type": p["type"], "answer": p["answer"],
-                   "answer_text": p["answer_text"], "points": p["points"]}
-                  for p in data["parts"]],
+        "params": to_json(dict(instance.params)),
+        "parts": [p.stored_key() for p in instance.parts],
     }
 
 
@@ -264,11 +269,6 @@ def _manifest(title: str, exam_seed: int, templates: Sequence[Any],
         "questions": questions,
         "students": list(students),
     }
-
-
-def manifest_json(manifest: dict[str, Any]) -> str:
-    """The manifest as stable text: sorted keys, two-space indent, a final newline."""
-    return json.dumps(manifest, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def _where(at: tuple[str | int, ...]) -> str:
@@ -567,7 +567,8 @@ def generate_exam(out_dir: str | Path = "exam", *,
         sample_path = out / "sample-answers.csv"
         atomic_write_text(sample_path, csv_text(["student", *columns], samples))
     manifest = out / "exam.json"
-    atomic_write_text(manifest, manifest_json(_manifest(title, seed, templates, records)))
+    # laid out as report.json is: sorted keys, one question and one student per line
+    atomic_write_chunks(manifest, json_chunks(_manifest(title, seed, templates, records)))
     return GeneratedExam(
         out_dir=out, manifest=manifest, answers_csv=answers_csv, exam_seed=seed,
         students=len(students), questions=tuple(t.id for t in templates), formats=fmts,

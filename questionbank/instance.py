@@ -23,7 +23,8 @@ from questionbank.schema import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import format_number, json_number, to_json
 
-__all__ = ["Instance", "Mistake", "Option", "Part", "answer_json", "generate"]
+__all__ = ["Instance", "Mistake", "Option", "Part", "answer_json", "comparable_mistake",
+           "generate"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SEED = 2**63 - 1
@@ -59,10 +60,10 @@ class Mistake:
     def _json(self) -> tuple[Any, str]:
         return answer_json(self.type, self.value, self.style)
 
-    @property
+    @cached_property
     def answer(self) -> Any:
         """The mistaken answer as JSON-native data."""
-        return self._json[0]
+        return answer_value(self.type, self.value)
 
     @property
     def answer_text(self) -> str:
@@ -106,6 +107,9 @@ class Part:
     partial: bool = True
     symbols: Mapping[str, tuple[int, ...]] | None = None
     solution_text: _Text | None = field(default=None, repr=False, compare=False)
+    #: the mistakes' comparable values as stored with an exam's key (see `mistake_values`)
+    stored_mistakes: tuple[tuple[str, Any], ...] | None = field(
+        default=None, repr=False, compare=False)
 
     @cached_property
     def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -122,6 +126,21 @@ class Part:
     def mistakes(self) -> tuple[Mistake, ...]:
         """The declared mistakes that apply to this instance (some have a `when`)."""
         return self.mistake_source() if self.mistake_source else ()
+
+    @cached_property
+    def mistake_values(self) -> tuple[tuple[str, Any], ...]:
+        """(id, value) of each declared mistake, in the order of `mistakes`, the value in the
+        form the checkers compare an answer with (`comparable_mistake`).
+
+        A part judged from an exam's stored key has them from the manifest: a wrong answer
+        that matches none of them is explained without rebuilding the instance, and one that
+        matches reads its feedback from `mistakes` (which rebuilds it).
+        """
+        if self.stored_mistakes is not None:
+            return self.stored_mistakes
+        shape = self.type == "shape"
+        return tuple((m.id, comparable_mistake(self.type, m.answer if shape else m.value))
+                     for m in self.mistakes)
 
     @cached_property
     def hints(self) -> tuple[str, ...]:
@@ -142,17 +161,39 @@ class Part:
 
     @classmethod
     def from_key(cls, spec: PartSpec, answer: Any, answer_text: str, points: float,
-                 mistakes: Callable[[], tuple[Mistake, ...]]) -> Part:
+                 mistakes: Callable[[], tuple[Mistake, ...]],
+                 stored_mistakes: Any = None) -> Part:
         """A part judged against a stored key (an exam's ``answer`` and ``answer_text``) with
         the template's tolerance and partial-credit rule; `mistakes` is called only when a
-        wrong answer needs explaining. Checking reads the reference answer of these types as
+        wrong answer matches a declared mistake (or, without `stored_mistakes`, when any
+        wrong answer needs explaining). Checking reads the reference answer of these types as
         floats (``answer`` is exactly the float of the exact value), so the verdict is the one
-        the rebuilt instance would give. Raises ValueError when `answer` does not have the
-        form of `spec.type`."""
+        the rebuilt instance would give.
+
+        `stored_mistakes` is the key's list of ``{"id", "answer"}`` (`Part.stored_key`), or
+        None for a key stored without it. Raises ValueError when `answer` or a mistake's
+        answer does not have the form of `spec.type`."""
         value = _stored_value(spec.type, answer)
+        known = None
+        if stored_mistakes is not None:
+            if not isinstance(stored_mistakes, list):
+                raise ValueError(f"stored mistakes must be a list, not {stored_mistakes!r}")
+            known = tuple((_stored_id(m), comparable_mistake(
+                spec.type, _stored_value(spec.type, m.get("answer")))) for m in stored_mistakes)
         return cls(id=spec.id, type=spec.type, prompt_text=_Text(spec.prompt, {}),
                    points=points, value=value, answer=answer, answer_text=answer_text,
-                   tolerance=spec.tolerance, partial=spec.partial, mistake_source=mistakes)
+                   tolerance=spec.tolerance, partial=spec.partial, mistake_source=mistakes,
+                   stored_mistakes=known)
+
+    def stored_key(self) -> dict[str, Any]:
+        """What an exam manifest stores of this part to grade it without rebuilding the
+        instance: the answer, its text, the points and, for the types graded from the stored
+        key, the declared mistakes' answers (their feedback needs the instance)."""
+        key: dict[str, Any] = {"id": self.id, "type": self.type, "answer": self.answer,
+                               "answer_text": self.answer_text, "points": self.points}
+        if self.type in self.STORED_TYPES:
+            key["mistakes"] = [{"id": m.id, "answer": m.answer} for m in self.mistakes]
+        return key
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "type": self.type, "prompt": self.prompt,
@@ -250,8 +291,7 @@ def answer_json(ptype: str, value: Any, style: str | None = None) -> tuple[Any, 
     if ptype == "integer":
         return int(value), str(int(value))
     if ptype == "vector":
-        items = (value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
-                 ).ravel().tolist()
+        items = _vector_items(value)
         return ([json_number(v) for v in items],
                 "[" + ", ".join([format_number(v, style) for v in items]) + "]")
     if ptype == "matrix":
@@ -265,6 +305,23 @@ def answer_json(ptype: str, value: Any, style: str | None = None) -> tuple[Any, 
     if ptype == "expression":
         return str(value), str(value)
     raise AssertionError(ptype)
+
+
+def answer_value(ptype: str, value: Any) -> Any:
+    """The JSON-native part of `answer_json` alone (an exam manifest stores the mistakes'
+    answers, not their texts)."""
+    if ptype == "vector":
+        return [json_number(v) for v in _vector_items(value)]
+    if ptype == "matrix":
+        return [[json_number(v) for v in r] for r in np.asarray(value, dtype=object)]
+    if ptype == "number":
+        return json_number(value)
+    return answer_json(ptype, value)[0]
+
+
+def _vector_items(value: Any) -> list[Any]:
+    return (value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
+            ).ravel().tolist()
 
 
 def _stored_value(ptype: str, answer: Any) -> Any:
@@ -289,6 +346,29 @@ def _stored_value(ptype: str, answer: Any) -> Any:
     raise ValueError(f"a stored {ptype} answer cannot be {answer!r}")
 
 
+def _stored_id(mistake: Any) -> str:
+    if not isinstance(mistake, dict) or not isinstance(mistake.get("id"), str):
+        raise ValueError(f"a stored mistake must have an id, not {mistake!r}")
+    return mistake["id"]
+
+
+def comparable_mistake(ptype: str, value: Any) -> Any:
+    """A declared mistake's value in the form answers are compared with: a float (number), an
+    int (integer), a float array (vector, matrix), a tuple of dimensions (shape, from the
+    mistake's JSON answer), the value itself otherwise. The same from the exact or float value
+    of a rebuilt mistake as from its JSON answer in a manifest (``json_number`` keeps the
+    float)."""
+    if ptype == "number":
+        return float(value)
+    if ptype == "integer":
+        return int(value)
+    if ptype in ("vector", "matrix"):
+        return np.asarray(np.asarray(value, dtype=object), dtype=float)
+    if ptype == "shape":
+        return tuple(value)
+    return value
+
+
 def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> Any:
     """Make sure a computed value has the part's type (a template bug otherwise)."""
     def bad(expected: str) -> TemplateError:
@@ -304,6 +384,13 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
         if ptype == "integer" and Fraction(value).denominator != 1:
             raise bad("a whole number")
         return value
+    if ptype in ("vector", "matrix") and type(value) is np.ndarray and value.dtype.kind == "f":
+        # a mistake's value, computed in floating point: checked without an object array
+        if value.ndim != (2 if ptype == "matrix" else 1) or value.size == 0:
+            raise bad("a non-empty " + ("matrix" if ptype == "matrix" else "list"))
+        if not np.isfinite(value).all():
+            raise bad("finite numbers")
+        return value.astype(object)
     if ptype in ("vector", "matrix", "shape"):
         arr = np.asarray(value, dtype=object)
         want = 2 if ptype == "matrix" else 1

@@ -330,12 +330,21 @@ def test_changed_templates_are_not_graded_against_a_new_key(
         "This question was not graded: part dW" in page
 
 
+@pytest.mark.parametrize("stored_mistakes", [True, False], ids=["mistakes", "old-manifest"])
 def test_a_stored_key_is_checked_when_a_wrong_answer_needs_the_template(
-        exam: dict[str, Any], tmp_path: Path) -> None:
+        exam: dict[str, Any], tmp_path: Path, stored_mistakes: bool) -> None:
     """Without pages a right answer is judged from the stored key alone; explaining a wrong
-    one rebuilds the question, and a key that no longer matches is reported, not used."""
+    one with a declared mistake (any wrong one, for a manifest stored without the mistakes)
+    rebuilds the question, and a key that no longer matches is reported, not used."""
     manifest = json.loads(json.dumps(exam["manifest"]))
     part = manifest["students"][1]["items"][1]["parts"][0]  # b2's accuracy
+    mistaken = repr(float(part["mistakes"][0]["answer"]))
+    if not stored_mistakes:
+        for student in manifest["students"]:
+            for item in student["items"]:
+                for stored in item["parts"]:
+                    del stored["mistakes"]
+        mistaken = "0"
     part["answer"], part["answer_text"] = 0.5, "0.5"
     path = tmp_path / "exam.json"
     path.write_text(json.dumps(manifest), encoding="utf-8")
@@ -350,7 +359,7 @@ def test_a_stored_key_is_checked_when_a_wrong_answer_needs_the_template(
                verify_keys=True)
     assert parts_of(tmp_path / "full", "b2")["Q2.accuracy"]["status"] == "ungraded"
 
-    rows[2][4] = "0"  # a wrong answer: the rebuilt question shows the key changed
+    rows[2][4] = mistaken  # a wrong answer to explain: the rebuilt question shows the change
     write_csv(tmp_path / "wrong.csv", rows)
     grade_exam(path, tmp_path / "wrong.csv", tmp_path / "out", feedback_pages=False)
     items = next(s for s in report(tmp_path / "out")["students"] if s["id"] == "b2")["items"]
@@ -388,18 +397,110 @@ def test_grading_from_stored_keys_gives_the_same_files_as_rebuilding(tmp_path: P
                               mistakes[-1].answer_text if mistakes else "A, C"][(n + k) % 9])
         rows.append([student["id"], *cells])
     write_csv(tmp_path / "answers.csv", rows)
+    for student in manifest["students"]:  # an exam.json made before mistakes were stored
+        for item in student["items"]:
+            for stored in item["parts"]:
+                stored.pop("mistakes", None)
+    (tmp_path / "old.json").write_text(json.dumps(manifest), encoding="utf-8")
+    for exam, verify, out in ((tmp_path / "exam" / "exam.json", False, "fast"),
+                              (tmp_path / "exam" / "exam.json", True, "verify"),
+                              (tmp_path / "old.json", False, "old")):
+        grade_exam(exam, tmp_path / "answers.csv", tmp_path / out, feedback_pages=False,
+                   verify_keys=verify)
+    for name in ("gradebook.csv", "report.json", "summary.html"):
+        assert (tmp_path / "fast" / name).read_bytes() == \
+            (tmp_path / "verify" / name).read_bytes(), name
+        assert (tmp_path / "old" / name).read_bytes() == \
+            (tmp_path / "verify" / name).read_bytes(), name
+    statuses = {p["status"] for s in report(tmp_path / "fast")["students"]
+                for i in s["items"] for p in i["parts"]}
+    assert statuses == {"correct", "incorrect", "invalid", "blank"}
+    mistakes = {p["mistake"] for s in report(tmp_path / "fast")["students"]
+                for i in s["items"] for p in i["parts"]}
+    assert len(mistakes) > 10
+
+
+def test_the_manifest_stores_the_declared_mistakes_of_parts_graded_from_the_key(
+        tmp_path: Path) -> None:
+    """Each number, vector and shape part of exam.json lists its mistakes' ids and answers,
+    as the rebuilt instance has them; choice and expression parts (always rebuilt) do not."""
+    from questionbank import generate
+
+    generate_exam(tmp_path, count=3, seed=8, questions=[STORED_KEY_QUESTIONS], sheets=False)
+    manifest = json.loads((tmp_path / "exam.json").read_text(encoding="utf-8"))
+    seen = set()
+    for student in manifest["students"]:
+        for item in student["items"]:
+            instance = generate(item["template"], item["seed"], item["params"])
+            for stored in item["parts"]:
+                seen.add(stored["type"])
+                if stored["type"] in ("choice", "choices", "expression"):
+                    assert "mistakes" not in stored
+                    continue
+                part = instance.part(stored["id"])
+                assert stored["mistakes"] == [{"id": m.id, "answer": m.answer}
+                                              for m in part.mistakes]
+    assert seen >= {"number", "vector", "shape", "choice", "expression"}
+
+
+def test_only_answers_matching_a_stored_mistake_rebuild_the_question(
+        exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wrong answer that no stored mistake explains is judged from the key alone; one that
+    matches a stored mistake rebuilds its question once, for the mistake's feedback."""
+    from grader import batch
+
+    rebuilt: list[tuple[str, int]] = []
+    original = batch._Grader._instance
+
+    def counting(self: Any, item: dict[str, Any]) -> Any:
+        rebuilt.append((item["template"], item["seed"]))
+        return original(self, item)
+
+    monkeypatch.setattr(batch._Grader, "_instance", counting)
+    accuracy = exam["manifest"]["students"][2]["items"][1]["parts"][0]  # c3's accuracy
+    mistake = accuracy["mistakes"][0]
+    rows = [["student", *COLUMNS]]
+    for sid in ("a1", "b2", "c3"):
+        answers = {c: "0" for c in COLUMNS} | {"Q1.dW": "7x7", "Q2.f1": "42"}
+        if sid == "c3":
+            answers["Q2.accuracy"] = repr(float(mistake["answer"]))
+        rows.append([sid, *(answers[c] for c in COLUMNS)])
+    write_csv(tmp_path / "s.csv", rows)
+    grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
+               feedback_pages=False)
+    first = {i["template"]: i["seed"] for i in exam["manifest"]["students"][0]["items"]}
+    c3 = exam["manifest"]["students"][2]["items"][1]
+    assert sorted(rebuilt) == sorted([*first.items(), (c3["template"], c3["seed"])])
+    graded = parts_of(tmp_path / "out", "c3")["Q2.accuracy"]
+    assert (graded["status"], graded["mistake"]) == ("incorrect", mistake["id"])
+    assert parts_of(tmp_path / "out", "b2")["Q2.f1"]["status"] == "incorrect"
+
+
+@pytest.mark.parametrize("student", [0, 2], ids=["first-item", "later-item"])
+def test_stored_mistakes_that_the_template_no_longer_gives_are_not_used(
+        exam: dict[str, Any], tmp_path: Path, student: int) -> None:
+    """A stored mistake edited (or changed in the template since the exam was made) is not
+    trusted: the item is graded from the rebuilt question, as `verify_keys` grades it."""
+    manifest = json.loads(json.dumps(exam["manifest"]))
+    accuracy = manifest["students"][student]["items"][1]["parts"][0]
+    accuracy["mistakes"][0] = {"id": "made-up", "answer": 0.125}
+    (tmp_path / "exam.json").write_text(json.dumps(manifest), encoding="utf-8")
+    rows = [["student", *COLUMNS]]
+    for sid in ("a1", "b2", "c3"):
+        rows.append([sid, *(("0.125" if c == "Q2.accuracy" else exam["right"][sid][c])
+                            for c in COLUMNS)])
+    write_csv(tmp_path / "s.csv", rows)
     for verify in (False, True):
-        grade_exam(tmp_path / "exam" / "exam.json", tmp_path / "answers.csv",
-                   tmp_path / f"out-{verify}", feedback_pages=False, verify_keys=verify)
+        grade_exam(tmp_path / "exam.json", tmp_path / "s.csv", tmp_path / f"out-{verify}",
+                   feedback_pages=False, verify_keys=verify)
     for name in ("gradebook.csv", "report.json", "summary.html"):
         assert (tmp_path / "out-False" / name).read_bytes() == \
             (tmp_path / "out-True" / name).read_bytes(), name
-    statuses = {p["status"] for s in report(tmp_path / "out-False")["students"]
-                for i in s["items"] for p in i["parts"]}
-    assert statuses == {"correct", "incorrect", "invalid", "blank"}
-    mistakes = {p["mistake"] for s in report(tmp_path / "out-False")["students"]
-                for i in s["items"] for p in i["parts"]}
-    assert len(mistakes) > 10
+    sid = ("a1", "b2", "c3")[student]
+    graded = parts_of(tmp_path / "out-False", sid)["Q2.accuracy"]
+    assert graded["status"] == "incorrect"
+    assert graded["mistake"] != "made-up"
+    assert gradebook(tmp_path / "out-False")[sid][-1] == "graded"
 
 
 def test_stored_params_are_used_when_the_random_stream_changed(exam: dict[str, Any],

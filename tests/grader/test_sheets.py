@@ -196,8 +196,10 @@ def test_manifest_stores_seeds_params_and_answers(small_exam: Path) -> None:
             assert item["seed"] == derive_seed(2024, student["id"], number)
             fresh = generate(bank.get(item["template"]), item["seed"]).to_dict()
             assert item["params"] == fresh["params"]
-            assert item["parts"] == [{k: p[k] for k in ("id", "type", "answer", "answer_text",
-                                                        "points")} for p in fresh["parts"]]
+            keys = ("id", "type", "answer", "answer_text", "points")
+            assert [{k: p[k] for k in keys} for p in item["parts"]] == \
+                [{k: p[k] for k in keys} for p in fresh["parts"]]
+            assert {k for p in item["parts"] for k in p} <= {*keys, "mistakes"}
     seeds = {i["seed"] for s in manifest["students"] for i in s["items"]}
     assert len(seeds) == 3 * 4, "every student gets their own version of every question"
 
