@@ -55,6 +55,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from grader.check import check_part
 from grader.files import (
     atomic_write_chunks,
     atomic_write_text,
@@ -72,6 +73,7 @@ from grader.sheets import (
     unwrap_paragraph,
 )
 from questionbank.errors import InputError, QuizError
+from questionbank.instance import Part, generate
 
 __all__ = [
     "PART_STATUSES", "ROW_STATUSES", "GradeReport", "ItemOutcome", "PartOutcome", "RowStatus",
@@ -483,12 +485,15 @@ class _StoredItem:
         self._rebuilt: Any = None
 
     def part(self, part_id: str) -> Any:
-        """The part judged against its stored key, or the rebuilt instance's part for the types
-        whose key is not all in the manifest (choices, expressions). Not cached: each part is
-        checked once, and a cache would make a reference cycle (part -> mistakes -> item)."""
-        from questionbank.instance import Part
+        """The part `part_of` gives for this id."""
+        return self.part_of(next(p for p in self._item["parts"] if p["id"] == part_id))
 
-        stored = next(p for p in self._item["parts"] if p["id"] == part_id)
+    def part_of(self, stored: dict[str, Any]) -> Any:
+        """The part judged against its stored key (`stored`, one of the item's parts), or the
+        rebuilt instance's part for the types whose key is not all in the manifest (choices,
+        expressions). Not cached: each part is checked once, and a cache would make a
+        reference cycle (part -> mistakes -> item)."""
+        part_id = stored["id"]
         if stored["type"] not in Part.STORED_TYPES:
             return self.instance().part(part_id)
         known = stored.get("mistakes")
@@ -561,8 +566,6 @@ class _Grader:
         reference answers must equal the stored ones, or the item is reported as
         ``key-changed``: a different key is never used.
         """
-        from questionbank.instance import generate
-
         template, status, message = self._template(item["template"])
         if template is None:
             return None, status, message
@@ -663,8 +666,6 @@ class _Grader:
 
     def _part(self, instance: Any, stored: dict[str, Any], column: str,
               row: SubmissionRow) -> PartOutcome:
-        from grader.check import check
-
         if column not in row.cells:
             return _outcome(column, stored, "", "blank", 0.0,
                             f"No answer: the submission has no column {column}.")
@@ -675,7 +676,9 @@ class _Grader:
         if not text.strip():
             return _outcome(column, stored, text, "blank", 0.0, "No answer was given.")
         try:
-            result = check(instance, stored["id"], text)
+            part = instance.part_of(stored) if type(instance) is _StoredItem else \
+                instance.part(stored["id"])
+            result = check_part(instance, part, text)
         except (_KeyChanged, _StaleMistakes):
             raise
         except QuizError as exc:

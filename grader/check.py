@@ -110,9 +110,14 @@ def check(instance: Instance, part_id: str, answer: str) -> Result:
                         f" at most {MAX_ANSWER_CHARS}).")
     if not answer.strip():
         return _invalid(part, answer, "No answer was given.")
-    checker = _CHECKERS[part.type]
+    return check_part(instance, part, answer)
+
+
+def check_part(instance: Instance, part: Part, answer: str) -> Result:
+    """`check` for a part already looked up, of an answer already known to be text that is
+    not blank and at most `MAX_ANSWER_CHARS` long (what a batch has made sure of)."""
     try:
-        return checker(instance, part, answer)
+        return _CHECKERS[part.type](instance, part, answer)
     except AnswerError as exc:
         message = exc.render()
         if part.type == "expression":

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import FrozenInstanceError
 from fractions import Fraction
+from typing import Any
 
 from questionbank.errors import AnswerError
 
@@ -84,51 +85,83 @@ _DIGITS = "0123456789"
 _NOT_A_CALCULATION = "Give the value itself, not a calculation."
 
 
-@dataclass(frozen=True, slots=True)
 class ParsedNumber:
     """A number as the student typed it: its value and how precisely it was written.
 
     The exact rational value lets graders compare fractions without rounding error, and the
     typed precision (`decimals`, `sigfigs`) lets feedback say "you gave 2 significant figures".
+    Immutable, compared and hashed by its fields, like a frozen dataclass.
+
+    - `value`: the value as a float; always finite (and never a subnormal unless it is 0).
+    - `exact`: the exact rational value of what was typed: '61.5%' -> Fraction(123, 200).
+    - `percent`: typed with a '%' sign; `value` and `exact` are already divided by 100.
+    - `decimals`: decimal places of the value as written ('0.50' -> 2, '6.15e-1' -> 3,
+      '61.5%' -> 3); None for a fraction.
+    - `sigfigs`: significant figures as typed ('0.0500' -> 3, '500' -> 3, '0.00' -> 2); None
+      for a fraction.
+    - `text`: the typed number with surrounding whitespace removed.
     """
 
+    __slots__ = ("_exact", "decimals", "percent", "sigfigs", "text", "value")
     value: float
-    """The value as a float; always finite (and never a subnormal unless it is 0)."""
-    exact: Fraction
-    """The exact rational value of what was typed: '61.5%' -> Fraction(123, 200)."""
     percent: bool
-    """Typed with a '%' sign; `value` and `exact` are already divided by 100."""
     decimals: int | None
-    """Decimal places of the value as written ('0.50' -> 2, '6.15e-1' -> 3, '61.5%' -> 3);
-    None for a fraction."""
     sigfigs: int | None
-    """Significant figures as typed ('0.0500' -> 3, '500' -> 3, '0.00' -> 2); None for a
-    fraction."""
     text: str
-    """The typed number with surrounding whitespace removed."""
+
+    def __init__(self, value: float, exact: Fraction, percent: bool, decimals: int | None,
+                 sigfigs: int | None, text: str) -> None:
+        _fill(self, value, exact, percent, decimals, sigfigs, text)
+
+    @property
+    def exact(self) -> Fraction:
+        """The exact value, made on first use: grading compares floats, and most answers
+        never need it (the parsers keep its numerator and denominator until then)."""
+        exact = self._exact
+        if type(exact) is tuple:
+            exact = Fraction(*exact)
+            _set_exact(self, exact)
+        return exact
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.value, self.exact, self.percent, self.decimals, self.sigfigs, self.text)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not ParsedNumber:
+            return NotImplemented
+        assert isinstance(other, ParsedNumber)
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (f"ParsedNumber(value={self.value!r}, exact={self.exact!r}, "
+                f"percent={self.percent!r}, decimals={self.decimals!r}, "
+                f"sigfigs={self.sigfigs!r}, text={self.text!r})")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return ParsedNumber, self._fields()
 
 
 _POWERS_OF_TEN = tuple(10**k for k in range(_MAX_SIGFIGS + 1))
 _new_object = object.__new__
 _set_value = ParsedNumber.value.__set__  # type: ignore[attr-defined]
-_set_exact = ParsedNumber.exact.__set__  # type: ignore[attr-defined]
+_set_exact = ParsedNumber._exact.__set__  # type: ignore[attr-defined]
 _set_percent = ParsedNumber.percent.__set__  # type: ignore[attr-defined]
 _set_decimals = ParsedNumber.decimals.__set__  # type: ignore[attr-defined]
 _set_sigfigs = ParsedNumber.sigfigs.__set__  # type: ignore[attr-defined]
 _set_text = ParsedNumber.text.__set__  # type: ignore[attr-defined]
 
 
-def _make_number(
-    value: float, exact: Fraction, percent: bool, decimals: int | None, sigfigs: int | None,
-    text: str,
-) -> ParsedNumber:
-    """Construct a ParsedNumber by writing its slots directly.
-
-    Same result as ``ParsedNumber(...)``, without the frozen dataclass's ``__init__``, which
-    goes through ``object.__setattr__`` for every field: that was the largest single cost of
-    reading a number (parse_vector runs this once per entry, up to 10,000 times).
-    """
-    number = _new_object(ParsedNumber)
+def _fill(number: ParsedNumber, value: float, exact: Fraction | tuple[int, int], percent: bool,
+          decimals: int | None, sigfigs: int | None, text: str) -> ParsedNumber:
     _set_value(number, value)
     _set_exact(number, exact)
     _set_percent(number, percent)
@@ -136,6 +169,17 @@ def _make_number(
     _set_sigfigs(number, sigfigs)
     _set_text(number, text)
     return number
+
+
+def _make_number(
+    value: float, exact: tuple[int, int], percent: bool, decimals: int | None,
+    sigfigs: int | None, text: str,
+) -> ParsedNumber:
+    """A ParsedNumber whose exact value is (numerator, denominator), made into a Fraction on
+    first use; its slots are written directly, without going through ``__setattr__`` (that
+    was the largest single cost of reading a number: parse_vector runs this once per entry,
+    up to 10,000 times)."""
+    return _fill(_new_object(ParsedNumber), value, exact, percent, decimals, sigfigs, text)
 
 
 class _Problem(Exception):
@@ -337,8 +381,7 @@ def _build_decimal(
         raise _Problem("the number is too large", lo) from None
     if mantissa and abs(value) < _MIN_NORMAL:
         raise _Problem("the number is too close to zero to be stored accurately", lo)
-    exact = Fraction(numerator, denominator) if denominator != 1 else Fraction(numerator)
-    return _make_number(value, exact, percent, decimals, sigfigs, text[lo:hi])
+    return _make_number(value, (numerator, denominator), percent, decimals, sigfigs, text[lo:hi])
 
 
 def _plain_digits(int_digits: str, frac_digits: str, start: int, what: str) -> int:
@@ -366,12 +409,13 @@ def _build_fraction(
     bottom = _plain_digits(den_int, den_frac, den_start, "denominator")
     if not bottom:
         raise _Problem("division by zero", den_start)
-    # (top / 10^a) / (bottom / 10^b) as one Fraction: a single gcd
-    exact = Fraction(top * 10 ** len(den_frac), bottom * 10 ** len(num_frac))
+    # (top / 10^a) / (bottom / 10^b), reduced only if `exact` is asked for
+    numerator, denominator = top * 10 ** len(den_frac), bottom * 10 ** len(num_frac)
     if negative:
-        exact = -exact
-    value = exact.numerator / exact.denominator
-    return _make_number(value, exact, False, None, None, text[lo:hi])
+        numerator = -numerator
+    # int / int is correctly rounded whether or not the fraction is in lowest terms
+    return _make_number(numerator / denominator, (numerator, denominator), False, None, None,
+                        text[lo:hi])
 
 
 def _skip_space(t: str, i: int, hi: int) -> int:
@@ -507,9 +551,9 @@ def _number(text: str, t: str, lo: int, hi: int) -> ParsedNumber:
             sigfigs = len(digits.lstrip("0")) if mantissa else places or 1
             if places:
                 scale = _POWERS_OF_TEN[places]
-                return _make_number(mantissa / scale, Fraction(mantissa, scale), False, places,
+                return _make_number(mantissa / scale, (mantissa, scale), False, places,
                                     sigfigs, text[lo:hi])
-            return _make_number(float(mantissa), Fraction(mantissa), False, 0, sigfigs,
+            return _make_number(float(mantissa), (mantissa, 1), False, 0, sigfigs,
                                 text[lo:hi])
         return _build_decimal(text, t, lo, hi, sign == "-", int_digits, m.end(1), frac_digits,
                               exponent, m.start(5), percent is not None)

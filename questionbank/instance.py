@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from fractions import Fraction
 from functools import cached_property, partial
 from typing import Any
@@ -107,14 +107,18 @@ class Part:
     partial: bool = True
     symbols: Mapping[str, tuple[int, ...]] | None = None
     solution_text: _Text | None = field(default=None, repr=False, compare=False)
-    #: the mistakes' comparable values as stored with an exam's key (see `mistake_values`)
-    stored_mistakes: tuple[tuple[str, Any], ...] | None = field(
-        default=None, repr=False, compare=False)
+    #: the mistakes' ids and answers as stored with an exam's key (see `mistake_values`)
+    stored_mistakes: Any = field(default=None, repr=False, compare=False)
 
     @cached_property
     def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
         """A vector or matrix answer as (shape, flat floats), for fast comparison."""
-        arr = np.asarray(self.value, dtype=object)
+        value = self.value
+        if type(value) is list:  # a stored key: a list of numbers, or of rows of numbers
+            if type(value[0]) is list:
+                return (len(value), len(value[0])), tuple(float(v) for r in value for v in r)
+            return (len(value),), tuple(map(float, value))
+        arr = np.asarray(value, dtype=object)
         return arr.shape, tuple(float(v) for v in arr.ravel())
 
     @cached_property
@@ -137,7 +141,12 @@ class Part:
         matches reads its feedback from `mistakes` (which rebuilds it).
         """
         if self.stored_mistakes is not None:
-            return self.stored_mistakes
+            try:
+                return tuple((_stored_id(m), comparable_mistake(
+                    self.type, _stored_value(self.type, m.get("answer"))))
+                    for m in self.stored_mistakes)
+            except (ValueError, TypeError, AttributeError):
+                pass  # not in the form of a stored key: the rebuilt mistakes decide
         shape = self.type == "shape"
         return tuple((m.id, comparable_mistake(self.type, m.answer if shape else m.value))
                      for m in self.mistakes)
@@ -171,19 +180,20 @@ class Part:
         the rebuilt instance would give.
 
         `stored_mistakes` is the key's list of ``{"id", "answer"}`` (`Part.stored_key`), or
-        None for a key stored without it. Raises ValueError when `answer` or a mistake's
-        answer does not have the form of `spec.type`."""
-        value = _stored_value(spec.type, answer)
-        known = None
-        if stored_mistakes is not None:
-            if not isinstance(stored_mistakes, list):
-                raise ValueError(f"stored mistakes must be a list, not {stored_mistakes!r}")
-            known = tuple((_stored_id(m), comparable_mistake(
-                spec.type, _stored_value(spec.type, m.get("answer")))) for m in stored_mistakes)
-        return cls(id=spec.id, type=spec.type, prompt_text=_Text(spec.prompt, {}),
-                   points=points, value=value, answer=answer, answer_text=answer_text,
-                   tolerance=spec.tolerance, partial=spec.partial, mistake_source=mistakes,
-                   stored_mistakes=known)
+        None for a key stored without it; it is read when an answer is wrong (and if it is
+        not in that form, the rebuilt instance's mistakes decide). Raises ValueError when
+        `answer` does not have the form of `spec.type`.
+
+        Made without the dataclass's ``__init__`` (which sets every field through
+        ``object.__setattr__``): a batch makes one per graded answer."""
+        part = _new_object(cls)
+        part.__dict__.update(_PART_DEFAULTS, id=spec.id, type=spec.type,
+                             prompt_text=_Text(spec.prompt, {}), points=points,
+                             value=_stored_value(spec.type, answer), answer=answer,
+                             answer_text=answer_text, tolerance=spec.tolerance,
+                             partial=spec.partial, mistake_source=mistakes,
+                             stored_mistakes=stored_mistakes)
+        return part
 
     def stored_key(self) -> dict[str, Any]:
         """What an exam manifest stores of this part to grade it without rebuilding the
@@ -204,6 +214,11 @@ class Part:
         if self.symbols:
             data["symbols"] = {k: list(v) for k, v in self.symbols.items()}
         return data
+
+
+_new_object = object.__new__
+#: every field of a `Part` with a default: `Part.from_key` fills the others
+_PART_DEFAULTS = {f.name: f.default for f in fields(Part) if f.default is not MISSING}
 
 
 @dataclass(frozen=True)

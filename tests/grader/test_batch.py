@@ -579,16 +579,16 @@ def test_missing_template_is_reported(exam: dict[str, Any], tmp_path: Path) -> N
 
 def test_an_internal_error_in_one_answer_does_not_stop_the_batch(
         exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import grader.check
+    import grader.batch
 
-    real = grader.check.check
+    real = grader.batch.check_part
 
-    def flaky(instance: Any, part_id: str, text: str) -> Any:
+    def flaky(instance: Any, part: Any, text: str) -> Any:
         if text == "boom":
             raise RuntimeError("simulated bug")
-        return real(instance, part_id, text)
+        return real(instance, part, text)
 
-    monkeypatch.setattr(grader.check, "check", flaky)
+    monkeypatch.setattr(grader.batch, "check_part", flaky)
     right = exam["right"]
     write_csv(tmp_path / "s.csv", [
         ["student", *COLUMNS],

@@ -119,6 +119,25 @@ def test_parsed_number_is_frozen_and_equal_to_a_constructed_one() -> None:
     assert parse_number("-0").value == 0.0 and math.copysign(1, parse_number("-0").value) == 1
 
 
+def test_parsed_number_exact_value_is_reduced_hashable_and_survives_pickling() -> None:
+    """The exact value is kept as numerator and denominator until asked for: it must still
+    be the reduced Fraction, and the number must hash, compare and pickle like a value."""
+    import pickle
+
+    half = parse_number("-0.50/1.0")
+    assert half.exact == Fraction(-1, 2) and half.exact.denominator == 2
+    assert half == ParsedNumber(-0.5, Fraction(-1, 2), False, None, None, "-0.50/1.0")
+    assert hash(parse_number("2/4")) == hash(parse_number("2/4"))
+    assert parse_number("2/4") != parse_number("1/2")  # typed differently
+    assert {parse_number("12.5%"), parse_number("12.5%")} == {parse_number("12.5%")}
+    again = pickle.loads(pickle.dumps(parse_number("6.15e-1")))
+    assert again == parse_number("6.15e-1") and again.exact == Fraction(123, 200)
+    assert repr(half) == ("ParsedNumber(value=-0.5, exact=Fraction(-1, 2), percent=False, "
+                          "decimals=None, sigfigs=None, text='-0.50/1.0')")
+    with pytest.raises(AttributeError):
+        del half.text
+
+
 # text, message fragment, caret position
 INVALID_NUMBERS = [
     ("", "the answer is empty", None),
