@@ -51,7 +51,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -365,10 +365,12 @@ class PartOutcome:
         return None if self.status == "ungraded" else self.score * self.points
 
     def to_dict(self) -> dict[str, Any]:
-        return {"column": self.column, "part": self.part, "answer": self.answer,
-                "status": self.status, "score": _round(self.score), "points": self.points,
-                "earned": _round(self.earned), "feedback": self.feedback,
-                "mistake": self.mistake, "read_as": self.read_as, "reference": self.reference}
+        """The part's entry in ``report.json`` (keys in sorted order, see `json_chunks`)."""
+        return {"answer": self.answer, "column": self.column, "earned": _round(self.earned),
+                "feedback": self.feedback, "mistake": self.mistake, "part": self.part,
+                "points": self.points, "read_as": self.read_as,
+                "reference": self.reference, "score": _round(self.score),
+                "status": self.status}
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,8 +385,10 @@ class ItemOutcome:
     parts: tuple[PartOutcome, ...]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"number": self.number, "template": self.template, "status": self.status,
-                "message": self.message, "parts": [p.to_dict() for p in self.parts]}
+        """The item's entry in ``report.json`` (keys in sorted order, see `json_chunks`)."""
+        return {"message": self.message, "number": self.number,
+                "parts": [p.to_dict() for p in self.parts], "status": self.status,
+                "template": self.template}
 
 
 @dataclass(frozen=True, slots=True)
@@ -441,8 +445,11 @@ class GradeReport:
 
 
 def _round(x: float | None) -> float | None:
-    if x is None:
-        return None
+    """A score for ``report.json``: 6 decimals, and no ``-0.0``."""
+    if x == 0:
+        return 0.0
+    if x is None or x == 1.0:  # the common scores, which rounding leaves alone
+        return x
     value = round(x, 6)
     return 0.0 if value == 0 else value
 
@@ -955,22 +962,31 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
             o = by_student[row.student][0]
             rows.append(RowStatus(row.line, row.student, o.status, o.message))
 
+    num = lru_cache(maxsize=None)(_num)  # most cells hold one of a few scores
     gradebook: list[list[object]] = []
     stat_rows: list[list[PartRecord | None]] = []
+    totals: dict[str, float] = {}
     for record in manifest["students"]:
         sid = record["id"]
         if sid in by_student:
             o = by_student[sid][0]
             cells = {p.column: p for p in o.parts}
-            earned = [cells[c].earned if c in cells else None for c in columns]
-            total = o.total
-            gradebook.append([sid, *(_num(e) for e in earned), _num(total), _num(max_points),
-                              _num(100 * total / max_points if max_points else 0.0, 2),
-                              o.status])
-            stat_rows.append([PartRecord(cells[c].status, cells[c].score, cells[c].mistake,
-                                         cells[c].feedback)
-                              if c in cells and cells[c].status != "ungraded" else None
-                              for c in columns])
+            total = totals[sid] = o.total
+            book_row: list[object] = [sid]
+            stat_row: list[PartRecord | None] = []
+            for c in columns:
+                cell = cells.get(c)
+                if cell is None or cell.status == "ungraded":
+                    book_row.append("")
+                    stat_row.append(None)
+                else:
+                    book_row.append(num(cell.score * cell.points))
+                    stat_row.append(PartRecord(cell.status, cell.score, cell.mistake,
+                                               cell.feedback))
+            book_row += [num(total), num(max_points),
+                         num(100 * total / max_points if max_points else 0.0, 2), o.status]
+            gradebook.append(book_row)
+            stat_rows.append(stat_row)
         else:
             problem = problem_of.get(sid)
             status = problem.status if problem else "no-submission"
@@ -1001,14 +1017,14 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
                                  for n, t, s, m in item_problems],
         "rows": [r.to_dict() for r in rows],
         "statistics": _stats_json(stats),
-        "students": _student_records(manifest, by_student, problem_of, max_points),
+        "students": _student_records(manifest, by_student, totals, problem_of, max_points),
     }
     gradebook_path = out / "gradebook.csv"
     report_path = out / "report.json"
     summary_path = out / "summary.html"
     atomic_write_text(gradebook_path, csv_text(
         ["student", *columns, "total", "max", "percent", "status"], gradebook))
-    atomic_write_chunks(report_path, json_chunks(report))
+    atomic_write_chunks(report_path, json_chunks(report, presorted=("students",)))
     atomic_write_text(summary_path, _summary_html(manifest, stats, rows, counts, notes,
                                                   item_problems, len(manifest["students"])))
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
@@ -1019,26 +1035,29 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
 
 def _student_records(manifest: dict[str, Any],
                      by_student: dict[str, tuple[StudentOutcome, dict[str, str] | None]],
-                     problem_of: dict[str | None, RowStatus], max_points: float
-                     ) -> Iterator[dict[str, Any]]:
-    """Every roster student's entry of ``report.json``, made one at a time while writing."""
+                     totals: dict[str, float], problem_of: dict[str | None, RowStatus],
+                     max_points: float) -> Iterator[dict[str, Any]]:
+    """Every roster student's entry of ``report.json``, made one at a time while writing,
+    with its keys in sorted order at every depth (see `json_chunks`)."""
+    top = _round(max_points)
     for record in manifest["students"]:
         sid = record["id"]
-        head = {"id": sid, "name": record.get("name", ""), "code": record.get("code", ""),
-                "max": _round(max_points)}
+        name, code = record.get("name", ""), record.get("code", "")
         if sid in by_student:
             o, pages = by_student[sid]
-            total = o.total
-            yield {**head, "line": o.line, "status": o.status, "message": o.message,
-                   "total": _round(total),
+            total = totals[sid]
+            yield {"code": code, "feedback": pages, "id": sid,
+                   "items": [i.to_dict() for i in o.items], "line": o.line, "max": top,
+                   "message": o.message, "name": name,
                    "percent": _round(100 * total / max_points if max_points else 0.0),
-                   "feedback": pages, "items": [i.to_dict() for i in o.items]}
+                   "status": o.status, "total": _round(total)}
         else:
             problem = problem_of.get(sid)
-            yield {**head, "line": problem.line if problem else None,
-                   "status": problem.status if problem else "no-submission",
+            yield {"code": code, "feedback": None, "id": sid, "items": [],
+                   "line": problem.line if problem else None, "max": top,
                    "message": problem.message if problem else "no row for this student",
-                   "total": None, "percent": None, "feedback": None, "items": []}
+                   "name": name, "percent": None,
+                   "status": problem.status if problem else "no-submission", "total": None}
 
 
 def _stats_json(stats: Any) -> dict[str, Any]:

@@ -412,6 +412,13 @@ def test_grading_from_stored_keys_gives_the_same_files_as_rebuilding(tmp_path: P
             (tmp_path / "verify" / name).read_bytes(), name
         assert (tmp_path / "old" / name).read_bytes() == \
             (tmp_path / "verify" / name).read_bytes(), name
+    lines = (tmp_path / "fast" / "report.json").read_text(encoding="utf-8").splitlines()
+    students = lines[lines.index('  "students": [') + 1:-2]
+    assert len(students) == 40
+    for line in students:  # written without sorting again: built with sorted keys
+        entry = line.strip().rstrip(",")
+        assert entry == json.dumps(json.loads(entry), sort_keys=True, ensure_ascii=False,
+                                   separators=(", ", ": "))
     statuses = {p["status"] for s in report(tmp_path / "fast")["students"]
                 for i in s["items"] for p in i["parts"]}
     assert statuses == {"correct", "incorrect", "invalid", "blank"}

@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -315,6 +316,47 @@ def test_golden_sheet_and_key(tmp_path: Path) -> None:
     stem = student_stem("s001")
     check_golden("exam-sheet.html", (tmp_path / "sheets" / f"{stem}.html").read_text("utf-8"))
     check_golden("exam-key.md", (tmp_path / "keys" / f"{stem}.md").read_text("utf-8"))
+
+
+def _broken(manifest: dict[str, Any], edit: str) -> dict[str, Any]:
+    data = json.loads(json.dumps(manifest))
+    item = data["students"][1]["items"][2]
+    part = item["parts"][0]
+    if edit == "points-text":
+        part["points"] = "1"
+    elif edit == "seed-bool":
+        item["seed"] = True
+    elif edit == "unlisted":
+        item["template"] = "metrics/other"
+    elif edit == "no-parts":
+        del item["parts"]
+    elif edit == "part-not-object":
+        item["parts"][0] = "accuracy"
+    elif edit == "params-list":
+        item["params"] = []
+    elif edit == "answer-text-number":
+        part["answer_text"] = 0.5
+    return data
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("points-text", "students[1].items[2].parts[0].points: unexpected value '1'"),
+    ("seed-bool", "students[1].items[2].seed: unexpected value True"),
+    ("unlisted", "students[1].items[2]: template 'metrics/other' is not listed under "
+                 "\"templates\""),
+    ("no-parts", "students[1].items[2]: missing 'parts'"),
+    ("part-not-object", "students[1].items[2].parts[0]: missing 'id'"),
+    ("params-list", "students[1].items[2].params: unexpected value []"),
+    ("answer-text-number", "students[1].items[2].parts[0].answer_text: unexpected value 0.5"),
+])
+def test_a_broken_manifest_entry_is_named(small_exam: Path, tmp_path: Path, edit: str,
+                                          message: str) -> None:
+    manifest = json.loads((small_exam / "exam.json").read_text(encoding="utf-8"))
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps(_broken(manifest, edit)), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_manifest(path)
+    assert str(caught.value) == f"{path}: {message}"
 
 
 # --------------------------------------------------------------------------- command line
