@@ -425,13 +425,41 @@ def _student_view(student: Student, code: str, items: list[dict[str, Any]], fmt:
     return {"id": esc(student.id), "name": esc(student.name), "code": code, "items": items}
 
 
-def render_sheets(fmt: str, title: str, students: Sequence[dict[str, Any]], *, key: bool,
-                  total_points: str) -> str:
-    """One document of `fmt` holding the sheets (or keys) of `students`, a page apart."""
+def render_section(fmt: str, title: str, student: dict[str, Any], *, key: bool,
+                   total_points: str) -> str:
+    """One student's sheet (or key) as a section of a `sheets_document`."""
     from grader.pages import render_page
 
-    return render_page(f"sheet.{fmt}.j2", title=_escape_for(fmt)(title), students=students,
+    return render_page(f"sheet-student.{fmt}.j2", title=_escape_for(fmt)(title), s=student,
                        key=key, total_points=total_points)
+
+
+_SECTION = '<section class="sheet">'
+_SECTION_THEN_PAGE_BREAK = '<section class="sheet page-break">'
+
+
+def sheets_document(fmt: str, title: str, students: Sequence[dict[str, Any]],
+                    sections: Sequence[str], *, key: bool) -> str:
+    """The document of `fmt` around rendered `sections` (`render_section`), one per student
+    of `students`: each section is rendered once and serves both the student's own file and
+    the combined one. In html every section but the last ends with a page break, a class of
+    its opening tag (which `sheet-student.html.j2` writes first)."""
+    from markupsafe import Markup
+
+    from grader.pages import render_page
+
+    if fmt == "html":
+        last = len(sections) - 1
+        pieces = []
+        for index, section in enumerate(sections):
+            if index < last:
+                if not section.startswith(_SECTION):
+                    raise AssertionError("sheet-student.html.j2 must start with " + _SECTION)
+                section = _SECTION_THEN_PAGE_BREAK + section[len(_SECTION):]
+            pieces.append(Markup(section))
+        sections = pieces
+    return render_page(f"sheet.{fmt}.j2", title=_escape_for(fmt)(title), students=students,
+                       sections=sections, key=key)
 
 
 # --------------------------------------------------------------------------- generation
@@ -533,7 +561,11 @@ def generate_exam(out_dir: str | Path = "exam", *,
     title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
     total_points = _points_text(sum(p.points for t in templates for p in t.parts))
-    views: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
+    # who each sheet is for (the combined file's title), and every student's rendered
+    # section per format, for the sheets and for the keys
+    heads: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
+    sections: dict[tuple[str, bool], list[str]] = {(f, k): [] for f in fmts
+                                                   for k in (False, True)}
     records: list[dict[str, Any]] = []
     samples: list[list[str]] = []
     stems = [student_stem(s.id) for s in students]
@@ -543,9 +575,15 @@ def generate_exam(out_dir: str | Path = "exam", *,
             code = version_code(seed, student.id)
             items = []
             instances = []
+            item_views: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
             for number, template in enumerate(templates, start=1):
                 try:
-                    instance = generate_instance(template, derive_seed(seed, student.id, number))
+                    # the sheets render every text (and so surface a template's error);
+                    # without sheets, generating renders them to check them
+                    instance = generate_instance(template, derive_seed(seed, student.id, number),
+                                                 render_text=not fmts)
+                    for fmt in fmts:
+                        item_views[fmt].append(_item_view(number, instance, fmt))
                 except QuizError as exc:
                     raise QuizError(f"question {number} ({template.id}) for student "
                                     f"{student.id!r}: {exc}") from None
@@ -558,21 +596,23 @@ def generate_exam(out_dir: str | Path = "exam", *,
                     _sample_answer(part, f"{seed}:{student.id}:{column_name(n, part.id)}")
                     for n, inst in enumerate(instances, start=1) for part in inst.parts)])
             for fmt in fmts:
-                item_views = [_item_view(n, inst, fmt)
-                              for n, inst in enumerate(instances, start=1)]
-                view = _student_view(student, code, item_views, fmt)
-                views[fmt].append(view)
+                view = _student_view(student, code, item_views[fmt], fmt)
+                head = {"id": view["id"], "name": view["name"]}
+                heads[fmt].append(head)
                 for key, folder in ((False, "sheets"), (True, "keys")):
-                    atomic_write_text(out / folder / f"{stem}.{fmt}", render_sheets(
-                        fmt, title, [view], key=key, total_points=total_points))
+                    section = render_section(fmt, title, view, key=key,
+                                             total_points=total_points)
+                    sections[fmt, key].append(section)
+                    atomic_write_text(out / folder / f"{stem}.{fmt}",
+                                      sheets_document(fmt, title, [head], [section], key=key))
             update(1)
 
     combined: dict[bool, dict[str, Path]] = {False: {}, True: {}}
     for fmt in fmts:
         for key, name in ((False, "sheets-all"), (True, "keys-all")):
             path = out / f"{name}.{fmt}"
-            atomic_write_text(path, render_sheets(fmt, title, views[fmt], key=key,
-                                                  total_points=total_points))
+            atomic_write_text(path, sheets_document(fmt, title, heads[fmt], sections[fmt, key],
+                                                    key=key))
             combined[key][fmt] = path
     columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
     answers_csv = out / "answers.csv"

@@ -30,16 +30,24 @@ LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_SEED = 2**63 - 1
 
 
-@dataclass(frozen=True)
 class _Text:
     """Template text rendered on first use: hints and feedback are often never shown, and
-    rendering them eagerly would triple the cost of generating an instance."""
+    rendering them eagerly would triple the cost of generating an instance. (A plain class:
+    an instance makes several, and a frozen dataclass's ``__init__`` costs more than all the
+    rest of making one.)"""
 
-    source: str
-    context: Mapping[str, Any] = field(repr=False, compare=False)
-    where: str = ""
-    path: str | None = None
-    line: int | None = None
+    __slots__ = ("context", "line", "path", "source", "where")
+
+    def __init__(self, source: str, context: Mapping[str, Any], where: str = "",
+                 path: str | None = None, line: int | None = None) -> None:
+        self.source = source
+        self.context = context
+        self.where = where
+        self.path = path
+        self.line = line
+
+    def __repr__(self) -> str:
+        return f"_Text({self.source!r}, where={self.where!r})"
 
     def render(self, fmt: str = "md") -> str:
         return render(self.source, self.context, fmt, where=self.where, path=self.path,
@@ -331,6 +339,8 @@ def answer_value(ptype: str, value: Any) -> Any:
         return [[json_number(v) for v in r] for r in np.asarray(value, dtype=object)]
     if ptype == "number":
         return json_number(value)
+    if ptype == "shape" and type(value) is tuple:  # checked by _check_value: ints and names
+        return list(value)
     return answer_json(ptype, value)[0]
 
 
@@ -359,6 +369,16 @@ def _stored_value(ptype: str, answer: Any) -> Any:
             (type(d) is int and d >= 1) or (isinstance(d, str) and d) for d in answer):
         return tuple(answer)
     raise ValueError(f"a stored {ptype} answer cannot be {answer!r}")
+
+
+def _whole(value: Any) -> bool:
+    """Whether a number (not a bool) is a whole number: 3, 3.0, Fraction(6, 2)."""
+    kind = type(value)
+    if kind is int:
+        return True
+    if kind is float:
+        return value.is_integer()
+    return not isinstance(value, bool | str) and Fraction(value).denominator == 1
 
 
 def _stored_id(mistake: Any) -> str:
@@ -396,7 +416,7 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
             raise bad("a number")
         if isinstance(value, float) and not np.isfinite(value):
             raise bad("a finite number")
-        if ptype == "integer" and Fraction(value).denominator != 1:
+        if ptype == "integer" and not _whole(value):
             raise bad("a whole number")
         return value
     if ptype in ("vector", "matrix") and type(value) is np.ndarray and value.dtype.kind == "f":
@@ -412,10 +432,10 @@ def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> A
         if arr.ndim != want or arr.size == 0:
             raise bad("a non-empty " + ("matrix" if want == 2 else "list"))
         if ptype == "shape":
-            if any(isinstance(d, bool) or not (isinstance(d, str) or (Fraction(d).denominator == 1
-                                               and d >= 1)) for d in arr):
+            dims = arr.tolist()
+            if not all(type(d) is str or (_whole(d) and d >= 1) for d in dims):
                 raise bad("a list of positive whole numbers")
-            return tuple(d if isinstance(d, str) else int(d) for d in arr)
+            return tuple(d if type(d) is str else int(d) for d in dims)
         for v in arr.ravel():
             if type(v) is Fraction or type(v) is int:
                 continue  # exact numbers are always finite
@@ -768,9 +788,14 @@ def _mistake(template: Template, spec: PartSpec, m: MistakeSpec, fenv: Mapping[s
             mistake_text=lambda: answer_json(spec.type, mvalue, spec.format)[1])
     else:
         mctx = context
-    return Mistake(id=m.id, type=spec.type, value=mvalue, style=spec.format,
-                   feedback_text=_Text(m.feedback, mctx, f"{where}.mistakes.{m.id}.feedback",
-                                       path, m.line))
+    # made without the frozen dataclass's __init__ (fields set one by one through
+    # object.__setattr__): an instance has several mistakes per part
+    mistake = _new_object(Mistake)
+    mistake.__dict__.update(id=m.id, type=spec.type, value=mvalue, style=spec.format,
+                            feedback_text=_Text(m.feedback, mctx,
+                                                f"{where}.mistakes.{m.id}.feedback", path,
+                                                m.line))
+    return mistake
 
 
 def _choice_part(template: Template, spec: PartSpec, env: Mapping[str, Any],
