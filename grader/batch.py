@@ -718,7 +718,7 @@ def _same_mistakes(mistakes: Sequence[Any], stored: Any) -> bool:
     """Whether a rebuilt part's mistakes are the ones stored with its key (ids and answers,
     in order)."""
     return isinstance(stored, list) and len(stored) == len(mistakes) and all(
-        isinstance(d, dict) and d.get("id") == m.id and d.get("answer") == m.answer
+        isinstance(d, list) and d == [m.id, m.answer]
         for m, d in zip(mistakes, stored, strict=False))
 
 

@@ -150,9 +150,9 @@ class Part:
         """
         if self.stored_mistakes is not None:
             try:
-                return tuple((_stored_id(m), comparable_mistake(
-                    self.type, _stored_value(self.type, m.get("answer"))))
-                    for m in self.stored_mistakes)
+                return tuple((_stored_id(mistake_id), comparable_mistake(
+                    self.type, _stored_value(self.type, answer)))
+                    for mistake_id, answer in self.stored_mistakes)
             except (ValueError, TypeError, AttributeError):
                 pass  # not in the form of a stored key: the rebuilt mistakes decide
         shape = self.type == "shape"
@@ -187,7 +187,7 @@ class Part:
         floats (``answer`` is exactly the float of the exact value), so the verdict is the one
         the rebuilt instance would give.
 
-        `stored_mistakes` is the key's list of ``{"id", "answer"}`` (`Part.stored_key`), or
+        `stored_mistakes` is the key's list of ``[id, answer]`` (`Part.stored_key`), or
         None for a key stored without it; it is read when an answer is wrong (and if it is
         not in that form, the rebuilt instance's mistakes decide). Raises ValueError when
         `answer` does not have the form of `spec.type`.
@@ -206,11 +206,12 @@ class Part:
     def stored_key(self) -> dict[str, Any]:
         """What an exam manifest stores of this part to grade it without rebuilding the
         instance: the answer, its text, the points and, for the types graded from the stored
-        key, the declared mistakes' answers (their feedback needs the instance)."""
+        key, the declared mistakes as ``[id, answer]`` pairs, in order (their feedback needs
+        the instance; pairs, not objects, keep a big class's manifest small in memory)."""
         key: dict[str, Any] = {"id": self.id, "type": self.type, "answer": self.answer,
                                "answer_text": self.answer_text, "points": self.points}
         if self.type in self.STORED_TYPES:
-            key["mistakes"] = [{"id": m.id, "answer": m.answer} for m in self.mistakes]
+            key["mistakes"] = [[m.id, m.answer] for m in self.mistakes]
         return key
 
     def to_dict(self) -> dict[str, Any]:
@@ -381,10 +382,10 @@ def _whole(value: Any) -> bool:
     return not isinstance(value, bool | str) and Fraction(value).denominator == 1
 
 
-def _stored_id(mistake: Any) -> str:
-    if not isinstance(mistake, dict) or not isinstance(mistake.get("id"), str):
-        raise ValueError(f"a stored mistake must have an id, not {mistake!r}")
-    return mistake["id"]
+def _stored_id(mistake_id: Any) -> str:
+    if not isinstance(mistake_id, str):
+        raise ValueError(f"a stored mistake's id must be text, not {mistake_id!r}")
+    return mistake_id
 
 
 def comparable_mistake(ptype: str, value: Any) -> Any:

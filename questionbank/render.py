@@ -319,9 +319,10 @@ _CODE = re.compile(r"`([^`]+)`")
 
 def md_to_text(text: str) -> str:
     """Markdown-lite to plain terminal text: emphasis and code marks dropped."""
-    text = _BOLD.sub(r"\1", text)
-    text = _ITALIC.sub(r"\1", text)
-    return _CODE.sub(r"\1", text)
+    if "*" in text:  # (each pattern needs its mark: most lines have none)
+        text = _BOLD.sub(r"\1", text)
+        text = _ITALIC.sub(r"\1", text)
+    return _CODE.sub(r"\1", text) if "`" in text else text
 
 
 def _list_items(lines: list[str]) -> list[str] | None:
@@ -383,7 +384,10 @@ def md_to_html(text: str) -> str:
 
 def _inline_html(text: str) -> str:
     text = html.escape(text, quote=False)
-    text = _CODE.sub(r"<code>\1</code>", text)
+    if "`" in text:  # (each pattern needs its mark: most lines have none)
+        text = _CODE.sub(r"<code>\1</code>", text)
+    if "*" not in text:
+        return text
     text = _BOLD.sub(r"<strong>\1</strong>", text)
     return _ITALIC.sub(r"<em>\1</em>", text)
 

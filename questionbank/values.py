@@ -101,7 +101,10 @@ def _float_text(x: float) -> str:
 
 def json_number(x: Any) -> int | float:
     """A JSON-native number: int when exactly integral, else float."""
-    if type(x) is Fraction:
+    kind = type(x)
+    if kind is float and math.isfinite(x):
+        return x
+    if kind is Fraction:
         return x.numerator if x.denominator == 1 else x.numerator / x.denominator
     if isinstance(x, bool):
         return int(x)

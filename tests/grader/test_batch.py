@@ -338,7 +338,7 @@ def test_a_stored_key_is_checked_when_a_wrong_answer_needs_the_template(
     rebuilds the question, and a key that no longer matches is reported, not used."""
     manifest = json.loads(json.dumps(exam["manifest"]))
     part = manifest["students"][1]["items"][1]["parts"][0]  # b2's accuracy
-    mistaken = repr(float(part["mistakes"][0]["answer"]))
+    mistaken = repr(float(part["mistakes"][0][1]))
     if not stored_mistakes:
         for student in manifest["students"]:
             for item in student["items"]:
@@ -445,7 +445,7 @@ def test_the_manifest_stores_the_declared_mistakes_of_parts_graded_from_the_key(
                     assert "mistakes" not in stored
                     continue
                 part = instance.part(stored["id"])
-                assert stored["mistakes"] == [{"id": m.id, "answer": m.answer}
+                assert stored["mistakes"] == [[m.id, m.answer]
                                               for m in part.mistakes]
     assert seen >= {"number", "vector", "shape", "choice", "expression"}
 
@@ -465,12 +465,12 @@ def test_only_answers_matching_a_stored_mistake_rebuild_the_question(
 
     monkeypatch.setattr(batch._Grader, "_instance", counting)
     accuracy = exam["manifest"]["students"][2]["items"][1]["parts"][0]  # c3's accuracy
-    mistake = accuracy["mistakes"][0]
+    mistake_id, mistake_answer = accuracy["mistakes"][0]
     rows = [["student", *COLUMNS]]
     for sid in ("a1", "b2", "c3"):
         answers = {c: "0" for c in COLUMNS} | {"Q1.dW": "7x7", "Q2.f1": "42"}
         if sid == "c3":
-            answers["Q2.accuracy"] = repr(float(mistake["answer"]))
+            answers["Q2.accuracy"] = repr(float(mistake_answer))
         rows.append([sid, *(answers[c] for c in COLUMNS)])
     write_csv(tmp_path / "s.csv", rows)
     grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
@@ -479,7 +479,7 @@ def test_only_answers_matching_a_stored_mistake_rebuild_the_question(
     c3 = exam["manifest"]["students"][2]["items"][1]
     assert sorted(rebuilt) == sorted([*first.items(), (c3["template"], c3["seed"])])
     graded = parts_of(tmp_path / "out", "c3")["Q2.accuracy"]
-    assert (graded["status"], graded["mistake"]) == ("incorrect", mistake["id"])
+    assert (graded["status"], graded["mistake"]) == ("incorrect", mistake_id)
     assert parts_of(tmp_path / "out", "b2")["Q2.f1"]["status"] == "incorrect"
 
 
@@ -490,7 +490,7 @@ def test_stored_mistakes_that_the_template_no_longer_gives_are_not_used(
     trusted: the item is graded from the rebuilt question, as `verify_keys` grades it."""
     manifest = json.loads(json.dumps(exam["manifest"]))
     accuracy = manifest["students"][student]["items"][1]["parts"][0]
-    accuracy["mistakes"][0] = {"id": "made-up", "answer": 0.125}
+    accuracy["mistakes"][0] = ["made-up", 0.125]
     (tmp_path / "exam.json").write_text(json.dumps(manifest), encoding="utf-8")
     rows = [["student", *COLUMNS]]
     for sid in ("a1", "b2", "c3"):
