@@ -530,15 +530,21 @@ class _StoredItem:
 
 
 class _Grader:
-    """Grades rows against the manifest; one per process (the worker of ``--jobs``)."""
+    """Grades rows against the manifest; one per process (the worker of ``--jobs``).
+
+    A worker gets the manifest without its students (`_header`) and the first item of each
+    template (`_first_items`); each chunk of rows comes with the students' records.
+    """
 
     def __init__(self, manifest: dict[str, Any], bank: Any, pages_dir: Path | None,
-                 verify_all: bool = False) -> None:
+                 verify_all: bool = False,
+                 first_items: dict[str, dict[str, Any]] | None = None) -> None:
         self.manifest = manifest
         self.bank = bank
         self.pages_dir = pages_dir
         self.verify_all = verify_all or pages_dir is not None
         self.students = {s["id"]: s for s in manifest["students"]}
+        self._first = first_items if first_items is not None else _first_items(manifest)
         self._templates: dict[str, tuple[Any, str, str]] = {}
         self._probes: dict[str, bool] = {}
 
@@ -602,8 +608,7 @@ class _Grader:
         not, the template has changed since the exam was made, and every item of it is
         rebuilt and checked against its stored key before grading."""
         if template_id not in self._probes:
-            first = next(item for s in self.manifest["students"] for item in s["items"]
-                         if item["template"] == template_id)
+            first = self._first[template_id]
             instance = self._instance(first)[0]
             self._probes[template_id] = instance is not None and all(
                 _same_mistakes(instance.part(p["id"]).mistakes, p["mistakes"])
@@ -620,10 +625,13 @@ class _Grader:
             return None
         return _StoredItem(self, item, template)
 
-    def grade(self, row: SubmissionRow) -> tuple[StudentOutcome, dict[str, str] | None]:
-        """Grade one accepted row; also render the student's feedback pages when asked."""
+    def grade(self, row: SubmissionRow, record: dict[str, Any] | None = None
+              ) -> tuple[StudentOutcome, dict[str, str] | None]:
+        """Grade one accepted row (`record`: the student's entry in the manifest, looked up
+        when not given); also render the student's feedback pages when asked."""
         assert row.student is not None
-        record = self.students[row.student]
+        if record is None:
+            record = self.students[row.student]
         items: list[ItemOutcome] = []
         instances = []
         for item in record["items"]:
@@ -808,20 +816,41 @@ def _num(x: float | None, digits: int = 4) -> str:
 _worker: _Grader | None = None
 
 
-def _init_worker(manifest: dict[str, Any], bank: Any, pages_dir: Path | None,
-                 verify_keys: bool) -> None:
+def _first_items(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The first item of each template in the roster: the one `_Grader._probe` rebuilds."""
+    first: dict[str, dict[str, Any]] = {}
+    for student in manifest["students"]:
+        for item in student["items"]:
+            first.setdefault(item["template"], item)
+    return first
+
+
+def _header(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without its students: what a worker needs besides the rows' records."""
+    return {**manifest, "students": []}
+
+
+def _init_worker(header: dict[str, Any], first_items: dict[str, dict[str, Any]], bank: Any,
+                 pages_dir: Path | None, verify_keys: bool) -> None:
     global _worker
-    _worker = _Grader(manifest, bank, pages_dir, verify_keys)
+    _worker = _Grader(header, bank, pages_dir, verify_keys, first_items)
 
 
-def _grade_chunk(rows: Sequence[SubmissionRow]
+def _grade_chunk(chunk: Sequence[tuple[SubmissionRow, dict[str, Any]]]
                  ) -> list[tuple[StudentOutcome, dict[str, str] | None]]:
     assert _worker is not None
-    return [_worker.grade(r) for r in rows]
+    return [_worker.grade(row, record) for row, record in chunk]
 
 
-def _chunks(rows: Sequence[SubmissionRow], size: int) -> list[Sequence[SubmissionRow]]:
-    return [rows[i:i + size] for i in range(0, len(rows), size)]
+def _chunks(rows: Sequence[SubmissionRow], students: dict[str, dict[str, Any]], size: int
+            ) -> Iterator[list[tuple[SubmissionRow, dict[str, Any]]]]:
+    """The rows in chunks of `size`, each row with its student's record."""
+    for i in range(0, len(rows), size):
+        chunk = []
+        for row in rows[i:i + size]:
+            assert row.student is not None  # rows to grade have a roster student
+            chunk.append((row, students[row.student]))
+        yield chunk
 
 
 def _grade_rows(manifest: dict[str, Any], bank: Any, rows: Sequence[SubmissionRow],
@@ -842,9 +871,11 @@ def _grade_rows(manifest: dict[str, Any], bank: Any, rows: Sequence[SubmissionRo
     size = max(1, min(200, math.ceil(len(rows) / (jobs * 4))))
     results = []
     context = multiprocessing.get_context("spawn")
+    students = {s["id"]: s for s in manifest["students"]}
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(manifest, bank, pages_dir, verify_keys)) as pool:
-        for chunk in pool.map(_grade_chunk, _chunks(rows, size)):
+                             initargs=(_header(manifest), _first_items(manifest), bank,
+                                       pages_dir, verify_keys)) as pool:
+        for chunk in pool.map(_grade_chunk, _chunks(rows, students, size)):
             results.extend(chunk)
             update(len(chunk))
     return results
