@@ -5,12 +5,16 @@ Prints wall-clock and CPU seconds (CPU time is the steadier figure on a busy mac
 1. ``generate``: 1,000 students x 5 questions with html sheets and keys (target <= 10 s);
 2. ``grade``: 10,000 students x 10 parts to gradebook.csv, report.json and summary.html in one
    process (target <= 10 s), then the same with ``--jobs`` worker processes;
-3. the per-student feedback pages, measured separately on 1,000 students;
-4. the peak memory of the process (``ru_maxrss``; target <= 500 MB).
+3. the same class with one answer in ten a declared mistake (no target);
+4. the per-student feedback pages, measured separately on 1,000 students;
+5. the peak memory of the process (``ru_maxrss``; target <= 500 MB).
 
 The 10,000-student manifest is made from 1,000 generated students, each record copied ten
-times under new ids: grading rebuilds and checks every row's instances all the same, and the
-setup stays short. Options: ``--students N`` (grading class size), ``--jobs N``.
+times under new ids: every row is graded on its own all the same (nothing is kept from one
+row to the next), and the setup stays short. The answers are mostly right (in several
+notations), some wrong, blank or unreadable; in the third run one answer in ten is a declared
+mistake, whose feedback needs its question rebuilt. Options: ``--students N`` (grading class
+size), ``--jobs N``.
 """
 
 from __future__ import annotations
@@ -52,12 +56,20 @@ def peak_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def answer_for(part: dict[str, Any], k: int) -> str:
-    """A realistic mix: mostly right in several notations, some wrong, blank or unreadable."""
+def answer_for(part: dict[str, Any], k: int, mistakes: bool = False) -> str:
+    """A realistic mix: mostly right in several notations, some wrong, blank or unreadable;
+    with `mistakes`, one answer in ten is one of the part's declared mistakes (whose feedback
+    needs the question rebuilt) in place of an unreadable one."""
     kind, value = part["type"], part["answer"]
     choice = k % 10
     if choice < 5:
         return part["answer_text"]
+    if choice == 9 and mistakes and part.get("mistakes"):
+        mistaken = part["mistakes"][k // 10 % len(part["mistakes"])][1]
+        if kind == "shape":
+            return "x".join(map(str, mistaken))
+        return repr(mistaken) if kind == "number" else \
+            "[" + ", ".join(map(repr, mistaken)) + "]"
     if choice == 5 and kind == "number":
         return f"{value * 100:.4g}%"
     if choice == 6 and kind == "number":
@@ -69,8 +81,9 @@ def answer_for(part: dict[str, Any], k: int) -> str:
     return "[1, 2" if kind in ("vector", "matrix") else "x y z"
 
 
-def class_of(size: int, workdir: Path) -> tuple[Path, Path]:
-    """exam.json and answers.csv for `size` students (records copied from 1,000 real ones)."""
+def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Path]:
+    """exam.json and answers.csv for `size` students (records copied from 1,000 real ones);
+    `mistakes` as for `answer_for`."""
     from grader.sheets import generate_exam
 
     base = workdir / "base"
@@ -93,8 +106,9 @@ def class_of(size: int, workdir: Path) -> tuple[Path, Path]:
     writer.writerow(["student", *columns])
     for i, s in enumerate(students):
         parts = [p for item in s["items"] for p in item["parts"]]
-        writer.writerow([s["id"], *(answer_for(p, i + j) for j, p in enumerate(parts))])
-    answers = workdir / f"answers-{size}.csv"
+        writer.writerow([s["id"], *(answer_for(p, i + j, mistakes)
+                                    for j, p in enumerate(parts))])
+    answers = workdir / f"answers-{size}{'-mistakes' if mistakes else ''}.csv"
     answers.write_text(buffer.getvalue(), encoding="utf-8")
     return exam, answers
 
@@ -138,6 +152,11 @@ def main(argv: list[str] | None = None) -> None:
             same = all((work / "graded" / n).read_bytes() == (work / "graded-jobs" / n)
                        .read_bytes() for n in ("gradebook.csv", "report.json", "summary.html"))
             print(f"{'':<58} same bytes as 1 process: {same}")
+
+        with measure("setup: the same class, 1 answer in 10 a declared mistake"):
+            _, mistaken = class_of(args.students, work, mistakes=True)
+        with measure(f"grade {args.students:,} x 10 parts, 1 in 10 a declared mistake"):
+            run(exam, mistaken, work / "graded-mistakes", feedback_pages=False)
 
         small_exam, small_answers = class_of(1000, work / "small")
         with measure("grade 1,000 x 10 parts without feedback pages"):

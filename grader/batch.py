@@ -702,10 +702,9 @@ class _Grader:
             return _outcome(column, stored, text, "error", 0.0,
                             f"This answer could not be graded because of an internal error "
                             f"in mlquiz ({type(exc).__name__}); please report it.")
-        return PartOutcome(column=column, part=stored["id"], answer=text, status=result.status,
-                           score=float(result.score), points=float(stored["points"]),
-                           feedback=result.feedback, mistake=result.mistake,
-                           read_as=result.read_as, reference=stored["answer_text"])
+        return _part_outcome(column, stored["id"], text, result.status, float(result.score),
+                             float(stored["points"]), result.feedback, result.mistake,
+                             result.read_as, stored["answer_text"])
 
     def _pages(self, record: dict[str, Any], outcome: StudentOutcome,
                instances: Sequence[Any]) -> dict[str, str]:
@@ -732,9 +731,32 @@ def _same_mistakes(mistakes: Sequence[Any], stored: Any) -> bool:
 
 def _outcome(column: str, stored: dict[str, Any], answer: str, status: str, score: float,
              feedback: str) -> PartOutcome:
-    return PartOutcome(column=column, part=stored["id"], answer=answer, status=status,
-                       score=score, points=float(stored["points"]), feedback=feedback,
-                       mistake=None, read_as=None, reference=stored["answer_text"])
+    return _part_outcome(column, stored["id"], answer, status, score, float(stored["points"]),
+                         feedback, None, None, stored["answer_text"])
+
+
+_set_column, _set_part, _set_answer, _set_status, _set_score, _set_points, _set_feedback, \
+    _set_mistake, _set_read_as, _set_reference = (getattr(PartOutcome, name).__set__
+                                                  for name in PartOutcome.__slots__)
+
+
+def _part_outcome(column: str, part: str, answer: str, status: str, score: float,
+                  points: float, feedback: str, mistake: str | None, read_as: str | None,
+                  reference: str) -> PartOutcome:
+    """``PartOutcome(...)`` with its slots written directly, not through the frozen
+    dataclass's ``__init__`` (a setattr call per field): a big class has one per answer."""
+    outcome = object.__new__(PartOutcome)
+    _set_column(outcome, column)
+    _set_part(outcome, part)
+    _set_answer(outcome, answer)
+    _set_status(outcome, status)
+    _set_score(outcome, score)
+    _set_points(outcome, points)
+    _set_feedback(outcome, feedback)
+    _set_mistake(outcome, mistake)
+    _set_read_as(outcome, read_as)
+    _set_reference(outcome, reference)
+    return outcome
 
 
 # --------------------------------------------------------------------------- feedback pages
@@ -928,24 +950,31 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     anyway with feedback pages, which show the worked solutions); otherwise questions are
     graded from their stored keys, see `_StoredItem`.
     """
-    from questionbank.api import default_bank
-
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     with _collector_paused():
-        manifest = load_manifest(exam)
-        columns = _columns(manifest)[0]
-        subs = read_submissions(submissions, columns)
-        roster = {s["id"]: s for s in manifest["students"]}
-        to_grade, problems = _resolve(subs.rows, roster)
-        out = Path(out_dir)
-        pages_dir = out / "feedback" if feedback_pages else None
-        open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
-        bank = bank if bank is not None else default_bank()
-        with open_progress("Grading", len(to_grade)) as update:
-            graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
-                                 verify_keys)
-        return _write_outputs(out, manifest, subs, graded, problems, pages_dir)
+        # the batch's objects are all freed when _grade_exam returns, before the collector
+        # runs again: else its next collection would walk every one of them
+        return _grade_exam(exam, submissions, Path(out_dir), jobs, bank, feedback_pages,
+                           verify_keys, progress)
+
+
+def _grade_exam(exam: str | Path, submissions: str | Path, out: Path, jobs: int, bank: Any,
+                feedback_pages: bool, verify_keys: bool, progress: Progress | None
+                ) -> GradeReport:
+    from questionbank.api import default_bank
+
+    manifest = load_manifest(exam)
+    columns = _columns(manifest)[0]
+    subs = read_submissions(submissions, columns)
+    roster = {s["id"]: s for s in manifest["students"]}
+    to_grade, problems = _resolve(subs.rows, roster)
+    pages_dir = out / "feedback" if feedback_pages else None
+    open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
+    bank = bank if bank is not None else default_bank()
+    with open_progress("Grading", len(to_grade)) as update:
+        graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update, verify_keys)
+    return _write_outputs(out, manifest, subs, graded, problems, pages_dir)
 
 
 @contextmanager
@@ -953,7 +982,9 @@ def _collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a batch runs. Grading makes no reference
     cycles (everything it drops is freed at once by reference counting; a test checks this),
     but it keeps every outcome until the files are written, and each periodic full
-    collection would walk all of them again: a seventh of the time of a big class."""
+    collection would walk all of them again: a seventh of the time of a big class. (The
+    objects made meanwhile are still young when it resumes: those still alive then are
+    walked once more, so the batch's are freed first.)"""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
