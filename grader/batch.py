@@ -366,7 +366,8 @@ class PartOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         """The part's entry in ``report.json`` (keys in sorted order, see `json_chunks`)."""
-        return {"answer": self.answer, "column": self.column, "earned": _round(self.earned),
+        earned = None if self.status == "ungraded" else self.score * self.points
+        return {"answer": self.answer, "column": self.column, "earned": _round(earned),
                 "feedback": self.feedback, "mistake": self.mistake, "part": self.part,
                 "points": self.points, "read_as": self.read_as,
                 "reference": self.reference, "score": _round(self.score),
@@ -1033,7 +1034,6 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
         if sid in by_student:
             o = by_student[sid][0]
             cells = {p.column: p for p in o.parts}
-            total = totals[sid] = o.total
             book_row: list[object] = [sid]
             stat_row: list[PartRecord | None] = []
             for c in columns:
@@ -1045,6 +1045,7 @@ def _write_outputs(out: Path, manifest: dict[str, Any], subs: Submissions,
                     book_row.append(num(cell.score * cell.points))
                     stat_row.append(PartRecord(cell.status, cell.score, cell.mistake,
                                                cell.feedback))
+            total = totals[sid] = o.total
             book_row += [num(total), num(max_points),
                          num(100 * total / max_points if max_points else 0.0, 2), o.status]
             gradebook.append(book_row)
