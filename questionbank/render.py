@@ -274,8 +274,8 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     """Render `source` with `context` for the output format `fmt`."""
     if not source:
         return ""
-    if fmt == "md" and "{" not in source:
-        return _BLANK_LINES.sub("\n\n", source).strip()
+    if "{" not in source:  # no Jinja in it: the same for every instance
+        return _static(source, fmt)
     blocks = _Blocks()
     try:
         template, names = _compile(source, fmt)
@@ -300,7 +300,11 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise TemplateError(f"cannot render text: {exc}", path=path, line=line,
                             key=where) from None
-    text = _BLANK_LINES.sub("\n\n", text).strip()
+    return _convert(_BLANK_LINES.sub("\n\n", text).strip(), fmt, blocks)
+
+
+def _convert(text: str, fmt: str, blocks: _Blocks) -> str:
+    """Rendered Markdown-lite in the output format `fmt`, with its blocks put back."""
     if fmt == "text":
         return blocks.splice(md_to_text(text))
     if fmt == "html":
@@ -308,6 +312,13 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     if fmt == "tex":
         return blocks.splice(md_to_tex(text))
     return text
+
+
+@lru_cache(maxsize=4096)
+def _static(source: str, fmt: str) -> str:
+    """`render` of a text without Jinja (a part prompt such as "Shape of ∂L/∂b"): what the
+    template would give, made once per format."""
+    return _convert(_BLANK_LINES.sub("\n\n", source).strip(), fmt, _Blocks())
 
 
 # --------------------------------------------------------------------------- Markdown-lite
