@@ -366,8 +366,7 @@ class PartOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         """The part's entry in ``report.json`` (keys in sorted order, see `json_chunks`)."""
-        earned = None if self.status == "ungraded" else self.score * self.points
-        return {"answer": self.answer, "column": self.column, "earned": _round(earned),
+        return {"answer": self.answer, "column": self.column, "earned": _round(self.earned),
                 "feedback": self.feedback, "mistake": self.mistake, "part": self.part,
                 "points": self.points, "read_as": self.read_as,
                 "reference": self.reference, "score": _round(self.score),
@@ -491,10 +490,6 @@ class _StoredItem:
         self._item = item
         self._template = template
         self._rebuilt: Any = None
-
-    def part(self, part_id: str) -> Any:
-        """The part `part_of` gives for this id."""
-        return self.part_of(next(p for p in self._item["parts"] if p["id"] == part_id))
 
     def part_of(self, stored: dict[str, Any]) -> Any:
         """The part judged against its stored key (`stored`, one of the item's parts), or the
