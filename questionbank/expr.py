@@ -314,6 +314,12 @@ class _Parser:
                     caret = self.next()
                     self.next()
                     node = self.postfix_tail(self.node("T", caret.pos, node))
+                if self.peek().kind == "op" and self.peek().text == "^":
+                    caret = self.next()  # a raised transpose, X^T^2: (X^T)^2
+                    self.enter(caret.pos)
+                    exponent = self.unary()
+                    self.depth -= 1
+                    node = self.node("bin", caret.pos, "^", node, exponent)
                 return node
             self.enter(tok.pos)
             exponent = self.unary()

@@ -367,3 +367,9 @@ def test_unparse_is_idempotent(text: str) -> None:
     printed = unparse(parse(text).root)
     assert unparse(parse(printed).root) == printed
     assert parse(printed).names == parse(text).names
+
+
+@pytest.mark.parametrize(("text", "value"), [("(3)^T^2", 9), ("-((2)^T^3)", -8), ("2^T^T^2", 4)])
+def test_a_raised_transpose_is_the_power_of_the_transpose(text: str, value: int) -> None:
+    """``X^T^2`` reads as ``(X^T)^2`` (found by the round-trip property: it was refused)."""
+    assert evaluate(parse(text), {}) == value

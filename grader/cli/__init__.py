@@ -1,0 +1,287 @@
+"""The `mlquiz` command line: a thin layer that parses options, calls one library function and
+prints the result.
+
+User mistakes (`QuizError`: a bad template, an unreadable file, an unknown id) print one clear
+message and exit 1; usage errors exit 2; anything else is a bug and keeps its traceback.
+Heavy libraries (numpy, sympy, Jinja) are imported inside the commands, so ``mlquiz --help``
+starts instantly.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+import click
+
+from questionbank.errors import QuizError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
+
+
+#: Commands that live in their own modules, imported only when used (or listed by --help).
+#: name -> ("module:attribute", the one-line help shown by `mlquiz --help`).
+LAZY_COMMANDS = {
+    "generate": ("grader.cli.exam:generate_command",
+                 "Make exam sheets, answer keys and a submission file."),
+    "grade": ("grader.cli.exam:grade_command",
+              "Grade a class's submissions: gradebook, feedback, report."),
+    "practice": ("grader.cli.practice:practice_command",
+                 "Drill a topic with immediate feedback (interactive)."),
+    "progress": ("grader.cli.practice:progress_command",
+                 "Show your practice progress per topic."),
+    "validate": ("grader.cli.validate:validate_command",
+                 "Lint templates and stress-test them over many seeds."),
+}
+
+
+class _Group(click.Group):
+    """Loads the commands of `LAZY_COMMANDS` on demand, and turns `QuizError` into a one-line
+    message and exit code 1 (no traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            import importlib
+
+            module, _, attr = LAZY_COMMANDS[cmd_name][0].partition(":")
+            command: click.Command = getattr(importlib.import_module(module), attr)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands without importing the lazy ones (keeps `--help` instant)."""
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            else:
+                command = super().get_command(ctx, name)
+                if command is not None and not command.hidden:
+                    rows.append((name, command.get_short_help_str(limit=60)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QuizError as exc:
+            raise _UserError(str(exc)) from None
+
+
+class _UserError(click.ClickException):
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+@click.group(cls=_Group, epilog=EPILOG_EXIT,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mlquiz", prog_name="mlquiz")
+def cli() -> None:
+    """mlquiz: randomized machine-learning quiz questions, graded safely with feedback.
+
+    \b
+    Try:
+      mlquiz list                              what the question bank holds
+      mlquiz show metrics/confusion-matrix     one randomized question
+      mlquiz check metrics/confusion-matrix --seed 1 --part f1 -- 8/13
+      mlquiz generate --count 5 --out exam     exam sheets, keys and a submission file
+      mlquiz grade exam/exam.json exam/answers.csv --out graded
+      mlquiz practice --topic metrics          drill a topic with instant feedback
+    """
+
+
+def bank_option(fn: F) -> F:
+    """``--bank DIR`` (repeatable): extra template folders, added to the built-in bank."""
+    return click.option(
+        "--bank", "bank_dirs", multiple=True, metavar="DIR",
+        type=click.Path(exists=True, file_okay=False),
+        help="Extra folder of templates (repeatable; also MLQUIZ_BANK, a path list).",
+    )(fn)
+
+
+def param_option(fn: F) -> F:
+    return click.option(
+        "--param", "params", multiple=True, metavar="NAME=VALUE",
+        help='Fix a parameter instead of sampling it, e.g. --param tp=80 or '
+             '--param a="[2.0, 5.0, 7.12]" (repeatable).',
+    )(fn)
+
+
+def _bank(bank_dirs: Sequence[str]) -> Any:
+    from questionbank.bank import load_bank
+
+    return load_bank(bank_dirs)
+
+
+def parse_params(items: Iterable[str]) -> dict[str, Any]:
+    """``NAME=VALUE`` pairs; values are read as YAML 1.2 scalars/lists, safely."""
+    from questionbank.yamlsafe import load_yaml_value
+
+    result: dict[str, Any] = {}
+    for item in items:
+        name, sep, raw = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
+        try:
+            value = load_yaml_value(raw)
+        except QuizError as exc:
+            raise click.BadParameter(f"cannot read the value of {name!r}: {exc}",
+                                     param_hint="--param") from None
+        result[name] = _plain(value)
+    return result
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _echo_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+# --------------------------------------------------------------------------- list
+
+
+@cli.command("list", epilog=EPILOG_EXIT)
+@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
+              help="Only templates of this topic (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+@bank_option
+def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, ...]) -> None:
+    """List the templates in the question bank.
+
+    \b
+    Examples:
+      mlquiz list
+      mlquiz list --topic optimizers
+      mlquiz list --json | jq '.[].id'
+    """
+    from grader.listing import list_templates
+
+    rows = list_templates(_bank(bank_dirs), topics)
+    if as_json:
+        _echo_json(rows)
+        return
+    if not rows:
+        click.echo("no templates match", err=True)
+        return
+    width = max(len(r["id"]) for r in rows)
+    for r in rows:
+        parts = ", ".join(p["id"] for p in r["parts"])
+        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
+    click.echo(f"\n{len(rows)} templates; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
+               err=True)
+
+
+# --------------------------------------------------------------------------- show
+
+
+@cli.command("show", epilog=EPILOG_EXIT)
+@click.argument("template_id", metavar="ID")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="Which random version of the question.")
+@param_option
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "json"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--solution", is_flag=True, help="Include the answers and the worked solution.")
+@bank_option
+def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str, solution: bool,
+                 bank_dirs: tuple[str, ...]) -> None:
+    """Show one randomized instance of a template.
+
+    \b
+    Examples:
+      mlquiz show metrics/confusion-matrix --seed 7
+      mlquiz show metrics/confusion-matrix --param tp=80 --param fp=80 \\
+          --param fn=20 --param tn=820 --solution
+      mlquiz show dropout/apply-mask --param a="[2.0, 5.0, 7.12, 4.5, 6.0]" \\
+          --param m="[1, 0, 0, 1, 1]" --format json
+    """
+    from questionbank.instance import generate
+
+    instance = generate(_bank(bank_dirs).get(template_id), seed, parse_params(params))
+    if fmt == "json":
+        _echo_json(instance.to_dict())
+        return
+    from grader.pages import render_instance
+
+    click.echo(render_instance(instance, fmt, solution=solution), nl=False)
+
+
+# --------------------------------------------------------------------------- check
+
+
+@cli.command("check", epilog=EPILOG_EXIT)
+@click.argument("template_id", metavar="ID")
+@click.argument("answer", nargs=-1, required=False)
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
+              help="The instance the answer is for (as in 'mlquiz show').")
+@click.option("--part", "part_id", metavar="PART",
+              help="Which part to grade (may be left out when the template has one part).")
+@param_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print {status, score, correct, feedback, mistake} as JSON.")
+@click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
+@bank_option
+def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id: str | None,
+                  params: tuple[str, ...], as_json: bool, show_answer: bool,
+                  bank_dirs: tuple[str, ...]) -> None:
+    """Grade one answer to one part of an instance.
+
+    Put the answer after `--` so that answers starting with '-' are not read as options;
+    several words are joined with spaces. With no ANSWER, it is read from standard input.
+    The exit code is 0 whatever the verdict; the verdict is in the output.
+
+    \b
+    Examples:
+      mlquiz check metrics/confusion-matrix --seed 1 --part f1 -- 8/13
+      mlquiz check metrics/confusion-matrix --seed 1 --part recall --json -- 61.5%
+      mlquiz check dropout/apply-mask --seed 3 -- "[2, 0, 0, 4.5, 6]"
+      mlquiz check gradients/matrix-calculus --seed 2 --part grad -- "a*b^T"
+    """
+    from grader.judge.check import check
+    from questionbank.instance import generate
+
+    instance = generate(_bank(bank_dirs).get(template_id), seed, parse_params(params))
+    if part_id is None:
+        if len(instance.parts) != 1:
+            ids = ", ".join(p.id for p in instance.parts)
+            raise click.UsageError(f"{template_id} has several parts; choose one with --part "
+                                   f"({ids})")
+        part_id = instance.parts[0].id
+    text = " ".join(answer) if answer else sys.stdin.read(1_000_000)
+    result = check(instance, part_id, text)
+    if as_json:
+        data = result.to_dict()
+        if show_answer:
+            data["answer_text"] = instance.part(part_id).answer_text
+        _echo_json(data)
+        return
+    from grader.judge.feedback import render_result, use_colour
+
+    click.echo(render_result(instance, result, "text", show_answer=show_answer,
+                             colour=use_colour()), nl=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="mlquiz")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""``mlquiz generate`` and ``mlquiz grade``: the commands; the work is in `grader.exam.sheets` and
+`grader.exam.grade`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+import click
+
+from grader.cli import EPILOG_EXIT, _bank, bank_option
+
+
+@contextmanager
+def _bar(label: str, total: int) -> Iterator[Callable[[int], object]]:
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
+
+
+def _progress() -> Any:
+    """A progress bar on stderr for long work, only when stderr is a terminal."""
+    if sys.stderr.isatty():
+        return _bar
+    return lambda label, total: nullcontext(lambda n: None)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    """``--format html,tex`` -> ('html', 'tex'); an unknown format is a usage error (exit 2)."""
+    from grader.exam.sheets import FORMATS
+
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"expected a comma-separated list of {', '.join(FORMATS)}, "
+                                 f"got {value!r}", param_hint="--format")
+    return chosen
+
+
+def _shown(path: Path) -> str:
+    """A path as the user typed it (relative stays relative), with a trailing / for folders."""
+    text = os.fspath(path)
+    return text + "/" if path.is_dir() else text
+
+
+@click.command("generate", epilog=EPILOG_EXIT)
+@click.option("--roster", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Class list: a CSV with an 'id' column and an optional 'name' column.")
+@click.option("--count", type=click.IntRange(1, 100_000), metavar="N",
+              help="Instead of a roster: N students with ids s001, s002, ... [default: 5]")
+@click.option("--questions", "questions", multiple=True, metavar="IDS",
+              help="Template ids, comma-separated (repeatable); 'all' for the whole bank. "
+                   "Default: a sample of metrics, dropout and gradient questions.")
+@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
+              help="Every template of this topic (repeatable); instead of --questions.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), metavar="N",
+              help="Exam seed: the same seed and roster give the same exam. Default: a fresh "
+                   "random seed, printed and stored in exam.json.")
+@click.option("--title", help="Title printed on every sheet.  [default: Machine-learning quiz]")
+@click.option("--format", "formats", default="html,md", show_default=True, metavar="FORMATS",
+              callback=lambda ctx, param, value: _formats(value),
+              help="Sheet formats, comma-separated: html, md, tex.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="exam",
+              show_default=True, help="Folder for the sheets, keys, manifest and answers.csv.")
+@bank_option
+def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
+                     topics: tuple[str, ...], seed: int | None, title: str | None,
+                     formats: tuple[str, ...], out_dir: str, bank_dirs: tuple[str, ...]) -> None:
+    """Make an exam: one version of each question per student, sheets, keys and a manifest.
+
+    With no options, a sample exam for 5 students in ./exam, with made-up answers in
+    sample-answers.csv to try 'mlquiz grade' on. Each student's version is reproducible from
+    the exam seed and their id.
+
+    \b
+    Examples:
+      mlquiz generate
+      mlquiz generate --roster class.csv --seed 2024 --title "Quiz 3" --out quiz3
+      mlquiz generate --count 30 --questions metrics/confusion-matrix,dropout/inverted
+      mlquiz generate --count 30 --topic gradients --format html,tex
+    """
+    from grader.exam.sheets import generate_exam
+
+    if roster is not None and count is not None:
+        raise click.UsageError("give --roster or --count, not both")
+    if questions and topics:
+        raise click.UsageError("choose the questions by --questions or by --topic, not both")
+    demo = roster is None and count is None
+    result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
+                           topics=topics, seed=seed, title=title, formats=formats,
+                           bank=_bank(bank_dirs), sample_answers=demo, progress=_progress())
+    out = result.out_dir
+    fmts = ", ".join(result.formats)
+    click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "
+               f"x {len(result.questions)} question{'s' * (len(result.questions) != 1)} "
+               f"(exam seed {result.exam_seed}) to {_shown(out)}")
+    click.echo(f"  sheets:       {_shown(result.sheets_dir)} ({fmts})")
+    click.echo(f"  printable:    {', '.join(_shown(p) for p in result.combined_sheets.values())}")
+    click.echo(f"  answer keys:  {_shown(result.keys_dir)}, all in one: "
+               f"{', '.join(_shown(p) for p in result.combined_keys.values())}")
+    click.echo(f"  manifest:     {_shown(result.manifest)} (keep it: grading needs it)")
+    click.echo(f"  submissions:  {_shown(result.answers_csv)} (one row per student to fill in)")
+    click.echo("Next, once the answers are in:")
+    click.echo(f"  mlquiz grade {_quote(result.manifest)} {_quote(result.answers_csv)}")
+    if result.sample_answers is not None:
+        click.echo("Or try it now on made-up answers:")
+        click.echo(f"  mlquiz grade {_quote(result.manifest)} {_quote(result.sample_answers)}")
+
+
+def _quote(path: Path) -> str:
+    import shlex
+
+    return shlex.quote(os.fspath(path))
+
+
+@click.command("grade", epilog=EPILOG_EXIT)
+@click.argument("exam_json", metavar="EXAM_JSON")
+@click.argument("submissions", metavar="SUBMISSIONS")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="graded",
+              show_default=True, help="Folder for the gradebook, report and feedback pages.")
+@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Grade in this many processes (the files are the same).")
+@click.option("--no-pages", is_flag=True,
+              help="Skip the per-student feedback pages: several times faster for a big "
+                   "class; the gradebook and summary are the same.")
+@click.option("--verify-keys", is_flag=True,
+              help="Rebuild every question from its stored params and compare its answers "
+                   "with the exam's key before grading it (slower). Without it this is done "
+                   "once per template, for every answer that needs explaining, and always "
+                   "when feedback pages are written.")
+@bank_option
+def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_pages: bool,
+                  verify_keys: bool, bank_dirs: tuple[str, ...]) -> None:
+    """Grade a submissions file (CSV, JSON or YAML) against an exam's exam.json.
+
+    Writes gradebook.csv, report.json, summary.html and one feedback page per student
+    (not with --no-pages).
+    Rows that cannot be graded (unknown student, ragged row, ...) are reported with their
+    line numbers and the rest of the class is graded; the exit code is still 0. When a
+    student has several rows, the last one counts.
+
+    \b
+    Examples:
+      mlquiz grade exam/exam.json exam/answers.csv
+      mlquiz grade quiz3/exam.json answers.yaml --out quiz3-graded --jobs 4
+      mlquiz grade big/exam.json big/answers.csv --no-pages
+    """
+    from grader.exam.grade import grade_exam
+    from grader.judge.feedback import safe_terminal_text
+
+    report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=_bank(bank_dirs),
+                        feedback_pages=not no_pages, verify_keys=verify_keys,
+                        progress=_progress())
+    graded = sum(n for s, n in report.counts.items()
+                 if s in ("graded", "missing-columns", "incomplete"))
+    click.echo(f"Graded {graded} of {len(report.rows)} rows into {_shown(report.out_dir)}")
+    for note in report.notes:
+        click.echo(f"  note: {note}")
+    for row in report.not_graded:
+        who = f" ({safe_terminal_text(row.student, 60)})" if row.student else ""
+        click.echo(f"  line {row.line}{who}: {row.status}: {row.message}")
+    incomplete = [r for r in report.rows if r.status in ("incomplete", "missing-columns")]
+    for row in incomplete[:5]:
+        click.echo(f"  line {row.line}: {row.status}: {row.message}")
+    click.echo(f"  gradebook:    {_shown(report.gradebook)}")
+    click.echo(f"  class report: {_shown(report.summary)}")
+    if report.feedback_dir is not None:
+        click.echo(f"  feedback:     {_shown(report.feedback_dir)} (one page per student)")
+    click.echo(f"  details:      {_shown(report.report)}")

@@ -1,0 +1,162 @@
+"""Class statistics for the grading summary: score distribution, per-part difficulty and
+discrimination, most frequent mistakes.
+
+Definitions (stated in the summary page too):
+
+- **difficulty** of a part: the mean score on it, as a fraction of its points (1 = everyone got
+  it right), over the students whose answer to it was graded.
+- **discrimination** of a part: the *corrected item-total correlation*, the Pearson correlation
+  between the score on the part and the total score on the *other* parts, over the same
+  students. For a part scored 0 or 1 this is the point-biserial correlation. Leaving the part
+  out of the total keeps it from correlating with itself. Undefined (None) with fewer than
+  three students or when either score does not vary.
+- **histogram**: the students' percentages in ten bins of 10 points, the last one closed
+  (100% falls in 90-100).
+
+Pure Python on plain numbers, so it runs anywhere the grader runs and is easy to test.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = ["HISTOGRAM_BINS", "Bin", "ClassStats", "MistakeCount", "PartRecord", "PartStats",
+           "class_statistics", "pearson"]
+
+HISTOGRAM_BINS = 10
+TOP_MISTAKES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class PartRecord:
+    """One student's result on one part: what the statistics need."""
+
+    status: str
+    score: float
+    mistake: str | None = None
+    feedback: str = ""
+
+
+@dataclass(frozen=True)
+class MistakeCount:
+    """A mistake (declared id, generic id, or ``invalid``/``blank``) and how often it occurred,
+    with the feedback of its first occurrence as an example."""
+
+    mistake: str
+    count: int
+    share: float
+    example: str
+
+
+@dataclass(frozen=True)
+class PartStats:
+    """Statistics of one part (one submission column)."""
+
+    column: str
+    points: float
+    n: int
+    difficulty: float | None
+    discrimination: float | None
+    statuses: dict[str, int]
+    mistakes: tuple[MistakeCount, ...]
+
+
+@dataclass(frozen=True)
+class Bin:
+    """Histogram bin [low, high) in percent (the last bin includes 100)."""
+
+    low: int
+    high: int
+    count: int
+
+
+@dataclass(frozen=True)
+class ClassStats:
+    """The whole class: percent scores summarised, the histogram, and each part."""
+
+    n: int
+    mean: float | None
+    median: float | None
+    stdev: float | None
+    minimum: float | None
+    maximum: float | None
+    histogram: tuple[Bin, ...]
+    parts: tuple[PartStats, ...]
+
+
+def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """The Pearson correlation of two equally long samples; None when either is constant."""
+    n = len(xs)
+    if n < 3 or n != len(ys):
+        return None
+    mx, my = math.fsum(xs) / n, math.fsum(ys) / n
+    sxx = math.fsum((x - mx) ** 2 for x in xs)
+    syy = math.fsum((y - my) ** 2 for y in ys)
+    if sxx <= 1e-12 or syy <= 1e-12:
+        return None
+    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
+
+
+def _histogram(percents: Sequence[float]) -> tuple[Bin, ...]:
+    width = 100 // HISTOGRAM_BINS
+    counts = [0] * HISTOGRAM_BINS
+    for p in percents:
+        index = min(HISTOGRAM_BINS - 1, max(0, math.floor(p / width + 1e-9)))
+        counts[index] += 1
+    return tuple(Bin(low=i * width, high=(i + 1) * width, count=c) for i, c in enumerate(counts))
+
+
+def _mistakes(records: Sequence[PartRecord]) -> tuple[MistakeCount, ...]:
+    counts: Counter[str] = Counter()
+    examples: dict[str, str] = {}
+    for r in records:
+        if r.status == "correct":
+            continue
+        key = r.mistake if r.status == "incorrect" and r.mistake else (
+            r.status if r.status != "incorrect" else "other")
+        counts[key] += 1
+        examples.setdefault(key, r.feedback)
+    total = len(records)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_MISTAKES]
+    return tuple(MistakeCount(mistake=k, count=c, share=c / total if total else 0.0,
+                              example=examples[k]) for k, c in ranked)
+
+
+def class_statistics(columns: Sequence[str], points: Sequence[float],
+                     rows: Sequence[Sequence[PartRecord | None]]) -> ClassStats:
+    """Statistics over `rows` (one per graded student, one entry per column; None = the part
+    could not be graded for that student). Percentages are of the points of graded parts."""
+    percents: list[float] = []
+    totals: list[float] = []
+    for row in rows:
+        earned = math.fsum(r.score * p for r, p in zip(row, points, strict=True) if r)
+        possible = math.fsum(p for r, p in zip(row, points, strict=True) if r)
+        totals.append(earned)
+        percents.append(100 * earned / possible if possible else 0.0)
+    parts = []
+    for j, column in enumerate(columns):
+        graded = [(row[j], totals[i]) for i, row in enumerate(rows) if row[j] is not None]
+        scores = [r.score for r, _ in graded if r is not None]
+        rest = [t - r.score * points[j] for r, t in graded if r is not None]
+        records = [r for r, _ in graded if r is not None]
+        parts.append(PartStats(
+            column=column, points=points[j], n=len(scores),
+            difficulty=math.fsum(scores) / len(scores) if scores else None,
+            discrimination=pearson(scores, rest),
+            statuses=dict(sorted(Counter(r.status for r in records).items())),
+            mistakes=_mistakes(records)))
+    n = len(percents)
+    return ClassStats(
+        n=n,
+        mean=math.fsum(percents) / n if n else None,
+        median=statistics.median(percents) if n else None,
+        stdev=statistics.pstdev(percents) if n else None,
+        minimum=min(percents) if n else None,
+        maximum=max(percents) if n else None,
+        histogram=_histogram(percents),
+        parts=tuple(parts))

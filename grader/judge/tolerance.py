@@ -1,0 +1,254 @@
+"""Is a submitted number close enough to the true one? The tolerance modes, as pure functions.
+
+Named as in PrairieLearn's grading helpers: the mode is in the function name, ``a_sub`` is the
+submitted value and ``a_tru`` the true (reference) value. The parsers have already refused nan
+and inf in student input, so a non-finite value or a non-positive tolerance reaching these
+functions is a bug in the caller: it raises `ValueError` instead of quietly returning False.
+
+Two choices apply to every mode:
+
+- **Boundaries are inclusive, with a float slack.** A value exactly on the edge of the
+  tolerance passes. Because ``1.01 - 1.0`` is ``0.010000000000000009`` in floating point, the
+  comparison allows an extra ``1e-12`` times the larger magnitude of the two values, so a
+  decimal typed exactly on the edge is not failed by binary rounding. (That is far below any
+  sensible tolerance: a float carries about 16 significant digits.)
+- **Rounding modes read the float as the decimal it stands for.** `is_close_sigfigs` and
+  `is_close_decimals` (and `round_sigfigs`) first round both values to 15 significant digits,
+  so a reference computed as ``0.6149999999999999`` counts as 0.615, then round the true value
+  half away from zero (school rounding: 0.615 -> 0.62 to two figures). The arithmetic after
+  that is exact (`decimal`), so there is no overflow in ``10**n`` at 1e300 and no loss at
+  1e-300.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from typing import Any
+
+from questionbank.tolerance import Tolerance
+
+__all__ = [
+    "is_close_abs",
+    "is_close_decimals",
+    "is_close_rel",
+    "is_close_sigfigs",
+    "round_sigfigs",
+    "within",
+    "within_all",
+]
+
+_isfinite = math.isfinite
+_INF = math.inf
+
+_SLACK = 1e-12  # relative float slack on every boundary (see the module docstring)
+_DENOISE_DIGITS = 15  # significant digits a float is read to before rounding
+_MAX_SIGFIGS = 1000  # a sanity bound; figures past the 15th are float noise (see below)
+_MAX_DECIMALS = 300
+
+_DENOISE = Context(prec=_DENOISE_DIGITS, rounding=ROUND_HALF_EVEN)
+# Wide enough that sums and differences of two 15-digit values anywhere in the float range
+# (1e-324 to 1e308), and rounding to 300 decimals, are exact.
+_EXACT = Context(prec=2000, rounding=ROUND_HALF_EVEN)
+_SIGFIG_ROUNDERS = {
+    d: Context(prec=d, rounding=ROUND_HALF_UP) for d in range(1, _DENOISE_DIGITS + 1)
+}
+_DECIMAL_SLACK = Decimal("1e-12")
+
+
+def _require_finite(a_sub: float, a_tru: float) -> None:
+    """Raise ValueError unless both values are finite numbers (nan/inf here is a caller bug)."""
+    if not (_isfinite(a_sub) and _isfinite(a_tru)):
+        raise ValueError(f"values must be finite, got a_sub={a_sub!r}, a_tru={a_tru!r}")
+
+
+def _require_positive(name: str, value: float) -> None:
+    """Raise ValueError unless `value` is a finite number > 0."""
+    if not 0.0 < value < _INF:
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+
+
+def _whole(name: str, value: float, lowest: int, highest: int) -> int:
+    """`value` as an int in [lowest, highest] (3.0 is accepted as 3: tolerances are floats)."""
+    try:
+        whole = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if whole != value or not lowest <= whole <= highest:
+        raise ValueError(f"{name} must be a whole number from {lowest} to {highest}, "
+                         f"got {value!r}")
+    return whole
+
+
+def is_close_rel(a_sub: float, a_tru: float, rtol: float, atol_floor: float = 1e-9) -> bool:
+    """Relative tolerance: ``|sub - tru| <= max(rtol * |tru|, atol_floor)``.
+
+    The absolute floor stops a true value of 0 (or nearly 0) from demanding an exact match;
+    it may be 0 for a purely relative test. `rtol` must be > 0.
+    """
+    if not (_isfinite(a_sub) and _isfinite(a_tru)):
+        _require_finite(a_sub, a_tru)
+    if not 0.0 < rtol < _INF:
+        _require_positive("rtol", rtol)
+    if not 0.0 <= atol_floor < _INF:
+        raise ValueError(f"atol_floor must be a finite number >= 0, got {atol_floor!r}")
+    magnitude = abs(a_tru)
+    bound = rtol * magnitude
+    if bound < atol_floor:
+        bound = atol_floor
+    sub_magnitude = abs(a_sub)
+    if sub_magnitude > magnitude:
+        magnitude = sub_magnitude
+    return abs(a_sub - a_tru) <= bound + _SLACK * magnitude
+
+
+def is_close_abs(a_sub: float, a_tru: float, atol: float) -> bool:
+    """Absolute tolerance: ``|sub - tru| <= atol`` (`atol` > 0)."""
+    _require_finite(a_sub, a_tru)
+    _require_positive("atol", atol)
+    magnitude = max(abs(a_sub), abs(a_tru))
+    return abs(a_sub - a_tru) <= atol + _SLACK * magnitude
+
+
+def _denoised(x: float) -> Decimal:
+    """The float `x` read as a decimal of 15 significant digits (0.6149999999999999 -> 0.615)."""
+    return _DENOISE.create_decimal_from_float(x)
+
+
+def _rounded_sigfigs(x: float, digits: int) -> Decimal:
+    """`x` rounded to `digits` significant figures, half away from zero, as an exact Decimal.
+
+    Beyond 15 figures there is nothing left to round: the 15-digit reading is returned.
+    """
+    return _SIGFIG_ROUNDERS[min(digits, _DENOISE_DIGITS)].plus(_denoised(x))
+
+
+def _within_window(a_sub: float, rounded: Decimal, below: Decimal, above: Decimal) -> bool:
+    """Whether ``rounded - below <= a_sub <= rounded + above``, plus the float slack."""
+    slack = _EXACT.multiply(_DECIMAL_SLACK, _EXACT.abs(rounded))
+    difference = _EXACT.subtract(_denoised(a_sub), rounded)
+    return -_EXACT.add(below, slack) <= difference <= _EXACT.add(above, slack)
+
+
+def is_close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
+    """Whether `a_sub` rounds to the same `digits` significant figures as `a_tru`.
+
+    With ``r = round_sigfigs(a_tru, digits)`` and ``e`` the exponent of its leading digit
+    (``floor(log10|r|)``), this accepts ``|sub - r| <= 0.5 * 10**(e - digits + 1)``: half a unit
+    in the last kept figure, boundaries included (so 0.625 passes for both 0.62 and 0.63).
+    When ``|r|`` is a power of ten the figures below it are a decade finer, and so is the
+    window on that side: 9.996 is 10.0 to 3 figures, which 9.995 rounds to but 9.99 does not.
+    A true value of 0 has no leading digit; it is treated like 0.00...0 with `digits`
+    decimals: ``|sub| <= 0.5 * 10**-digits``. `digits` is 1 to 1000; past 15 the window is
+    narrower than the float slack, so it amounts to equality within 1e-12 relative.
+    """
+    _require_finite(a_sub, a_tru)
+    digits = _whole("digits", digits, 1, _MAX_SIGFIGS)
+    if a_tru == 0:
+        half = Decimal((0, (5,), -digits - 1))
+        return _within_window(a_sub, Decimal(0), half, half)
+    rounded = _rounded_sigfigs(a_tru, digits)
+    half = Decimal((0, (5,), rounded.adjusted() - digits))
+    toward_zero = half
+    if rounded.normalize(_EXACT).as_tuple().digits == (1,):  # |r| is a power of ten
+        toward_zero = Decimal((0, (5,), rounded.adjusted() - digits - 1))
+    if rounded > 0:
+        return _within_window(a_sub, rounded, toward_zero, half)
+    return _within_window(a_sub, rounded, half, toward_zero)
+
+
+def is_close_decimals(a_sub: float, a_tru: float, digits: int) -> bool:
+    """Whether `a_sub` rounds to the same `digits` decimal places as `a_tru`.
+
+    With ``r`` the true value rounded to `digits` places (half away from zero), this accepts
+    ``|sub - r| <= 0.5 * 10**-digits``, boundaries included. `digits` is 0 (round to a whole
+    number: within 0.5) to 300.
+    """
+    _require_finite(a_sub, a_tru)
+    digits = _whole("digits", digits, 0, _MAX_DECIMALS)
+    rounded = _denoised(a_tru).quantize(Decimal((0, (1,), -digits)), ROUND_HALF_UP, _EXACT)
+    half = Decimal((0, (5,), -digits - 1))
+    return _within_window(a_sub, rounded, half, half)
+
+
+def round_sigfigs(x: float, digits: int) -> float:
+    """`x` rounded to `digits` (1 to 1000) significant figures, half away from zero.
+
+    The float is first read as a 15-digit decimal, so ``round_sigfigs(0.615, 2) == 0.62``, and
+    asking for more than 15 figures returns that 15-digit reading.
+    Raises OverflowError, like the built-in `round`, when rounding up goes past the largest
+    float (only possible above about 1.7e308).
+    """
+    if not _isfinite(x):
+        raise ValueError(f"x must be finite, got {x!r}")
+    digits = _whole("digits", digits, 1, _MAX_SIGFIGS)
+    if x == 0:
+        return float(x)
+    result = float(_rounded_sigfigs(x, digits))
+    if not _isfinite(result):
+        raise OverflowError(f"{x!r} rounded to {digits} significant figures is too large")
+    return result
+
+
+def within(tol: Tolerance, a_sub: float, a_tru: float) -> bool:
+    """Whether `a_sub` is within the tolerance `tol` of `a_tru` (dispatch on ``tol.mode``)."""
+    mode = tol.mode
+    if mode == "rel":
+        return is_close_rel(a_sub, a_tru, tol.value, tol.floor)
+    if mode == "abs":
+        return is_close_abs(a_sub, a_tru, tol.value)
+    if mode == "sigfigs":
+        return is_close_sigfigs(a_sub, a_tru, _whole("sigfigs", tol.value, 1, _MAX_SIGFIGS))
+    if mode == "decimals":
+        return is_close_decimals(a_sub, a_tru, _whole("decimals", tol.value, 0, _MAX_DECIMALS))
+    raise ValueError(f"unknown tolerance mode {mode!r}")
+
+
+def _shape_and_values(x: Any, name: str) -> tuple[tuple[int, ...], list[float]]:
+    """The shape of a number, a (nested) sequence of numbers or an array, and its entries.
+
+    Arrays are recognised by their ``shape`` and ``ravel`` (so numpy is not imported here).
+    A ragged nesting has no shape and raises ValueError; non-numbers raise TypeError.
+    """
+    if isinstance(x, numbers.Real):
+        return (), [float(x)]
+    shape = getattr(x, "shape", None)
+    if shape is not None and hasattr(x, "ravel"):
+        values = x.ravel().tolist()
+        for value in values:
+            if not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must hold real numbers, got {value!r}")
+        return tuple(int(n) for n in shape), [float(v) for v in values]
+    if isinstance(x, (str, bytes)) or not isinstance(x, Sequence):
+        raise TypeError(f"{name} must be a number, a sequence of numbers or an array, "
+                        f"got {type(x).__name__}")
+    if not x:
+        return (0,), []
+    parts = [_shape_and_values(item, name) for item in x]
+    inner = parts[0][0]
+    flat: list[float] = []
+    for part_shape, part_values in parts:
+        if part_shape != inner:
+            raise ValueError(f"{name} is ragged: entries of shapes {inner} and {part_shape}")
+        flat.extend(part_values)
+    return (len(x), *inner), flat
+
+
+def within_all(tol: Tolerance, a_sub: Any, a_tru: Any) -> bool:
+    """Whether the arrays have exactly the same shape and every entry is `within` `tol`.
+
+    `a_sub` and `a_tru` are numbers, (nested) sequences of numbers or numpy arrays. There is no
+    broadcasting: a shape mismatch (a 3-vector against a 1x3 matrix, say) is simply False.
+    Every value is checked to be finite before anything is compared.
+    """
+    sub_shape, sub_values = _shape_and_values(a_sub, "a_sub")
+    tru_shape, tru_values = _shape_and_values(a_tru, "a_tru")
+    for value in sub_values + tru_values:
+        if not _isfinite(value):
+            raise ValueError(f"values must be finite, got {value!r}")
+    within(tol, 1.0, 1.0)  # validates the tolerance even when there is nothing to compare
+    if sub_shape != tru_shape:
+        return False
+    return all(within(tol, s, t) for s, t in zip(sub_values, tru_values, strict=True))

@@ -1,0 +1,499 @@
+"""Exam generation (`grader.exam.sheets`) and the output-safety helpers it relies on (`grader.files`).
+
+Golden files: ``tests/grader/golden/exam-sheet.html`` and ``exam-key.md`` pin one student's
+sheet and key at a fixed seed. After an intended change to the sheets, regenerate them with
+
+    MLQUIZ_UPDATE_GOLDEN=1 python -m pytest tests/grader/test_sheets.py -p no:cacheprovider
+
+and review the diff before committing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.cli import cli
+from grader.files import (
+    FORMULA_TRIGGERS,
+    atomic_write_text,
+    csv_cell,
+    csv_text,
+    md_code,
+    md_escape,
+    safe_slug,
+    student_stem,
+    unneutralise,
+)
+from grader.exam.sheets import (
+    SAMPLE_QUESTIONS,
+    Student,
+    count_roster,
+    generate_exam,
+    load_manifest,
+    read_roster,
+    select_templates,
+    version_code,
+)
+from questionbank.api import default_bank
+from questionbank.errors import InputError, QuizError
+from questionbank.instance import generate
+from questionbank.render import tex_escape
+from questionbank.sampling import derive_seed
+
+GOLDEN = Path(__file__).parent / "golden"
+#: The seven templates that existed when these tests were written (the bank grows).
+SEVEN = ("metrics/confusion-matrix", "dropout/apply-mask", "dropout/inverted",
+         "gradients/layer-shapes", "gradients/matrix-calculus", "gradients/shape",
+         "gradients/jacobian-shape")
+FAMILIES = "metrics/confusion-matrix,dropout/apply-mask,gradients/layer-shapes," \
+           "gradients/matrix-calculus"
+
+
+def check_golden(name: str, text: str) -> None:
+    """Compare `text` with ``golden/NAME``; rewrite it when MLQUIZ_UPDATE_GOLDEN=1."""
+    path = GOLDEN / name
+    if os.environ.get("MLQUIZ_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.is_file(), f"missing golden file {path}; run with MLQUIZ_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), \
+        f"{name} differs from its golden file (MLQUIZ_UPDATE_GOLDEN=1 rewrites it)"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --------------------------------------------------------------------------- rosters
+
+
+def test_roster_with_bom_semicolons_whitespace_and_blank_lines(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_bytes("\ufeff ID ; Name \n s01 ; Ada Lovelace \n\n s02;  \n s03 ;Zoë O'Neil\n"
+                     .encode())
+    assert read_roster(path) == [Student("s01", "Ada Lovelace", 2), Student("s02", "", 4),
+                                 Student("s03", "Zoë O'Neil", 5)]
+
+
+def test_roster_without_names_and_with_extra_columns(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text("email,student,group\na@x.org,7,B\nb@x.org,012,A\n", encoding="utf-8")
+    assert [s.id for s in read_roster(path)] == ["7", "012"]
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("id\ns1\ns2\ns1\ns3\ns2\ns1\n",
+     "duplicate student ids: 's1' on lines 2, 4, 7; 's2' on lines 3, 6"),
+    ("name\nAda\n", ":1: the header has no 'id' column (found 'name')"),
+    ("id,name\ns1,A\n,B\n", ":3: the id is empty"),
+    ("id,name\n", ":1: the roster lists no students"),
+    ("", "the roster lists no students"),
+    ("id\n" + "x" * 101 + "\n", ":2: the id is longer than 100 characters"),
+    ("id,name\ns1,\"A\x07\"\n", ":2: the id or name contains control characters"),
+])
+def test_bad_rosters_are_refused_with_their_lines(tmp_path: Path, content: str,
+                                                  message: str) -> None:
+    path = tmp_path / "class.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_roster(path)
+    assert message in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_roster_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "class.csv"
+    path.write_bytes(b"id,name\ns1,Zo\xeb\n")
+    with pytest.raises(InputError, match=r"not UTF-8 text \(invalid byte at offset 13\); "
+                                         "save the file as UTF-8"):
+        read_roster(path)
+
+
+def test_missing_roster_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the roster: No such file"):
+        read_roster(tmp_path / "nope.csv")
+
+
+def test_count_roster_ids() -> None:
+    assert [s.id for s in count_roster(3)] == ["s001", "s002", "s003"]
+    assert count_roster(1000)[-1].id == "s1000"
+    assert count_roster(1000)[0].id == "s0001"
+    with pytest.raises(InputError, match="from 1 to 100000, got 0"):
+        count_roster(0)
+
+
+# --------------------------------------------------------------------------- questions
+
+
+def test_select_templates_by_ids_topics_all_and_sample() -> None:
+    bank = default_bank()
+    chosen = select_templates(bank, ["metrics/confusion-matrix, dropout/inverted",
+                                     "metrics/confusion-matrix"])
+    assert [t.id for t in chosen] == ["metrics/confusion-matrix", "dropout/inverted",
+                                      "metrics/confusion-matrix"]
+    by_topic = [t.id for t in select_templates(bank, topics=["dropout"])]
+    assert {"dropout/apply-mask", "dropout/inverted"} <= set(by_topic)
+    assert by_topic == sorted(by_topic)
+    assert all(bank.get(i).topic == "dropout" for i in by_topic)
+    assert [t.id for t in select_templates(bank, ["all"])] == bank.ids()
+    assert [t.id for t in select_templates(bank)] == list(SAMPLE_QUESTIONS)
+    assert {bank.get(i).topic for i in SAMPLE_QUESTIONS} == {"metrics", "dropout", "gradients"}
+
+
+@pytest.mark.parametrize(("questions", "topics", "message"), [
+    (["dropout/inverted"], ["metrics"], "by --questions or by --topic, not both"),
+    ([], ["no-such-topic"], "no templates with topic 'no-such-topic' (topics: "),
+    (["all,dropout/inverted"], [], "'all' selects the whole bank and cannot be mixed"),
+])
+def test_select_templates_errors(questions: list[str], topics: list[str], message: str) -> None:
+    with pytest.raises(InputError) as info:
+        select_templates(default_bank(), questions, topics)
+    assert message in str(info.value)
+
+
+def test_unknown_question_id_is_a_user_error() -> None:
+    with pytest.raises(QuizError, match="no template 'metrics/confusion' in the bank; did you"):
+        select_templates(default_bank(), ["metrics/confusion"])
+
+
+# --------------------------------------------------------------------------- generation
+
+
+@pytest.fixture(scope="module")
+def small_exam(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three students (awkward ids and names) x the four sample questions, all formats."""
+    out = tmp_path_factory.mktemp("exam") / "exam"
+    generate_exam(out, roster=[Student("Ann B", "<b>Ann</b> & co"), Student("ann-b", "=SUM(A1)"),
+                               Student("../../etc/passwd", "Zoë_{#}$%")],
+                  seed=2024, questions=[FAMILIES], formats=["html", "md", "tex"],
+                  title="Quiz 1 <intro>")
+    return out
+
+
+def test_manifest_stores_seeds_params_and_answers(small_exam: Path) -> None:
+    manifest = load_manifest(small_exam / "exam.json")
+    assert manifest["format"] == "mlquiz-exam" and manifest["format_version"] == 1
+    assert manifest["title"] == "Quiz 1 <intro>" and manifest["exam_seed"] == 2024
+    assert manifest["templates"] == {t: 1 for t in FAMILIES.split(",")}
+    assert [q["template"] for q in manifest["questions"]] == FAMILIES.split(",")
+    bank = default_bank()
+    for student in manifest["students"]:
+        assert student["code"] == version_code(2024, student["id"])
+        for number, item in enumerate(student["items"], start=1):
+            assert item["number"] == number
+            assert item["seed"] == derive_seed(2024, student["id"], number)
+            fresh = generate(bank.get(item["template"]), item["seed"]).to_dict()
+            assert item["params"] == fresh["params"]
+            keys = ("id", "type", "answer", "answer_text", "points")
+            assert [{k: p[k] for k in keys} for p in item["parts"]] == \
+                [{k: p[k] for k in keys} for p in fresh["parts"]]
+            assert {k for p in item["parts"] for k in p} <= {*keys, "mistakes"}
+    seeds = {i["seed"] for s in manifest["students"] for i in s["items"]}
+    assert len(seeds) == 3 * 4, "every student gets their own version of every question"
+
+
+@pytest.mark.parametrize("template_id", SEVEN)
+def test_stored_params_rebuild_the_same_answers(template_id: str) -> None:
+    """The rule grading relies on: generate(template, seed, params=stored JSON params) gives the
+    stored answers, for every built-in template and many seeds."""
+    template = default_bank().get(template_id)
+    for seed in range(25):
+        original = generate(template, seed).to_dict()
+        stored = json.loads(json.dumps(original["params"]))
+        rebuilt = generate(template, seed, stored).to_dict()
+        assert [p["answer_text"] for p in rebuilt["parts"]] == \
+            [p["answer_text"] for p in original["parts"]]
+        assert rebuilt["params"] == original["params"]
+
+
+def test_files_names_are_slugs_with_hashes(small_exam: Path) -> None:
+    names = sorted(p.name for p in (small_exam / "sheets").iterdir())
+    assert names == sorted(f"{student_stem(i)}.{ext}" for i in ("Ann B", "ann-b",
+                                                                "../../etc/passwd")
+                           for ext in ("html", "md", "tex"))
+    assert all(re.fullmatch(r"[a-z0-9-]+-[0-9a-f]{6}\.(html|md|tex)", n) for n in names)
+    assert student_stem("Ann B") != student_stem("ann-b")
+    assert sorted(p.name for p in (small_exam / "keys").iterdir()) == names
+    assert not list(small_exam.parent.glob("etc*")), "an id never becomes a path"
+    assert {p.name for p in small_exam.iterdir()} == {
+        "exam.json", "answers.csv", "sheets", "keys", "sheets-all.html", "sheets-all.md",
+        "sheets-all.tex", "keys-all.html", "keys-all.md", "keys-all.tex"}
+
+
+def test_answers_csv_is_a_blank_submission_file(small_exam: Path) -> None:
+    text = (small_exam / "answers.csv").read_text(encoding="utf-8")
+    rows = list(csv.reader(text.splitlines()))
+    assert rows[0] == ["student", "Q1.accuracy", "Q1.precision", "Q1.recall", "Q1.f1",
+                       "Q2.output", "Q3.dW", "Q3.db", "Q3.dX", "Q4.grad", "Q4.shape"]
+    assert [r[0] for r in rows[1:]] == ["Ann B", "ann-b", "../../etc/passwd"]
+    assert all(cell == "" for r in rows[1:] for cell in r[1:])
+
+
+def test_html_sheets_escape_names_and_show_versions(small_exam: Path) -> None:
+    page = (small_exam / "sheets" / f"{student_stem('Ann B')}.html").read_text()
+    assert "&lt;b&gt;Ann&lt;/b&gt; &amp; co" in page and "<b>Ann</b>" not in page
+    assert "Quiz 1 &lt;intro&gt;" in page
+    assert version_code(2024, "Ann B") in page
+    assert page.count('class="answer-box"') == 10
+    assert "Worked solution" not in page and "Answer:" not in page
+    key = (small_exam / "keys" / f"{student_stem('Ann B')}.html").read_text()
+    assert key.count("Worked solution") == 4 and key.count("Answer: <code>") == 10
+    combined = (small_exam / "sheets-all.html").read_text()
+    assert combined.count('<section class="sheet') == 3
+    assert combined.count('<section class="sheet page-break">') == 2, \
+        "a page break between students, none after the last"
+
+
+def test_md_and_tex_sheets_escape_names(small_exam: Path) -> None:
+    md = (small_exam / "sheets" / f"{student_stem('Ann B')}.md").read_text()
+    assert r"\<b\>Ann\</b\> \& co" in md
+    tex = (small_exam / "sheets" / f"{student_stem('../../etc/passwd')}.tex").read_text()
+    assert r"Zoë\_\{\#\}\$\%" in tex
+    combined = (small_exam / "keys-all.tex").read_text()
+    assert combined.count(r"\clearpage") == 2 and combined.count(r"\begin{document}") == 1
+    assert all(ord(ch) < 128 or ch == "ë" for ch in combined)
+
+
+def test_same_seed_same_bytes_and_other_seed_other_versions(tmp_path: Path) -> None:
+    def make(out: Path, seed: int) -> dict[str, bytes]:
+        generate_exam(out, count=2, seed=seed, questions=["dropout/apply-mask"])
+        return tree(out)
+
+    first, again, other = make(tmp_path / "a", 9), make(tmp_path / "b", 9), make(tmp_path / "c", 10)
+    assert first == again
+    assert first["exam.json"] != other["exam.json"]
+    assert not [n for n in first if n.endswith(".tmp") or "/." in n], "no temporary files left"
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"roster": [Student("a")], "count": 3}, "give a roster or a count of students, not both"),
+    ({"roster": [Student("a"), Student("b"), Student("a")]},
+     "duplicate student ids in the roster: 'a'"),
+    ({"roster": []}, "the roster lists no students"),
+    ({"roster": [Student(" ")]}, "every student needs an id without control characters"),
+    ({"count": 2, "formats": ["pdf"]}, "unknown sheet format 'pdf' (formats: html, md, tex)"),
+    ({"count": 2, "seed": -1}, "the exam seed must be a whole number from 0 to"),
+])
+def test_generate_exam_argument_errors(tmp_path: Path, kwargs: dict[str, object],
+                                       message: str) -> None:
+    with pytest.raises(InputError) as info:
+        generate_exam(tmp_path, **kwargs)  # type: ignore[arg-type]
+    assert message in str(info.value)
+    assert not list(tmp_path.iterdir()), "nothing is written"
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None,
+                    reason="pdflatex is not installed (apt-get install texlive-latex-base "
+                           "texlive-latex-recommended to run this test)")
+def test_tex_sheets_compile_with_pdflatex(tmp_path: Path) -> None:
+    out = tmp_path / "exam"
+    generate_exam(out, roster=[Student("s1", "Zoë_{#}$%&~^\\"), Student("s2", "Łukasz")],
+                  seed=3, questions=[",".join(SEVEN)], formats=["tex"])
+    for name in ("sheets-all.tex", "keys-all.tex"):
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
+                             cwd=out, capture_output=True, text=True, timeout=120, check=False)
+        assert run.returncode == 0, run.stdout[-3000:]
+        assert (out / name.replace(".tex", ".pdf")).stat().st_size > 1000
+
+
+def test_golden_sheet_and_key(tmp_path: Path) -> None:
+    """One student's html sheet and Markdown key at a fixed seed (see the module docstring)."""
+    generate_exam(tmp_path, roster=[Student("s001", "Ada Lovelace")], seed=11,
+                  questions=[FAMILIES], title="Golden quiz")
+    stem = student_stem("s001")
+    check_golden("exam-sheet.html", (tmp_path / "sheets" / f"{stem}.html").read_text("utf-8"))
+    check_golden("exam-key.md", (tmp_path / "keys" / f"{stem}.md").read_text("utf-8"))
+
+
+def _broken(manifest: dict[str, Any], edit: str) -> dict[str, Any]:
+    data = json.loads(json.dumps(manifest))
+    item = data["students"][1]["items"][2]
+    part = item["parts"][0]
+    if edit == "points-text":
+        part["points"] = "1"
+    elif edit == "seed-bool":
+        item["seed"] = True
+    elif edit == "unlisted":
+        item["template"] = "metrics/other"
+    elif edit == "no-parts":
+        del item["parts"]
+    elif edit == "part-not-object":
+        item["parts"][0] = "accuracy"
+    elif edit == "params-list":
+        item["params"] = []
+    elif edit == "answer-text-number":
+        part["answer_text"] = 0.5
+    return data
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("points-text", "students[1].items[2].parts[0].points: unexpected value '1'"),
+    ("seed-bool", "students[1].items[2].seed: unexpected value True"),
+    ("unlisted", "students[1].items[2]: template 'metrics/other' is not listed under "
+                 "\"templates\""),
+    ("no-parts", "students[1].items[2]: missing 'parts'"),
+    ("part-not-object", "students[1].items[2].parts[0]: missing 'id'"),
+    ("params-list", "students[1].items[2].params: unexpected value []"),
+    ("answer-text-number", "students[1].items[2].parts[0].answer_text: unexpected value 0.5"),
+])
+def test_a_broken_manifest_entry_is_named(small_exam: Path, tmp_path: Path, edit: str,
+                                          message: str) -> None:
+    manifest = json.loads((small_exam / "exam.json").read_text(encoding="utf-8"))
+    path = tmp_path / "exam.json"
+    path.write_text(json.dumps(_broken(manifest, edit)), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_manifest(path)
+    assert str(caught.value) == f"{path}: {message}"
+
+
+# --------------------------------------------------------------------------- command line
+
+
+def test_generate_with_no_options_makes_the_sample_exam(tmp_path: Path) -> None:
+    run = subprocess.run(["mlquiz", "generate"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "Wrote an exam for 5 students x 4 questions (exam seed " in run.stdout
+    assert "exam/sheets/ (html, md)" in run.stdout
+    assert "printable:    exam/sheets-all.html, exam/sheets-all.md" in run.stdout
+    assert "mlquiz grade exam/exam.json exam/answers.csv" in run.stdout
+    manifest = load_manifest(tmp_path / "exam" / "exam.json")
+    assert [s["id"] for s in manifest["students"]] == ["s001", "s002", "s003", "s004", "s005"]
+    assert [q["template"] for q in manifest["questions"]] == list(SAMPLE_QUESTIONS)
+    assert run.stderr == "", "no progress bar when stderr is not a terminal"
+    assert "Or try it now on made-up answers:\n  mlquiz grade exam/exam.json " \
+           "exam/sample-answers.csv\n" in run.stdout
+    graded = subprocess.run(["mlquiz", "grade", "exam/exam.json", "exam/sample-answers.csv"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert graded.returncode == 0, graded.stderr
+    assert "Graded 5 of 5 rows into graded/" in graded.stdout
+    assert "class report: graded/summary.html" in graded.stdout
+    report = json.loads((tmp_path / "graded" / "report.json").read_text(encoding="utf-8"))
+    statuses = {p["status"] for s in report["students"] for i in s["items"] for p in i["parts"]}
+    assert {"correct", "incorrect"} <= statuses
+
+
+def test_generate_cli_with_roster_and_options(tmp_path: Path) -> None:
+    roster = tmp_path / "class.csv"
+    roster.write_text("id;name\nx1;Ada\nx2;Bob\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, [
+        "generate", "--roster", str(roster), "--questions", "dropout/apply-mask",
+        "--questions", "gradients/shape", "--seed", "5", "--title", "Quiz 2",
+        "--format", "tex,html", "--out", str(tmp_path / "q2")])
+    assert result.exit_code == 0, result.output
+    assert "Wrote an exam for 2 students x 2 questions (exam seed 5)" in result.output
+    manifest = load_manifest(tmp_path / "q2" / "exam.json")
+    assert manifest["title"] == "Quiz 2"
+    assert (tmp_path / "q2" / "sheets-all.tex").is_file()
+    assert not (tmp_path / "q2" / "sheets-all.md").exists()
+    assert not (tmp_path / "q2" / "sample-answers.csv").exists(), "made-up answers: demo only"
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import sys
+
+    from grader.cli import exam as cli_exam
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with cli_exam._progress()("Generating sheets", 3) as update:
+        update(3)
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with cli_exam._progress()("Generating sheets", 3) as update:
+        update(3)
+    assert "Generating sheets" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["--roster", "r.csv", "--count", "3"], 2, "give --roster or --count, not both"),
+    (["--questions", "dropout/inverted", "--topic", "metrics"], 2,
+     "choose the questions by --questions or by --topic, not both"),
+    (["--format", "html,pdf"], 2, "expected a comma-separated list of html, md, tex"),
+    (["--count", "0"], 2, "0 is not in the range"),
+    (["--roster", "missing.csv"], 1, "error: missing.csv: cannot read the roster"),
+    (["--roster", "dup.csv"], 1, "error: dup.csv: duplicate student ids: 'a' on lines 2, 3"),
+    (["--topic", "nothing"], 1, "error: no templates with topic 'nothing'"),
+])
+def test_generate_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str],
+                             code: int, message: str) -> None:
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    Path("dup.csv").write_text("id\na\na\n", encoding="utf-8")
+    result = runner.invoke(cli, ["generate", *args])
+    assert result.exit_code == code, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+# --------------------------------------------------------------------------- files
+
+
+@given(st.text(max_size=60))
+def test_student_stems_are_safe_file_names(student_id: str) -> None:
+    """Whatever the id holds, its file stem is lower-case ASCII letters, digits and hyphens,
+    ends in 6 hex digits of the id's hash, and is never '.', '..' or a path."""
+    stem = student_stem(student_id)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{6}", stem)
+    assert safe_slug(student_id) != ""
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_different_ids_get_different_stems(a: str, b: str) -> None:
+    """Two different ids never share a file (up to a 24-bit hash collision, which these
+    examples do not reach)."""
+    if a != b:
+        assert student_stem(a) != student_stem(b)
+
+
+@given(st.text(max_size=40))
+def test_csv_cells_never_start_a_formula(text: str) -> None:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe, and
+    reading it back with `unneutralise` gives the original; plain numbers stay as they are."""
+    cell = csv_cell(text)
+    assert isinstance(cell, str)
+    if text.startswith(FORMULA_TRIGGERS) and not re.fullmatch(r"[+-]?[\d.]+(e[+-]?\d+)?", text,
+                                                            re.IGNORECASE):
+        assert cell == "'" + text
+    assert unneutralise(cell) == text or cell == text
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-0.5", "-0.5"), ("+3", "+3"), ("1e-3", "1e-3"), (0.25, 0.25), (3, 3), (None, ""),
+    ("s001", "s001"), ("'=x", "'=x"),
+])
+def test_csv_cell_table(value: object, cell: object) -> None:
+    assert csv_cell(value) == cell
+
+
+def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "t.csv"
+    atomic_write_text(path, csv_text(["student", "score"], [["=1+1", 1.5], ["a,b", "x\"y"]]))
+    assert path.read_text() == "student,score\n'=1+1,1.5\n\"a,b\",\"x\"\"y\"\n"
+    assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
+
+
+def test_markdown_escaping() -> None:
+    assert md_escape("<script>*x*</script> [a](b) | `c`") == \
+        r"\<script\>\*x\*\</script\> \[a\](b) \| \`c\`"
+    assert md_code("a`b\n\nc") == "`a'b c`"
+    assert md_code("  ") == "''"
+    assert tex_escape("x_i^2 & 50% #1 ~ {a}") == \
+        r"x\_i\textasciicircum{}2 \& 50\% \#1 \textasciitilde{} \{a\}"
+    assert tex_escape("∂f/∂Xᵢⱼ") == r"$\partial$f/$\partial$X$_{ij}$"
