@@ -1,4 +1,4 @@
-"""Grading benchmark: `grader.check` calls per second by answer type, in one process, and the
+"""Grading benchmark: `grader.judge.check` calls per second by answer type, in one process, and the
 slowest single check over the hostile inputs of ``tests/grader/test_hostile.py``.
 
 Run: python benchmarks/bench_check.py [--seconds S] [--runs N]
@@ -135,7 +135,7 @@ TARGETS = {"number, decimal 0.615": ("rate", 50_000), "number, fraction 8/13": (
 
 
 def throughput(all_cases: list[Case], seconds: float, runs: int) -> None:
-    from grader.check import check
+    from grader.judge.check import check
 
     print(f"checks per second by answer type (best of {runs} runs, one process; 'wall' is per "
           "wall-clock second, 'cpu' per CPU second of this process, 'median' one call)")
@@ -174,7 +174,7 @@ def hostile_inputs() -> list[tuple[str, str]]:
 
 
 def worst_case(inst: dict[str, Any], runs: int) -> None:
-    from grader.check import check
+    from grader.judge.check import check
 
     targets = [("number", inst["metrics"], "f1"), ("integer", inst["extra"], "count"),
                ("vector", inst["mask"], "output"), ("matrix", inst["extra"], "grid"),

@@ -16,16 +16,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.batch import grade_exam
-    from grader.check import ItemResult, Result, check, check_all
-    from grader.sheets import generate_exam
+    from grader.exam.grade import grade_exam
+    from grader.judge.check import ItemResult, Result, check, check_all
+    from grader.exam.sheets import generate_exam
 
 __all__ = ["ItemResult", "Result", "check", "check_all", "generate_exam", "grade_exam"]
 
 _LAZY = {
-    "check": "grader.check", "check_all": "grader.check", "Result": "grader.check",
-    "ItemResult": "grader.check", "generate_exam": "grader.sheets",
-    "grade_exam": "grader.batch",
+    "check": "grader.judge.check", "check_all": "grader.judge.check", "Result": "grader.judge.check",
+    "ItemResult": "grader.judge.check", "generate_exam": "grader.exam.sheets",
+    "grade_exam": "grader.exam.grade",
 }
 
 

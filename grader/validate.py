@@ -88,7 +88,7 @@ def _note(messages: list[str], counter: Counter[str], key: str, text: str) -> No
 
 def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
     """Stress-test one loaded template over seeds 0..seeds-1."""
-    from grader.check import check
+    from grader.judge.check import check
 
     report = TemplateReport(id=template.id, path=template.path, seeds=seeds)
     seen: set[str] = set()

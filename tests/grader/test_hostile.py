@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.check import Result, check, check_all
-from grader.feedback import render_result
+from grader.judge.check import Result, check, check_all
+from grader.judge.feedback import render_result
 from questionbank import generate
 from questionbank.bank import load_bank
 from questionbank.instance import Instance

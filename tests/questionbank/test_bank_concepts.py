@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.check import check
+from grader.judge.check import check
 from grader.cli import cli
 from questionbank.api import default_bank
 from questionbank.errors import TemplateError

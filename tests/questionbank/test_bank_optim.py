@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.check import check
+from grader.judge.check import check
 from grader.cli import cli
 from questionbank import Instance, TemplateError, generate, load_bank
 from questionbank.selftest import run_template_tests
