@@ -17,13 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.exam.grade import grade_exam
-    from grader.judge.check import ItemResult, Result, check, check_all
     from grader.exam.sheets import generate_exam
+    from grader.judge.check import ItemResult, Result, check, check_all
 
 __all__ = ["ItemResult", "Result", "check", "check_all", "generate_exam", "grade_exam"]
 
 _LAZY = {
-    "check": "grader.judge.check", "check_all": "grader.judge.check", "Result": "grader.judge.check",
+    "check": "grader.judge.check", "check_all": "grader.judge.check",
+    "Result": "grader.judge.check",
     "ItemResult": "grader.judge.check", "generate_exam": "grader.exam.sheets",
     "grade_exam": "grader.exam.grade",
 }

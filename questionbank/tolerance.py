@@ -1,6 +1,7 @@
 """How close a submitted number must be to the reference: the tolerance a template declares.
 
-This module only *describes* a tolerance (it is part of a template); `grader.judge.tolerance` applies it.
+This module only *describes* a tolerance (it is part of a template); `grader.judge.tolerance`
+applies it.
 """
 
 from __future__ import annotations

@@ -1,1 +1,1 @@
-"""Exams: the typed manifest, rosters, sheets and keys, submissions, batch grading and class reports."""
+"""Exams: manifest, rosters, sheets and keys, submissions, batch grading, class reports."""

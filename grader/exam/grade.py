@@ -55,7 +55,13 @@ from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
-from grader.judge.check import check_part
+from grader.exam.sheets import (
+    Progress,
+    decode_text,
+    load_manifest,
+    sniff_delimiter,
+    unwrap_paragraph,
+)
 from grader.files import (
     atomic_write_chunks,
     atomic_write_text,
@@ -65,13 +71,7 @@ from grader.files import (
     student_stem,
     unneutralise,
 )
-from grader.exam.sheets import (
-    Progress,
-    decode_text,
-    load_manifest,
-    sniff_delimiter,
-    unwrap_paragraph,
-)
+from grader.judge.check import check_part
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Part, generate
 

@@ -42,6 +42,7 @@ from grader.files import (
     md_escape,
     student_stem,
 )
+from grader.selection import split_ids, topic_ids
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
 from questionbank.render import tex_escape
@@ -217,18 +218,12 @@ def select_templates(bank: Any, questions: Iterable[str] = (), topics: Iterable[
     sample exam `SAMPLE_QUESTIONS`. The same id may be listed twice: each copy is a separate
     question with its own version per student.
     """
-    ids = [i.strip() for entry in questions for i in entry.split(",") if i.strip()]
+    ids = split_ids(questions)
     topics = list(topics)
     if ids and topics:
         raise InputError("choose the questions by --questions or by --topic, not both")
     if topics:
-        all_templates = bank.templates()
-        known = sorted({t.topic for t in all_templates})
-        unknown = [t for t in topics if t not in known]
-        if unknown:
-            raise InputError(f"no templates with topic {', '.join(map(repr, unknown))} "
-                             f"(topics: {', '.join(known)})")
-        return [t for t in all_templates if t.topic in set(topics)]
+        return [bank.get(i) for i in topic_ids(bank, topics)]
     if ids == ["all"]:
         return bank.templates()
     if "all" in ids:

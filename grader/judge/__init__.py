@@ -1,1 +1,1 @@
-"""Judging one answer: parse the submitted text, compare it within the part's tolerance, name the mistake, render the feedback."""
+"""Judging one answer: parse it, compare within tolerance, name the mistake, give feedback."""

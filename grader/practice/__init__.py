@@ -1,1 +1,1 @@
-"""Self-testing practice: interactive sessions, the SQLite progress store, the Leitner schedule and progress reports."""
+"""Self-testing practice: sessions, the SQLite progress store, the schedule, progress reports."""

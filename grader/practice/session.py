@@ -12,8 +12,8 @@ answer the student may type a command (`COMMANDS`): ``hint``, ``solution`` (the 
 
 The engine does not know about click or terminals: it reads lines from a `Console` and writes
 text to it, so tests drive whole sessions with a `ScriptConsole`. Progress is recorded through
-a recorder (a `grader.practice.store.ProgressStore`, or nothing); when the database fails mid-session
-the student is told once and the session goes on without saving.
+a recorder (a `grader.practice.store.ProgressStore`, or nothing); when the database fails
+mid-session the student is told once and the session goes on without saving.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from grader.practice.store import (
     question_outcome,
     schedule,
 )
+from grader.selection import topic_ids
 from questionbank.errors import QuizError
 
 __all__ = [
@@ -179,30 +180,12 @@ def select_templates(bank: Any, topics: Sequence[str] = (), templates: Sequence[
     if not topics and not templates:
         return list(bank.ids())
     chosen = [bank.get(t).id for t in templates]
-    if topics:
-        # topics are read without loading every file; only the chosen ones are validated
-        by_topic: dict[str, list[str]] = defaultdict(list)
-        for template_id in bank.ids():
-            topic = bank.topic_of(template_id)
-            if topic is not None:
-                by_topic[topic].append(template_id)
-                continue
-            try:  # unreadable: load it to say why
-                bank.get(template_id)
-            except QuizError as exc:
-                if warn is not None:
-                    warn(f"warning: template {template_id} is left out: {exc}")
-        unknown = [t for t in topics if t not in by_topic]
-        if unknown:
-            raise QuizError(f"no templates with topic {', '.join(map(repr, unknown))} in the "
-                            f"bank (topics: {', '.join(sorted(by_topic))})")
-        for topic in topics:
-            for template_id in by_topic[topic]:
-                try:
-                    chosen.append(bank.get(template_id).id)
-                except QuizError as exc:
-                    if warn is not None:
-                        warn(f"warning: template {template_id} is left out: {exc}")
+    for template_id in topic_ids(bank, topics, warn or (lambda _message: None)):
+        try:
+            chosen.append(bank.get(template_id).id)
+        except QuizError as exc:
+            if warn is not None:
+                warn(f"warning: template {template_id} is left out: {exc}")
     return list(dict.fromkeys(chosen))
 
 

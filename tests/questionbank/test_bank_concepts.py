@@ -26,8 +26,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.judge.check import check
 from grader.cli import cli
+from grader.judge.check import check
 from questionbank.api import default_bank
 from questionbank.errors import TemplateError
 from questionbank.instance import Instance, Part, generate

@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.judge.check import check
 from grader.cli import cli
+from grader.judge.check import check
 from questionbank import Instance, TemplateError, generate, load_bank
 from questionbank.selftest import run_template_tests
 from questionbank.solvers import get_solver

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from grader.exam.grade import grade_exam, read_submissions
 from grader.cli import cli
-from grader.files import atomic_write_bytes, student_stem
+from grader.exam.grade import grade_exam, read_submissions
 from grader.exam.sheets import Student, generate_exam
 from grader.exam.stats import PartRecord, class_statistics, pearson
+from grader.files import atomic_write_bytes, student_stem
 from questionbank.bank import BUILTIN_BANK, load_bank
 from questionbank.errors import InputError
 

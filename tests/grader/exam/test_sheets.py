@@ -1,4 +1,5 @@
-"""Exam generation (`grader.exam.sheets`) and the output-safety helpers it relies on (`grader.files`).
+"""Exam generation (`grader.exam.sheets`) and the output-safety helpers it relies on
+(`grader.files`).
 
 Golden files: ``tests/grader/golden/exam-sheet.html`` and ``exam-key.md`` pin one student's
 sheet and key at a fixed seed. After an intended change to the sheets, regenerate them with
@@ -25,6 +26,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.cli import cli
+from grader.exam.sheets import (
+    SAMPLE_QUESTIONS,
+    Student,
+    count_roster,
+    generate_exam,
+    load_manifest,
+    read_roster,
+    select_templates,
+    version_code,
+)
 from grader.files import (
     FORMULA_TRIGGERS,
     atomic_write_text,
@@ -35,16 +46,6 @@ from grader.files import (
     safe_slug,
     student_stem,
     unneutralise,
-)
-from grader.exam.sheets import (
-    SAMPLE_QUESTIONS,
-    Student,
-    count_roster,
-    generate_exam,
-    load_manifest,
-    read_roster,
-    select_templates,
-    version_code,
 )
 from questionbank.api import default_bank
 from questionbank.errors import InputError, QuizError
@@ -155,7 +156,7 @@ def test_select_templates_by_ids_topics_all_and_sample() -> None:
 
 @pytest.mark.parametrize(("questions", "topics", "message"), [
     (["dropout/inverted"], ["metrics"], "by --questions or by --topic, not both"),
-    ([], ["no-such-topic"], "no templates with topic 'no-such-topic' (topics: "),
+    ([], ["no-such-topic"], "no templates with topic 'no-such-topic' in the bank (topics: "),
     (["all,dropout/inverted"], [], "'all' selects the whole bank and cannot be mixed"),
 ])
 def test_select_templates_errors(questions: list[str], topics: list[str], message: str) -> None:

@@ -1,4 +1,5 @@
-"""Tests for grader.judge.check: `check(instance, part_id, text)` and `check_all(instance, answers)`.
+"""Tests for grader.judge.check: `check(instance, part_id, text)` and
+`check_all(instance, answers)`.
 
 Real instances of the built-in templates at fixed params (the course notes' examples) and a small
 template written to a temporary folder for the answer types the built-in bank does not use yet
