@@ -120,8 +120,11 @@ class Part:
 
     @cached_property
     def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
-        """A vector or matrix answer as (shape, flat floats), for fast comparison."""
+        """A number, vector or matrix answer as (shape, flat floats), for fast comparison
+        (a number has the shape ``()``)."""
         value = self.value
+        if self.type == "number":
+            return (), (float(value),)
         if type(value) is list:  # a stored key: a list of numbers, or of rows of numbers
             if type(value[0]) is list:
                 return (len(value), len(value[0])), tuple(float(v) for r in value for v in r)
@@ -158,6 +161,10 @@ class Part:
         shape = self.type == "shape"
         return tuple((m.id, comparable_mistake(self.type, m.answer if shape else m.value))
                      for m in self.mistakes)
+
+    def mistake_feedback(self, index: int) -> str:
+        """The feedback of the `index`-th declared mistake (of `mistake_values`)."""
+        return self.mistakes[index].feedback
 
     @cached_property
     def hints(self) -> tuple[str, ...]:
