@@ -117,7 +117,8 @@ def param_option(fn: F) -> F:
     )(fn)
 
 
-def _bank(bank_dirs: Sequence[str]) -> Any:
+def open_bank(bank_dirs: Sequence[str]) -> Any:
+    """The built-in bank plus the `--bank` folders (and MLQUIZ_BANK), loaded on first use."""
     from questionbank.bank import load_bank
 
     return load_bank(bank_dirs)
@@ -173,7 +174,7 @@ def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, .
     """
     from grader.listing import list_templates
 
-    rows = list_templates(_bank(bank_dirs), topics)
+    rows = list_templates(open_bank(bank_dirs), topics)
     if as_json:
         _echo_json(rows)
         return
@@ -214,7 +215,7 @@ def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str,
     """
     from questionbank.instance import generate
 
-    instance = generate(_bank(bank_dirs).get(template_id), seed, parse_params(params))
+    instance = generate(open_bank(bank_dirs).get(template_id), seed, parse_params(params))
     if fmt == "json":
         _echo_json(instance.to_dict())
         return
@@ -257,7 +258,7 @@ def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id:
     from grader.judge.check import check
     from questionbank.instance import generate
 
-    instance = generate(_bank(bank_dirs).get(template_id), seed, parse_params(params))
+    instance = generate(open_bank(bank_dirs).get(template_id), seed, parse_params(params))
     if part_id is None:
         if len(instance.parts) != 1:
             ids = ", ".join(p.id for p in instance.parts)

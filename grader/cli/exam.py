@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from grader.cli import EPILOG_EXIT, _bank, bank_option
+from grader.cli import EPILOG_EXIT, bank_option, open_bank
 
 
 @contextmanager
@@ -91,7 +91,7 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     demo = roster is None and count is None
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
-                           bank=_bank(bank_dirs), sample_answers=demo, progress=_progress())
+                           bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress())
     out = result.out_dir
     fmts = ", ".join(result.formats)
     click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "
@@ -151,7 +151,7 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
     from grader.exam.grade import grade_exam
     from grader.judge.feedback import safe_terminal_text
 
-    report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=_bank(bank_dirs),
+    report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=open_bank(bank_dirs),
                         feedback_pages=not no_pages, verify_keys=verify_keys,
                         progress=_progress())
     graded = sum(n for s, n in report.counts.items()

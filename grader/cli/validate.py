@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from grader.cli import EPILOG_EXIT, _bank, bank_option
+from grader.cli import EPILOG_EXIT, bank_option, open_bank
 
 
 @click.command("validate", epilog=EPILOG_EXIT)
@@ -39,7 +39,7 @@ def validate_command(paths: tuple[str, ...], seeds: int, strict: bool,
     if paths:
         reports = validate_paths(paths, seeds)
     else:
-        bank = _bank(bank_dirs)
+        bank = open_bank(bank_dirs)
         ids = list(template_ids) or None
         if ids:
             for template_id in ids:
