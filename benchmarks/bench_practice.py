@@ -140,8 +140,9 @@ def _answers(instance: Any) -> list[str]:
 
 
 def feedback_latency(seeds: int) -> list[tuple[str, int, float, float, float]]:
+    from grader.practice.schedule import PlannedQuestion
     from grader.practice.session import PracticeOptions, bank_loader, run_session
-    from grader.practice.store import PlannedQuestion, ProgressStore
+    from grader.practice.store import ProgressStore
     from questionbank.api import default_bank
 
     bank = default_bank()

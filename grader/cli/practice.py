@@ -1,5 +1,6 @@
-"""``mlquiz practice`` and ``mlquiz progress``: option parsing and wiring only; the session is
-`grader.practice.session`, the saved history and schedule `grader.practice.store`."""
+"""``mlquiz practice`` and ``mlquiz progress``: option parsing and printing only; the session
+is `grader.practice.session`, the saved history `grader.practice.store`, the texts
+`grader.practice.report`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from grader.cli import EPILOG_EXIT, bank_option
+from grader.cli import EPILOG_EXIT, bank_option, open_bank
 
 __all__ = ["practice_command", "progress_command"]
 
@@ -64,71 +65,26 @@ def practice_command(topics: tuple[str, ...], template_ids: tuple[str, ...], cou
       printf '181/313\\n130/249\\n10/11\\n65/98\\n' | mlquiz practice \\
           --template metrics/confusion-matrix --count 1 --seed 7 --no-save
     """
-    from grader.practice.session import (
-        PracticeOptions,
-        StreamConsole,
-        bank_loader,
-        choose_topics,
-        new_session_seed,
-        open_progress,
-        plan_session,
-        render_summary,
-        run_session,
-        select_templates,
-        topic_choices,
-    )
-    from questionbank.bank import load_bank
+    from grader.practice.console import StreamConsole
+    from grader.practice.report import render_summary, saved_topic_accuracy
+    from grader.practice.session import PracticeRequest, run_practice
 
-    bank = load_bank(bank_dirs)
-    interactive = sys.stdin.isatty()
-    console = StreamConsole(sys.stdin, sys.stdout, interactive=interactive)
     path = _db_path(db)
-    store, cards = open_progress(path, save=not no_save, warn=_warn)
+    console = StreamConsole(sys.stdin, sys.stdout, interactive=sys.stdin.isatty())
+    request = PracticeRequest(topics=topics, templates=template_ids, count=count, seed=seed,
+                              attempts=attempts, save=not no_save)
+    report = run_practice(open_bank(bank_dirs), console, path, request,
+                          menu=console.interactive, warn=_warn)
+    if report is None:
+        click.echo("\nNo questions asked.")
+        return
+    accuracy = saved_topic_accuracy(path)
     try:
-        if not topics and not template_ids and interactive:
-            try:
-                topics = choose_topics(topic_choices(bank, cards, _warn), console)
-            except (EOFError, KeyboardInterrupt):
-                click.echo("\nNo questions asked.")
-                return
-        candidates = select_templates(bank, topics, template_ids, _warn)
-        session_seed = new_session_seed() if seed is None else seed
-        plan = plan_session(candidates, cards, count, session_seed)
-        click.echo(f"Practice: {len(plan)} question{'s' if len(plan) != 1 else ''} · "
-                   f"{attempts} tr{'ies' if attempts != 1 else 'y'} per part · type ? for "
-                   "help, quit to stop")
-        click.echo(f"Progress is saved to {path}.\n" if store else "Progress is not saved.\n")
-        report = run_session(
-            plan, bank_loader(bank), console, store=store,
-            options=PracticeOptions(attempts=attempts, colour=None),
-            session_seed=session_seed, warn=_warn, saved_to=str(path) if store else None,
-            selection={"topics": list(topics), "templates": list(template_ids),
-                       "count": count})
-        accuracy = _topic_accuracy(path)
-        try:
-            if report.ended_by != "end of plan":
-                click.echo()
-            click.echo(render_summary(report, accuracy), nl=False)
-        except KeyboardInterrupt:
+        if report.ended_by != "end of plan":
             click.echo()
-    finally:
-        if store is not None:
-            store.close()
-
-
-def _topic_accuracy(path: Path) -> dict[str, float]:
-    """Per-topic accuracy from the saved history, for 'what to practise next' (empty when
-    there is none or it cannot be read)."""
-    from grader.practice.store import ProgressError, ProgressStore
-
-    try:
-        store = ProgressStore.open_readonly(path)
-        if store is None:
-            return {}
-        with store:
-            return store.topic_accuracy()
-    except ProgressError:
-        return {}
+        click.echo(render_summary(report, accuracy), nl=False)
+    except KeyboardInterrupt:
+        click.echo()
 
 
 @click.command("progress", epilog=EPILOG_EXIT)
@@ -145,16 +101,9 @@ def progress_command(db: str | None, as_json: bool) -> None:
       mlquiz progress --json | jq '.topics'
       mlquiz progress --db class-laptop.sqlite3
     """
-    from grader.practice.store import ProgressReport, ProgressStore, render_report
+    from grader.practice.report import read_progress, render_report
 
-    path = _db_path(db)
-    store = ProgressStore.open_readonly(path)
-    if store is None:
-        report = ProgressReport(db=str(path), sessions=0, parts=0, topics=(), cards=(),
-                                mistakes=(), recent_sessions=())
-    else:
-        with store:
-            report = store.report()
+    report = read_progress(_db_path(db))
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return

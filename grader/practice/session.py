@@ -1,54 +1,48 @@
 """The practice session engine behind ``mlquiz practice``: ask, grade at once, help, summarise.
 
-A session is a fixed plan of questions (`plan_session`: the Leitner schedule of
-`grader.practice.store` over the chosen templates, with SHA-256-derived instance seeds). Each
-question shows its prompt rendered for a terminal, then asks its parts one at a time with the
-answer format expected. Every answer is graded by `grader.judge.check.check` and its verdict and
-feedback are printed at once (`grader.judge.feedback.render_result`). A wrong answer may be tried
-again up to ``attempts`` times; an unreadable one does not use up an attempt. Instead of an
-answer the student may type a command (`COMMANDS`): ``hint``, ``solution`` (the part then scores
-0), ``skip``, ``quit``, ``?``/``help``. End of input (Ctrl-D) and Ctrl-C end the session like
+A session is a fixed plan of questions (`grader.practice.schedule.schedule`: the Leitner order
+of the chosen templates, with SHA-256-derived instance seeds). Each question shows its prompt
+rendered for a terminal, then asks its parts one at a time with the answer format expected.
+Every answer is graded by `grader.judge.check.check` and its verdict and feedback are printed
+at once (`grader.judge.feedback.render_result`). A wrong answer may be tried again up to
+``attempts`` times; an unreadable one does not use up an attempt. Instead of an answer the
+student may type a command (`COMMANDS`): ``hint``, ``solution`` (the part then scores 0),
+``skip``, ``quit``, ``?``/``help``. End of input (Ctrl-D) and Ctrl-C end the session like
 ``quit``: the summary is always printed.
 
-The engine does not know about click or terminals: it reads lines from a `Console` and writes
-text to it, so tests drive whole sessions with a `ScriptConsole`. Progress is recorded through
-a recorder (a `grader.practice.store.ProgressStore`, or nothing); when the database fails
-mid-session the student is told once and the session goes on without saving.
+The engine does not know about click or terminals: it reads lines from a
+`grader.practice.console.Console` and writes text to it, so tests drive whole sessions with a
+`ScriptConsole`. Progress is recorded through a recorder (a `grader.practice.store.ProgressStore`,
+or nothing); when the database fails mid-session the student is told once and the session goes
+on without saving. `run_practice` is the whole command: database, topic menu, plan, session.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
-import secrets
-import sys
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 
-from grader.practice.store import (
-    AttemptRecord,
+from grader.practice.console import Console
+from grader.practice.records import AttemptRecord, PractisedPart, QuestionRecord
+from grader.practice.report import QuestionReport, SessionReport, mistake_name
+from grader.practice.schedule import (
     Card,
-    PartRecord,
     PlannedQuestion,
-    ProgressError,
-    ProgressStore,
-    QuestionRecord,
-    question_outcome,
+    TopicChoice,
+    new_session_seed,
     schedule,
+    select_templates,
+    topic_choices,
 )
-from grader.selection import topic_ids
+from grader.practice.store import ProgressError, ProgressStore
 from questionbank.errors import QuizError
 
-__all__ = [
-    "COMMANDS", "Console", "PartReport", "PracticeOptions", "QuestionReport", "ScriptConsole",
-    "SessionReport", "StreamConsole", "TopicChoice", "bank_loader", "choose_topics",
-    "loadable_templates", "mistake_name", "new_session_seed", "next_steps", "open_progress",
-    "plan_session", "render_summary", "run_session", "select_templates", "topic_choices",
-]
+__all__ = ["COMMANDS", "PracticeOptions", "PracticeRequest", "bank_loader", "choose_topics",
+           "open_progress", "run_practice", "run_session"]
 
 #: What may be typed instead of an answer (also listed by ``?``).
 COMMANDS = (
@@ -60,146 +54,9 @@ COMMANDS = (
 )
 ANSWER_PROMPT = "answer> "
 TOPIC_PROMPT = "topics> "
-MAX_NOTE = 120
 
 
-# --------------------------------------------------------------------------- consoles
-
-
-class Console(Protocol):
-    """Where a session reads answers and writes text."""
-
-    def read(self, prompt: str) -> str:
-        """One line without its newline; EOFError at the end of input."""
-        ...
-
-    def write(self, text: str) -> None:
-        """Write `text` as it is (the caller adds newlines)."""
-        ...
-
-
-class StreamConsole:
-    """A console on text streams. Interactive (a terminal): the prompt is shown and the line
-    read with line editing. Otherwise lines are read one by one and echoed after the prompt, so
-    a piped session's output reads like a transcript."""
-
-    def __init__(self, stdin: TextIO, stdout: TextIO, *, interactive: bool) -> None:
-        self._in = stdin
-        self._out = stdout
-        self.interactive = interactive
-
-    def read(self, prompt: str) -> str:
-        if self.interactive and self._in is sys.stdin and self._out is sys.stdout:
-            with contextlib.suppress(ImportError):  # line editing for input(), if available
-                import readline  # noqa: F401
-            self._out.flush()
-            return input(prompt)
-        self._out.write(prompt)
-        line = self._in.readline()
-        if not line:
-            self._out.write("\n")
-            self._out.flush()
-            raise EOFError
-        line = line.rstrip("\r\n")
-        if not self.interactive:
-            from grader.judge.feedback import safe_terminal_text
-
-            self._out.write(safe_terminal_text(line, 200))
-        self._out.write("\n")
-        self._out.flush()
-        return line
-
-    def write(self, text: str) -> None:
-        self._out.write(text)
-        self._out.flush()
-
-
-class ScriptConsole:
-    """A console that answers from a list of lines and keeps what was written (for tests and
-    benchmarks). Input is echoed after the prompt, as for piped input. A line that is the
-    `INTERRUPT` marker raises KeyboardInterrupt, as Ctrl-C would."""
-
-    INTERRUPT = "\x03"
-
-    def __init__(self, lines: Iterable[str]) -> None:
-        self._lines = iter(lines)
-        self.chunks: list[str] = []
-
-    @property
-    def output(self) -> str:
-        return "".join(self.chunks)
-
-    def read(self, prompt: str) -> str:
-        self.chunks.append(prompt)
-        try:
-            line = next(self._lines)
-        except StopIteration:
-            self.chunks.append("\n")
-            raise EOFError from None
-        if line == self.INTERRUPT:
-            self.chunks.append("^C\n")
-            raise KeyboardInterrupt
-        self.chunks.append(line + "\n")
-        return line
-
-    def write(self, text: str) -> None:
-        self.chunks.append(text)
-
-
-# --------------------------------------------------------------------------- choosing questions
-
-
-@dataclass(frozen=True)
-class TopicChoice:
-    """One line of the topic menu."""
-
-    topic: str
-    templates: int
-    due: int
-
-
-def loadable_templates(bank: Any, warn: Callable[[str], None] | None = None) -> list[Any]:
-    """Every template of the bank that loads; a broken one is left out (and reported to
-    `warn`), so one bad file in an instructor's folder does not stop practice."""
-    result = []
-    for template_id in bank.ids():
-        try:
-            result.append(bank.get(template_id))
-        except QuizError as exc:
-            if warn is not None:
-                warn(f"warning: template {template_id} is left out: {exc}")
-    return result
-
-
-def select_templates(bank: Any, topics: Sequence[str] = (), templates: Sequence[str] = (),
-                     warn: Callable[[str], None] | None = None) -> list[str]:
-    """The candidate template ids: the `templates` given and every template of the `topics`
-    given (their union), or the whole bank when neither is given. Templates named with
-    `templates` must load; of the others, broken ones are left out (see `loadable_templates`).
-    """
-    if not topics and not templates:
-        return list(bank.ids())
-    chosen = [bank.get(t).id for t in templates]
-    for template_id in topic_ids(bank, topics, warn or (lambda _message: None)):
-        try:
-            chosen.append(bank.get(template_id).id)
-        except QuizError as exc:
-            if warn is not None:
-                warn(f"warning: template {template_id} is left out: {exc}")
-    return list(dict.fromkeys(chosen))
-
-
-def topic_choices(bank: Any, cards: Mapping[str, Card],
-                  warn: Callable[[str], None] | None = None) -> list[TopicChoice]:
-    """The topic menu: each topic with its number of templates and how many are due."""
-    count: dict[str, int] = defaultdict(int)
-    due: dict[str, int] = defaultdict(int)
-    for template in loadable_templates(bank, warn):
-        count[template.topic] += 1
-        card = cards.get(template.id)
-        if card is None or card.due:
-            due[template.topic] += 1
-    return [TopicChoice(t, count[t], due[t]) for t in sorted(count)]
+# --------------------------------------------------------------------------- choosing topics
 
 
 def choose_topics(choices: Sequence[TopicChoice], console: Console) -> tuple[str, ...]:
@@ -233,24 +90,12 @@ def choose_topics(choices: Sequence[TopicChoice], console: Console) -> tuple[str
             return tuple(dict.fromkeys(picked))
 
 
-def new_session_seed() -> int:
-    """A fresh session seed from the operating system's entropy (shown in the summary)."""
-    return secrets.randbits(63)
-
-
-def plan_session(candidates: Sequence[str], cards: Mapping[str, Card], count: int,
-                 session_seed: int) -> tuple[PlannedQuestion, ...]:
-    """The questions a session will ask, in order (see `grader.practice.store.schedule`): the same
-    candidates, history and seed always give the same plan."""
-    return schedule(candidates, cards, count, session_seed)
-
-
 # --------------------------------------------------------------------------- progress
 
 
 class _Recorder(Protocol):
     def begin_session(self, seed: int, selection: Mapping[str, Any]) -> None: ...
-    def record_part(self, question: QuestionRecord, part: PartRecord) -> None: ...
+    def record_part(self, question: QuestionRecord, part: PractisedPart) -> None: ...
     def finish_question(self, question: QuestionRecord, outcome: str | None) -> None: ...
     def finish_session(self) -> None: ...
 
@@ -301,209 +146,10 @@ class _GuardedRecorder:
             self._warn(f"warning: {exc}; the rest of this session is not saved.")
 
 
-# --------------------------------------------------------------------------- reports
-
-
-@dataclass(frozen=True)
-class MistakeNote:
-    """A mistake matched while answering: its id and a human name (first sentence of its
-    feedback)."""
-
-    mistake: str
-    name: str
-    template: str
-    part: str
-
-
-@dataclass(frozen=True)
-class PartReport:
-    """How one part ended (outcome as in `grader.practice.store.PART_OUTCOMES`)."""
-
-    part: str
-    outcome: str
-    score: float
-    points: float
-    tries: int
-    first_try: bool
-    hints: int
-    mistakes: tuple[MistakeNote, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """How the part went, in words: "right", "right on try 2", "solution shown", ..."""
-        base = {
-            "correct": "right" if self.first_try else f"right on try {self.tries}",
-            "incorrect": "wrong",
-            "solution": "solution shown",
-            "skipped": "skipped",
-            "unfinished": "unfinished",
-        }[self.outcome]
-        if self.hints:
-            base += f", {self.hints} hint{'s' if self.hints != 1 else ''}"
-        return base
-
-
-@dataclass(frozen=True)
-class QuestionReport:
-    """One question of the session and the parts reached."""
-
-    number: int
-    template: str
-    title: str
-    topic: str
-    seed: int
-    parts: tuple[PartReport, ...]
-    complete: bool
-
-    @property
-    def points(self) -> float:
-        return sum(p.score * p.points for p in self.parts)
-
-    @property
-    def max_points(self) -> float:
-        return sum(p.points for p in self.parts)
-
-    @property
-    def outcome(self) -> str | None:
-        """The Leitner outcome (right / hinted / wrong / None)."""
-        return question_outcome([PartRecord(p.part, p.outcome, p.score, p.points, p.first_try,
-                                            p.hints) for p in self.parts], self.complete)
-
-
-@dataclass(frozen=True)
-class SessionReport:
-    """The end of a session: what was asked and how it went, for the summary."""
-
-    seed: int
-    questions: tuple[QuestionReport, ...]
-    planned: int
-    seconds: float
-    ended_by: str
-    saved_to: str | None
-    selection: Mapping[str, Any] = field(default_factory=dict)
-
-    @property
-    def points(self) -> float:
-        return sum(q.points for q in self.questions)
-
-    @property
-    def max_points(self) -> float:
-        return sum(q.max_points for q in self.questions)
-
-    def by_topic(self) -> dict[str, tuple[float, float]]:
-        """Points scored and possible, per topic, in order of first appearance."""
-        totals: dict[str, tuple[float, float]] = {}
-        for q in self.questions:
-            got, best = totals.get(q.topic, (0.0, 0.0))
-            totals[q.topic] = (got + q.points, best + q.max_points)
-        return totals
-
-    def mistakes(self) -> list[tuple[MistakeNote, int]]:
-        """Each mistake made (per template and part), with how often, in order of first
-        appearance; the name is the first one seen (names may quote the numbers)."""
-        first: dict[tuple[str, str, str], MistakeNote] = {}
-        counts: dict[tuple[str, str, str], int] = {}
-        for q in self.questions:
-            for p in q.parts:
-                for m in p.mistakes:
-                    key = (m.mistake, m.template, m.part)
-                    first.setdefault(key, m)
-                    counts[key] = counts.get(key, 0) + 1
-        return [(first[k], n) for k, n in counts.items()]
-
-
-def mistake_name(feedback: str) -> str:
-    """A short human name for a mistake: the first sentence of its feedback, plain text
-    (control characters made visible, as feedback may quote what was typed)."""
-    from grader.judge.feedback import safe_terminal_text
-
-    text = safe_terminal_text(re.sub(r"[*`]", "", " ".join(feedback.split())), 1000)
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    sentence = match.group(1) if match else text
-    return sentence if len(sentence) <= MAX_NOTE else sentence[:MAX_NOTE - 1] + "…"
-
-
-def next_steps(report: SessionReport, topic_accuracy: Mapping[str, float] | None = None
-               ) -> list[str]:
-    """What to practise next: the templates that went worst in this session, else the weakest
-    topic in the saved history, else encouragement."""
-    worst: dict[str, tuple[float, list[str]]] = {}
-    for q in report.questions:
-        if not q.parts:
-            continue
-        fraction = q.points / q.max_points if q.max_points else 0.0
-        ids = [m.mistake for p in q.parts for m in p.mistakes]
-        weak = fraction < 1 or any(not p.first_try or p.hints for p in q.parts)
-        if not weak:
-            continue
-        prev, prev_ids = worst.get(q.template, (1.0, []))
-        worst[q.template] = (min(prev, fraction), list(dict.fromkeys(prev_ids + ids)))
-    steps = []
-    for template, (fraction, ids) in sorted(worst.items(), key=lambda kv: (kv[1][0], kv[0]))[:3]:
-        why = f"score {fraction:.0%}"
-        if ids:
-            why += "; mistakes: " + ", ".join(ids[:3])
-        steps.append(f"mlquiz practice --template {template}   ({why})")
-    if steps:
-        return steps
-    if not any(q.parts for q in report.questions):
-        return ["mlquiz practice   (nothing was answered this time)"]
-    weakest = sorted((acc, t) for t, acc in (topic_accuracy or {}).items() if acc < 0.8)
-    if weakest:
-        acc, topic = weakest[0]
-        return [f"mlquiz practice --topic {topic}   (your weakest topic so far: {acc:.0%})"]
-    return ["Nothing to repeat from this session. Templates you get right come back after "
-            "longer gaps; practise again tomorrow: mlquiz practice"]
-
-
-def _duration(elapsed: float) -> str:
-    seconds = round(elapsed)
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min {rest:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
-
-
-def _points(x: float) -> str:
-    return f"{round(x, 2):g}"
-
-
-def _percent(got: float, best: float) -> str:
-    return f"{got / best:.0%}" if best else "-"
-
-
-def render_summary(report: SessionReport, topic_accuracy: Mapping[str, float] | None = None
-                   ) -> str:
-    """The session summary for a terminal."""
-    from grader.pages import render_page
-
-    questions = [{
-        "number": q.number, "template": q.template, "title": q.title, "topic": q.topic,
-        "seed": q.seed, "points": _points(q.points), "max_points": _points(q.max_points),
-        "percent": _percent(q.points, q.max_points), "complete": q.complete,
-        "parts": [{"id": p.part, "text": f"{p.part} {p.label}"} for p in q.parts],
-    } for q in report.questions]
-    topics = [{"topic": t, "points": _points(got), "max_points": _points(best),
-               "percent": _percent(got, best)} for t, (got, best) in report.by_topic().items()]
-    mistakes = [{"id": m.mistake, "name": m.name, "template": m.template, "part": m.part,
-                 "count": n} for m, n in report.mistakes()]
-    return render_page(
-        "practice_summary.txt.j2", questions=questions, topics=topics, mistakes=mistakes,
-        answered=sum(1 for q in report.questions if q.parts), planned=report.planned,
-        points=_points(report.points), max_points=_points(report.max_points),
-        percent=_percent(report.points, report.max_points),
-        duration=_duration(report.seconds), ended_by=report.ended_by,
-        steps=next_steps(report, topic_accuracy), seed=report.seed,
-        saved_to=report.saved_to)
-
-
 # --------------------------------------------------------------------------- the session
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PracticeOptions:
     """How a session behaves: graded tries per part, and colour in the feedback (None: decide
     with `grader.judge.feedback.use_colour`, i.e. on a terminal and without NO_COLOR)."""
@@ -522,22 +168,16 @@ class _PartState:
 
     part: Any
     attempts: list[AttemptRecord] = field(default_factory=list)
-    mistakes: list[MistakeNote] = field(default_factory=list)
     graded: int = 0
     first_try: bool | None = None
     hints: int = 0
     score: float = 0.0
 
-    def finish(self, outcome: str, score: float | None = None) -> PartRecord:
-        return PartRecord(part=self.part.id, outcome=outcome,
-                          score=self.score if score is None else score,
-                          points=float(self.part.points), first_try=bool(self.first_try),
-                          hints=self.hints, attempts=tuple(self.attempts))
-
-    def report(self, record: PartRecord) -> PartReport:
-        return PartReport(part=record.part, outcome=record.outcome, score=record.score,
-                          points=record.points, tries=self.graded, first_try=record.first_try,
-                          hints=self.hints, mistakes=tuple(self.mistakes))
+    def finish(self, outcome: str, score: float | None = None) -> PractisedPart:
+        return PractisedPart(part=self.part.id, outcome=outcome,
+                             score=self.score if score is None else score,
+                             points=float(self.part.points), first_try=bool(self.first_try),
+                             hints=self.hints, attempts=tuple(self.attempts))
 
 
 @dataclass
@@ -545,7 +185,7 @@ class _QuestionState:
     planned: PlannedQuestion
     instance: Any
     record: QuestionRecord
-    parts: list[PartReport] = field(default_factory=list)
+    parts: list[PractisedPart] = field(default_factory=list)
     solution_shown: bool = False
     complete: bool = False
 
@@ -624,13 +264,12 @@ class _Session:
             seed=instance.seed, prompt=instance.render_prompt("text")))
         for index, part in enumerate(instance.parts, 1):
             self.part = _PartState(part=part)
-            record_part = self.ask_part(q, self.part, index)
-            self.end_part(q, self.part, record_part)
+            self.end_part(q, self.ask_part(q, self.part, index))
         q.complete = True
         self.end_question(q)
 
-    def end_part(self, q: _QuestionState, state: _PartState, record: PartRecord) -> None:
-        q.parts.append(state.report(record))
+    def end_part(self, q: _QuestionState, record: PractisedPart) -> None:
+        q.parts.append(record)
         self.part = None
         self.recorder.call("record_part", q.record, record)
 
@@ -644,13 +283,13 @@ class _Session:
         if q is None:
             return
         if state is not None and state.graded:
-            self.end_part(q, state, state.finish("unfinished", 0.0))
+            self.end_part(q, state.finish("unfinished", 0.0))
         self.part = None
         self.end_question(q)
 
     # ---- parts
 
-    def ask_part(self, q: _QuestionState, state: _PartState, index: int) -> PartRecord:
+    def ask_part(self, q: _QuestionState, state: _PartState, index: int) -> PractisedPart:
         from grader.pages import FORMAT_HINTS, render_page
 
         instance, part = q.instance, state.part
@@ -683,7 +322,7 @@ class _Session:
                 if record is not None:
                     return record
 
-    def grade(self, q: _QuestionState, state: _PartState, text: str) -> PartRecord | None:
+    def grade(self, q: _QuestionState, state: _PartState, text: str) -> PractisedPart | None:
         """Grade one answer, print the verdict; the part's record when it is over."""
         from grader.judge.check import check
         from grader.judge.feedback import render_result
@@ -702,9 +341,6 @@ class _Session:
         state.score = result.score
         if state.first_try is None:
             state.first_try = result.correct
-        if result.mistake and note:
-            state.mistakes.append(MistakeNote(result.mistake, note, instance.template_id,
-                                              part.id))
         if result.correct:
             self.say("")
             return state.finish("correct")
@@ -790,3 +426,53 @@ def bank_loader(bank: Any) -> Callable[[PlannedQuestion], Any]:
         return generate(bank.get(planned.template), planned.seed)
 
     return load
+
+
+# --------------------------------------------------------------------------- the whole command
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeRequest:
+    """What ``mlquiz practice`` is asked for: templates (by topic and by id; none: the topic
+    menu or the whole bank), how many questions, the session seed (None: a fresh one), graded
+    tries per part, and whether progress is saved."""
+
+    topics: tuple[str, ...] = ()
+    templates: tuple[str, ...] = ()
+    count: int = 5
+    seed: int | None = None
+    attempts: int = 3
+    save: bool = True
+
+
+def run_practice(bank: Any, console: Console, db: Path, request: PracticeRequest, *,
+                 menu: bool, warn: Callable[[str], None]) -> SessionReport | None:
+    """A whole practice session: open the progress database at `db` (only read it without
+    ``save``), offer the topic menu when `menu` is set and nothing was chosen, plan the
+    questions, say how the session goes, and run it. None when the menu was left (end of input
+    or Ctrl-C) before any question."""
+    store, cards = open_progress(db, save=request.save, warn=warn)
+    try:
+        topics = request.topics
+        if not topics and not request.templates and menu:
+            try:
+                topics = choose_topics(topic_choices(bank, cards, warn), console)
+            except (EOFError, KeyboardInterrupt):
+                return None
+        session_seed = new_session_seed() if request.seed is None else request.seed
+        plan = schedule(select_templates(bank, topics, request.templates, warn), cards,
+                        request.count, session_seed)
+        n, tries = len(plan), request.attempts
+        console.write(f"Practice: {n} question{'s' if n != 1 else ''} · {tries} "
+                      f"tr{'ies' if tries != 1 else 'y'} per part · type ? for help, quit to "
+                      "stop\n")
+        console.write(f"Progress is saved to {db}.\n\n" if store else "Progress is not saved.\n\n")
+        return run_session(
+            plan, bank_loader(bank), console, store=store,
+            options=PracticeOptions(attempts=tries, colour=None), session_seed=session_seed,
+            warn=warn, saved_to=str(db) if store else None,
+            selection={"topics": list(topics), "templates": list(request.templates),
+                       "count": request.count})
+    finally:
+        if store is not None:
+            store.close()

@@ -1,4 +1,4 @@
-"""Saved practice progress: a small SQLite database, and the Leitner schedule built on it.
+"""Saved practice progress: a small SQLite database.
 
 Where: ``--db PATH``, else ``$MLQUIZ_DB``, else ``$XDG_DATA_HOME/mlquiz/progress.sqlite3``
 (``~/.local/share/mlquiz/progress.sqlite3`` when XDG_DATA_HOME is unset).
@@ -11,53 +11,38 @@ from each version to the next, applied in one transaction when the file is opene
 not an mlquiz database, is corrupt, is locked or comes from a newer mlquiz raises
 `ProgressError` with a message that says so; practice then goes on without saving.
 
-The adaptive schedule (a Leitner box system, one card per template):
-
-- A question's outcome is *right* when every part was answered correctly at its first graded
-  attempt without hints, *wrong* when any part was answered wrong, revealed with ``solution``,
-  skipped or left unfinished, and *hinted* when it was all right but needed hints.
-- *right* moves the template up one box (at most box 5); *wrong* sends it back to box 1;
-  *hinted* keeps it in its box. A template seen for the first time starts in box 1.
-- A template in box k comes back once ``LEITNER_INTERVALS[k - 1]`` sessions (1, 2, 4, 8, 16)
-  have passed since it was last asked: box 1 every session, box 5 every sixteenth.
-- `schedule` orders the candidates: due templates from box 1 (recently wrong) first, then
-  templates never seen, then the other due ones from the lowest box up, then the ones not due
-  yet, soonest first. Ties are broken by a SHA-256 ranking of the session seed and the id, and
-  the list is cycled when more questions are asked than there are templates.
-- Each question's instance seed is derived with SHA-256 from the session seed and the question
-  number (`question_seed`), so the numbers change every session and ``--seed`` replays one.
+The store only writes and reads rows: the Leitner rules are `grader.practice.schedule`, the
+accuracy, trends and texts of ``mlquiz progress`` are `grader.practice.report`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sqlite3
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
+from grader.practice.records import (
+    PART_OUTCOMES,
+    QUESTION_OUTCOMES,
+    PractisedPart,
+    QuestionRecord,
+)
+from grader.practice.schedule import Card, leitner_cards
 from questionbank.errors import QuizError
 
-__all__ = [
-    "LEITNER_INTERVALS", "MIGRATIONS", "SCHEMA_VERSION", "AttemptRecord", "Card", "MistakeStats",
-    "PartRecord", "PlannedQuestion", "ProgressError", "ProgressReport", "ProgressStore",
-    "QuestionRecord", "SessionStats", "TopicStats", "default_db_path", "leitner_cards",
-    "question_outcome", "question_seed", "render_report", "schedule",
-]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "MistakeAttempt", "ProgressError",
+           "ProgressStore", "SessionStats", "default_db_path"]
 
-#: Sessions to wait before a template in box 1, 2, ... 5 is due again.
-LEITNER_INTERVALS = (1, 2, 4, 8, 16)
+T = TypeVar("T")
+
 #: ``PRAGMA application_id`` of our files ("mlqz"), so a foreign SQLite file is recognised.
 APPLICATION_ID = 0x6D6C717A
-PART_OUTCOMES = ("correct", "incorrect", "solution", "skipped", "unfinished")
-QUESTION_OUTCOMES = ("right", "hinted", "wrong")
 MAX_STORED_ANSWER = 2000
-RECENT_WINDOW = 10
 
 #: ``MIGRATIONS[v]`` takes a database from schema version v to v + 1.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -123,169 +108,18 @@ def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True)
-class AttemptRecord:
-    """One graded (or unreadable) answer to a part, as typed."""
-
-    answer: str
-    status: str
-    score: float
-    mistake: str | None = None
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class PartRecord:
-    """How one part ended: `outcome` is one of `PART_OUTCOMES`; `first_try` is true when the
-    first graded attempt was correct."""
-
-    part: str
-    outcome: str
-    score: float
-    points: float
-    first_try: bool
-    hints: int
-    attempts: tuple[AttemptRecord, ...] = ()
-
-
-@dataclass(frozen=True)
-class QuestionRecord:
-    """One question of a session: which template and instance."""
-
-    number: int
-    template: str
-    topic: str
-    seed: int
-
-
-def question_outcome(parts: Sequence[PartRecord], complete: bool) -> str | None:
-    """The Leitner outcome of a question (see the module docstring); None when the question
-    was left before any part went wrong, so it moves no card."""
-    if any(p.outcome != "correct" or not p.first_try for p in parts):
-        return "wrong"
-    if not complete or not parts:
-        return None
-    return "hinted" if any(p.hints for p in parts) else "right"
-
-
-# --------------------------------------------------------------------------- Leitner
-
-
-@dataclass(frozen=True)
-class Card:
-    """The Leitner state of one template before the coming session.
-
-    `box` is 1..5, `last_session` the ordinal of the session it was last asked in, `wait` the
-    sessions still to go before it is due (0 or less: due; negative: overdue).
-    """
-
-    template: str
-    topic: str
-    box: int
-    last_session: int
-    wait: int
-
-    @property
-    def due(self) -> bool:
-        return self.wait <= 0
-
-
-def leitner_cards(history: Iterable[tuple[str, str, int, str]],
-                  current_session: int) -> dict[str, Card]:
-    """Replay `history` rows ``(template, topic, session ordinal, outcome)`` in order and
-    return each template's card as seen from session number `current_session`."""
-    boxes: dict[str, tuple[str, int, int]] = {}
-    for template, topic, session, outcome in history:
-        _, box, _ = boxes.get(template, (topic, 0, session))
-        if outcome == "right":
-            box = min(max(box, 1) + 1, len(LEITNER_INTERVALS))
-        elif outcome == "wrong":
-            box = 1
-        else:
-            box = max(box, 1)
-        boxes[template] = (topic, box, session)
-    return {
-        t: Card(template=t, topic=topic, box=box, last_session=last,
-                wait=LEITNER_INTERVALS[box - 1] - (current_session - last))
-        for t, (topic, box, last) in boxes.items()
-    }
-
-
-@dataclass(frozen=True)
-class PlannedQuestion:
-    """Question `number` (from 1) of a session: template id and instance seed."""
-
-    number: int
-    template: str
-    seed: int
-
-
-def question_seed(session_seed: int, number: int) -> int:
-    """The instance seed of question `number`: SHA-256 of the session seed and the number."""
-    digest = hashlib.sha256(f"mlquiz-practice:{session_seed}:{number}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
-
-
-def _tiebreak(session_seed: int, template: str) -> bytes:
-    return hashlib.sha256(f"mlquiz-order:{session_seed}:{template}".encode()).digest()
-
-
-def _priority(card: Card | None) -> tuple[int, int, int]:
-    if card is None:
-        return (1, 0, 0)
-    if card.due:
-        return (0 if card.box == 1 else 2, card.box, card.wait)
-    return (3, card.wait, card.box)
-
-
-def schedule(candidates: Iterable[str], cards: Mapping[str, Card], count: int,
-             session_seed: int) -> tuple[PlannedQuestion, ...]:
-    """The session's questions: `count` templates in Leitner priority order (cycled when
-    `count` exceeds the candidates), each with its derived instance seed."""
-    order = sorted(set(candidates),
-                   key=lambda t: (_priority(cards.get(t)), _tiebreak(session_seed, t)))
-    if not order or count < 1:
-        return ()
-    return tuple(PlannedQuestion(number=i + 1, template=order[i % len(order)],
-                                 seed=question_seed(session_seed, i + 1))
-                 for i in range(count))
-
-
-# --------------------------------------------------------------------------- report
-
-
-@dataclass(frozen=True)
-class TopicStats:
-    """Accuracy of one topic: `recent` over the last `RECENT_WINDOW` parts, `previous` over
-    the window before (None when there are not that many), `trend` up / down / steady / new."""
-
-    topic: str
-    parts: int
-    correct: int
-    first_try: int
-    accuracy: float
-    recent: float
-    previous: float | None
-    trend: str
-
-
-@dataclass(frozen=True)
-class MistakeStats:
-    """A mistake made more than once on one part of one template."""
+class MistakeAttempt(NamedTuple):
+    """A stored attempt that matched a named mistake: which, on what, in which session, when."""
 
     mistake: str
-    note: str
+    note: str | None
     template: str
     part: str
-    count: int
-    sessions: int
-    last_at: str
+    session: int
+    at: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SessionStats:
     """One past session: when, how many questions, points scored of points possible."""
 
@@ -294,44 +128,6 @@ class SessionStats:
     questions: int
     points: float
     max_points: float
-
-
-@dataclass(frozen=True)
-class ProgressReport:
-    """Everything ``mlquiz progress`` shows (and prints with ``--json``)."""
-
-    db: str
-    sessions: int
-    parts: int
-    topics: tuple[TopicStats, ...]
-    cards: tuple[Card, ...]
-    mistakes: tuple[MistakeStats, ...]
-    recent_sessions: tuple[SessionStats, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "db": self.db,
-            "schema_version": SCHEMA_VERSION,
-            "sessions": self.sessions,
-            "parts": self.parts,
-            "topics": [asdict(t) for t in self.topics],
-            "templates": [dict(asdict(c), due=c.due) for c in self.cards],
-            "recurring_mistakes": [asdict(m) for m in self.mistakes],
-            "recent_sessions": [asdict(s) for s in self.recent_sessions],
-        }
-
-
-def _trend(recent: float, previous: float | None) -> str:
-    if previous is None:
-        return "new"
-    if recent - previous >= 0.1:
-        return "up"
-    if previous - recent >= 0.1:
-        return "down"
-    return "steady"
-
-
-# --------------------------------------------------------------------------- store
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> str:
@@ -353,7 +149,8 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
 
 
 class ProgressStore:
-    """An open progress database: reads the Leitner cards and the report, records sessions.
+    """An open progress database: records sessions, and reads back the rows that the Leitner
+    cards and the progress report are made from.
 
     Write methods run in one short ``BEGIN IMMEDIATE`` transaction each, so an interrupted
     session keeps everything answered so far. Every sqlite3 error becomes `ProgressError`.
@@ -384,14 +181,7 @@ class ProgressStore:
                                 f"{exc.strerror}") from None
         if path.is_dir():
             raise ProgressError(f"progress database {path} is a folder, not a file")
-        conn = cls._connect(str(path), path, timeout, uri=False)
-        store = cls(conn, path, readonly=False, clock=clock)
-        try:
-            store._guard(store._migrate)
-        except ProgressError:
-            conn.close()
-            raise
-        return store
+        return cls._connect(str(path), path, timeout, readonly=False, clock=clock)
 
     @classmethod
     def open_readonly(cls, path: str | os.PathLike[str], *, timeout: float = 2.0
@@ -401,23 +191,25 @@ class ProgressStore:
         if not path.is_file():
             return None
         uri = path.resolve().as_uri() + "?mode=ro"
-        conn = cls._connect(uri, path, timeout, uri=True)
-        store = cls(conn, path, readonly=True, clock=_utc_now)
+        return cls._connect(uri, path, timeout, readonly=True, clock=_utc_now)
+
+    @classmethod
+    def _connect(cls, target: str, path: Path, timeout: float, *, readonly: bool,
+                 clock: Callable[[], str]) -> ProgressStore:
+        """Connect to `target` (a read-only URI when `readonly`), then migrate the schema, or
+        only check its version when read-only; the connection is closed when that fails."""
         try:
-            store._guard(store._check_version)
+            conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=readonly)
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise ProgressError(_explain(path, exc)) from None
+        store = cls(conn, path, readonly=readonly, clock=clock)
+        try:
+            store._guard(store._check_version if readonly else store._migrate)
         except ProgressError:
             conn.close()
             raise
         return store
-
-    @staticmethod
-    def _connect(target: str, path: Path, timeout: float, *, uri: bool) -> sqlite3.Connection:
-        try:
-            conn = sqlite3.connect(target, timeout=timeout, isolation_level=None, uri=uri)
-            conn.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.Error as exc:
-            raise ProgressError(_explain(path, exc)) from None
-        return conn
 
     def close(self) -> None:
         self._conn.close()
@@ -428,8 +220,8 @@ class ProgressStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _guard(self, fn: Callable[[], Any]) -> Any:
-        """Run `fn`, turning sqlite3 errors into `ProgressError` (closing on failure to open)."""
+    def _guard(self, fn: Callable[[], T]) -> T:
+        """Run `fn`, turning sqlite3 errors into `ProgressError`."""
         try:
             return fn()
         except sqlite3.Error as exc:
@@ -475,10 +267,6 @@ class ProgressStore:
     def schema_version(self) -> int:
         return int(self._guard(lambda: self._conn.execute("PRAGMA user_version").fetchone()[0]))
 
-    def _empty(self) -> bool:
-        """True for a read-only view of a brand-new file with no tables yet."""
-        return self.readonly and self.schema_version == 0
-
     # ---- writing
 
     def _write(self, fn: Callable[[sqlite3.Connection], None]) -> None:
@@ -522,7 +310,7 @@ class ProgressStore:
             self._question_ids[q.number] = int(cur.lastrowid or 0)
         return self._question_ids[q.number]
 
-    def record_part(self, question: QuestionRecord, part: PartRecord) -> None:
+    def record_part(self, question: QuestionRecord, part: PractisedPart) -> None:
         """Store one finished part and its attempts."""
         if part.outcome not in PART_OUTCOMES:
             raise ValueError(f"unknown part outcome {part.outcome!r}")
@@ -569,132 +357,66 @@ class ProgressStore:
 
     # ---- reading
 
-    def _session_ordinals(self) -> dict[int, int]:
-        rows = self._conn.execute("SELECT id FROM sessions ORDER BY id").fetchall()
-        return {sid: i + 1 for i, (sid,) in enumerate(rows)}
+    def _read(self, fn: Callable[[], T], empty: T) -> T:
+        """`fn`'s rows, or `empty` for a read-only view of a brand-new file with no tables."""
+        if self.readonly and self.schema_version == 0:
+            return empty
+        return self._guard(fn)
 
     def cards(self) -> dict[str, Card]:
         """Every template's Leitner card, as seen from the next session."""
-        if self._empty():
-            return {}
 
         def read() -> dict[str, Card]:
-            ordinals = self._session_ordinals()
-            current = len(ordinals) + 1
-            rows = self._conn.execute(
+            rows = self._conn.execute("SELECT id FROM sessions ORDER BY id").fetchall()
+            ordinals = {sid: i + 1 for i, (sid,) in enumerate(rows)}
+            history = self._conn.execute(
                 "SELECT template, topic, session_id, outcome FROM questions "
                 "WHERE outcome IS NOT NULL ORDER BY id").fetchall()
-            return leitner_cards(((t, topic, ordinals[s], o) for t, topic, s, o in rows),
-                                 current)
+            return leitner_cards(((t, topic, ordinals[s], o) for t, topic, s, o in history),
+                                 len(ordinals) + 1)
 
-        result: dict[str, Card] = self._guard(read)
-        return result
+        return self._read(read, {})
 
-    def report(self, recent_sessions: int = 5) -> ProgressReport:
-        """Per-topic accuracy and trend, Leitner cards, recurring mistakes, recent sessions."""
-        if self._empty():
-            return ProgressReport(db=str(self.path), sessions=0, parts=0, topics=(), cards=(),
-                                  mistakes=(), recent_sessions=())
-        result: ProgressReport = self._guard(lambda: self._report(recent_sessions))
-        return result
+    def session_count(self) -> int:
+        """How many sessions recorded something."""
+        return self._read(
+            lambda: int(self._conn.execute("SELECT count(*) FROM sessions").fetchone()[0]), 0)
 
-    def _report(self, recent_sessions: int) -> ProgressReport:
-        conn = self._conn
-        n_sessions = conn.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        rows = conn.execute(
-            "SELECT q.topic, p.outcome, p.first_try FROM parts p "
-            "JOIN questions q ON q.id = p.question_id ORDER BY q.id, p.rowid").fetchall()
-        by_topic: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
-        for topic, outcome, first_try in rows:
-            by_topic[topic].append((outcome == "correct", bool(first_try)))
-        topics = []
-        for topic in sorted(by_topic):
-            marks = by_topic[topic]
-            right = [ok for ok, _ in marks]
-            recent = right[-RECENT_WINDOW:]
-            before = right[-2 * RECENT_WINDOW:-RECENT_WINDOW]
-            previous = sum(before) / len(before) if len(before) == RECENT_WINDOW else None
-            recent_rate = sum(recent) / len(recent)
-            topics.append(TopicStats(
-                topic=topic, parts=len(marks), correct=sum(right),
-                first_try=sum(1 for _, f in marks if f), accuracy=sum(right) / len(marks),
-                recent=recent_rate, previous=previous, trend=_trend(recent_rate, previous)))
-        cards = sorted(self.cards().values(), key=lambda c: (c.wait, c.box, c.template))
-        return ProgressReport(
-            db=str(self.path), sessions=n_sessions, parts=len(rows), topics=tuple(topics),
-            cards=tuple(cards), mistakes=tuple(self._mistakes()),
-            recent_sessions=tuple(self._recent(recent_sessions)))
+    def part_marks(self) -> list[tuple[str, bool, bool]]:
+        """``(topic, right in the end, right at the first try)`` of every part answered, in
+        the order answered."""
 
-    def _mistakes(self) -> list[MistakeStats]:
-        rows = self._conn.execute(
-            "SELECT a.mistake, a.note, q.template, a.part, q.session_id, a.at FROM attempts a "
-            "JOIN questions q ON q.id = a.question_id WHERE a.mistake IS NOT NULL "
-            "ORDER BY a.id").fetchall()
-        count: Counter[tuple[str, str, str]] = Counter()
-        sessions: dict[tuple[str, str, str], set[int]] = defaultdict(set)
-        note: dict[tuple[str, str, str], str] = {}
-        last: dict[tuple[str, str, str], str] = {}
-        for mistake, text, template, part, sid, at in rows:
-            key = (mistake, template, part)
-            count[key] += 1
-            sessions[key].add(sid)
-            note[key] = text or ""
-            last[key] = at
-        repeated = [MistakeStats(mistake=k[0], note=note[k], template=k[1], part=k[2],
-                                 count=n, sessions=len(sessions[k]), last_at=last[k])
-                    for k, n in count.items() if n >= 2]
-        repeated.sort(key=lambda m: (-m.sessions, -m.count, m.last_at, m.mistake))
-        return repeated
+        def read() -> list[tuple[str, bool, bool]]:
+            rows = self._conn.execute(
+                "SELECT q.topic, p.outcome, p.first_try FROM parts p "
+                "JOIN questions q ON q.id = p.question_id ORDER BY q.id, p.rowid").fetchall()
+            return [(topic, outcome == "correct", bool(first)) for topic, outcome, first in rows]
 
-    def _recent(self, limit: int) -> list[SessionStats]:
-        rows = self._conn.execute(
-            "SELECT s.id, s.started_at, count(DISTINCT q.id), "
-            "coalesce(sum(p.score * p.points), 0), coalesce(sum(p.points), 0) "
-            "FROM sessions s LEFT JOIN questions q ON q.session_id = s.id "
-            "LEFT JOIN parts p ON p.question_id = q.id "
-            "GROUP BY s.id ORDER BY s.id DESC LIMIT ?", (limit,)).fetchall()
-        return [SessionStats(id=sid, started_at=at, questions=n, points=round(pts, 6),
-                             max_points=round(mx, 6)) for sid, at, n, pts, mx in rows]
+        return self._read(read, [])
 
-    def topic_accuracy(self) -> dict[str, float]:
-        """Share of parts answered correctly, per topic (for 'what to practise next')."""
-        return {t.topic: t.accuracy for t in self.report().topics}
+    def mistake_attempts(self) -> list[MistakeAttempt]:
+        """Every attempt that matched a named mistake, in the order made."""
 
+        def read() -> list[MistakeAttempt]:
+            rows = self._conn.execute(
+                "SELECT a.mistake, a.note, q.template, a.part, q.session_id, a.at "
+                "FROM attempts a JOIN questions q ON q.id = a.question_id "
+                "WHERE a.mistake IS NOT NULL ORDER BY a.id").fetchall()
+            return [MistakeAttempt(*row) for row in rows]
 
-# --------------------------------------------------------------------------- text report
+        return self._read(read, [])
 
-_TREND_TEXT = {"up": "improving", "down": "slipping", "steady": "steady",
-               "new": "too few answers for a trend"}
+    def recent_sessions(self, limit: int) -> list[SessionStats]:
+        """The last `limit` sessions, newest first, with their questions and points."""
 
+        def read() -> list[SessionStats]:
+            rows = self._conn.execute(
+                "SELECT s.id, s.started_at, count(DISTINCT q.id), "
+                "coalesce(sum(p.score * p.points), 0), coalesce(sum(p.points), 0) "
+                "FROM sessions s LEFT JOIN questions q ON q.session_id = s.id "
+                "LEFT JOIN parts p ON p.question_id = q.id "
+                "GROUP BY s.id ORDER BY s.id DESC LIMIT ?", (limit,)).fetchall()
+            return [SessionStats(id=sid, started_at=at, questions=n, points=round(pts, 6),
+                                 max_points=round(mx, 6)) for sid, at, n, pts, mx in rows]
 
-def _when(iso: str) -> str:
-    return iso[:16].replace("T", " ") + (" UTC" if iso.endswith("Z") else "")
-
-
-def render_report(report: ProgressReport) -> str:
-    """The ``mlquiz progress`` text for a terminal."""
-    from grader.pages import render_page
-
-    topics = [{
-        "topic": t.topic, "parts": t.parts, "accuracy": f"{t.accuracy:.0%}",
-        "first_try": f"{t.first_try / t.parts:.0%}" if t.parts else "-",
-        "recent": f"{t.recent:.0%}",
-        "trend": _TREND_TEXT[t.trend] + (f" (from {t.previous:.0%})"
-                                         if t.previous is not None and t.trend != "new" else ""),
-    } for t in report.topics]
-    cards = [{
-        "template": c.template, "box": c.box,
-        "due": "due now" if c.due else f"due in {c.wait} session{'s' if c.wait != 1 else ''}",
-    } for c in report.cards]
-    mistakes = [{
-        "id": m.mistake, "note": m.note, "template": m.template, "part": m.part,
-        "count": m.count, "sessions": m.sessions, "last": _when(m.last_at),
-    } for m in report.mistakes]
-    sessions = [{
-        "when": _when(s.started_at), "questions": s.questions,
-        "points": f"{round(s.points, 2):g}", "max_points": f"{round(s.max_points, 2):g}",
-        "percent": f"{s.points / s.max_points:.0%}" if s.max_points else "-",
-    } for s in report.recent_sessions]
-    return render_page("practice_progress.txt.j2", db=report.db, sessions=report.sessions,
-                       parts=report.parts, topics=topics, cards=cards, mistakes=mistakes,
-                       recent=sessions, intervals=LEITNER_INTERVALS)
+        return self._read(read, [])
