@@ -9,8 +9,6 @@ starts instantly.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -26,14 +24,17 @@ EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
 #: Commands that live in their own modules, imported only when used (or listed by --help).
 #: name -> ("module:attribute", the one-line help shown by `mlquiz --help`).
 LAZY_COMMANDS = {
+    "check": ("grader.cli.bank:check_command", "Grade one answer to one part of an instance."),
     "generate": ("grader.cli.exam:generate_command",
                  "Make exam sheets, answer keys and a submission file."),
     "grade": ("grader.cli.exam:grade_command",
               "Grade a class's submissions: gradebook, feedback, report."),
+    "list": ("grader.cli.bank:list_command", "List the templates in the question bank."),
     "practice": ("grader.cli.practice:practice_command",
                  "Drill a topic with immediate feedback (interactive)."),
     "progress": ("grader.cli.practice:progress_command",
                  "Show your practice progress per topic."),
+    "show": ("grader.cli.bank:show_command", "Show one randomized instance of a template."),
     "validate": ("grader.cli.validate:validate_command",
                  "Lint templates and stress-test them over many seeds."),
 }
@@ -151,138 +152,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _echo_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
-
-
-# --------------------------------------------------------------------------- list
-
-
-@cli.command("list", epilog=EPILOG_EXIT)
-@click.option("--topic", "topics", multiple=True, metavar="TOPIC",
-              help="Only templates of this topic (repeatable).")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
-@bank_option
-def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, ...]) -> None:
-    """List the templates in the question bank.
-
-    \b
-    Examples:
-      mlquiz list
-      mlquiz list --topic optimizers
-      mlquiz list --json | jq '.[].id'
-    """
-    from grader.listing import list_templates
-
-    rows = list_templates(open_bank(bank_dirs), topics)
-    if as_json:
-        _echo_json(rows)
-        return
-    if not rows:
-        click.echo("no templates match", err=True)
-        return
-    width = max(len(r["id"]) for r in rows)
-    for r in rows:
-        parts = ", ".join(p["id"] for p in r["parts"])
-        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
-    click.echo(f"\n{len(rows)} templates; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
-               err=True)
-
-
-# --------------------------------------------------------------------------- show
-
-
-@cli.command("show", epilog=EPILOG_EXIT)
-@click.argument("template_id", metavar="ID")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
-              help="Which random version of the question.")
-@param_option
-@click.option("--format", "fmt", type=click.Choice(["text", "md", "html", "json"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--solution", is_flag=True, help="Include the answers and the worked solution.")
-@bank_option
-def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str, solution: bool,
-                 bank_dirs: tuple[str, ...]) -> None:
-    """Show one randomized instance of a template.
-
-    \b
-    Examples:
-      mlquiz show metrics/confusion-matrix --seed 7
-      mlquiz show metrics/confusion-matrix --param tp=80 --param fp=80 \\
-          --param fn=20 --param tn=820 --solution
-      mlquiz show dropout/apply-mask --param a="[2.0, 5.0, 7.12, 4.5, 6.0]" \\
-          --param m="[1, 0, 0, 1, 1]" --format json
-    """
-    from questionbank.instance import generate
-
-    instance = generate(open_bank(bank_dirs).get(template_id), seed, parse_params(params))
-    if fmt == "json":
-        _echo_json(instance.to_dict())
-        return
-    from grader.pages import render_instance
-
-    click.echo(render_instance(instance, fmt, solution=solution), nl=False)
-
-
-# --------------------------------------------------------------------------- check
-
-
-@cli.command("check", epilog=EPILOG_EXIT)
-@click.argument("template_id", metavar="ID")
-@click.argument("answer", nargs=-1, required=False)
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=1, show_default=True,
-              help="The instance the answer is for (as in 'mlquiz show').")
-@click.option("--part", "part_id", metavar="PART",
-              help="Which part to grade (may be left out when the template has one part).")
-@param_option
-@click.option("--json", "as_json", is_flag=True,
-              help="Print {status, score, correct, feedback, mistake} as JSON.")
-@click.option("--show-answer", is_flag=True, help="Also print the reference answer.")
-@bank_option
-def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id: str | None,
-                  params: tuple[str, ...], as_json: bool, show_answer: bool,
-                  bank_dirs: tuple[str, ...]) -> None:
-    """Grade one answer to one part of an instance.
-
-    Put the answer after `--` so that answers starting with '-' are not read as options;
-    several words are joined with spaces. With no ANSWER, it is read from standard input.
-    The exit code is 0 whatever the verdict; the verdict is in the output.
-
-    \b
-    Examples:
-      mlquiz check metrics/confusion-matrix --seed 1 --part f1 -- 8/13
-      mlquiz check metrics/confusion-matrix --seed 1 --part recall --json -- 61.5%
-      mlquiz check dropout/apply-mask --seed 3 -- "[2, 0, 0, 4.5, 6]"
-      mlquiz check gradients/matrix-calculus --seed 2 --part grad -- "a*b^T"
-    """
-    from grader.judge.check import check
-    from questionbank.instance import generate
-
-    instance = generate(open_bank(bank_dirs).get(template_id), seed, parse_params(params))
-    if part_id is None:
-        if len(instance.parts) != 1:
-            ids = ", ".join(p.id for p in instance.parts)
-            raise click.UsageError(f"{template_id} has several parts; choose one with --part "
-                                   f"({ids})")
-        part_id = instance.parts[0].id
-    text = " ".join(answer) if answer else sys.stdin.read(1_000_000)
-    result = check(instance, part_id, text)
-    if as_json:
-        data = result.to_dict()
-        if show_answer:
-            data["answer_text"] = instance.part(part_id).answer_text
-        _echo_json(data)
-        return
-    from grader.judge.feedback import render_result, use_colour
-
-    click.echo(render_result(instance, result, "text", show_answer=show_answer,
-                             colour=use_colour()), nl=False)
-
-
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="mlquiz")
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()
