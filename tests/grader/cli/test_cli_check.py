@@ -1,5 +1,5 @@
 """Tests for ``mlquiz check`` (DESIGN.md sections 4 and 5): through click's CliRunner on
-`grader.cli.cli`, and once as a real ``mlquiz`` process.
+`grader.cli.cli`, and once as a real ``python -m grader`` process.
 
 The verdict is in the output, never in the exit code (0 for correct, incorrect and invalid);
 user mistakes (an unknown template, part or parameter) exit 1 with one line on stderr; usage
@@ -9,8 +9,8 @@ errors exit 2.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner, Result
@@ -174,11 +174,10 @@ def test_exit_zero_whatever_the_verdict(template: str, part: str, answer: str,
 
 
 def test_check_as_a_process() -> None:
-    """The installed console script, end to end: JSON on stdout, exit code 0."""
-    mlquiz = shutil.which("mlquiz")
-    assert mlquiz, "mlquiz is not on PATH (pip install -e .)"
-    proc = subprocess.run([mlquiz, *F1, "--json", "--", "-0.615"], capture_output=True,
-                          text=True, timeout=60, check=False)
+    """The command line as a process (``python -m grader``, as the console script runs it),
+    end to end: JSON on stdout, exit code 0."""
+    proc = subprocess.run([sys.executable, "-m", "grader", *F1, "--json", "--", "-0.615"],
+                          capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert_contract(data)

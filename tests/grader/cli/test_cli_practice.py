@@ -170,6 +170,13 @@ def test_cli_piped_input_uses_the_whole_bank_without_a_menu() -> None:
 # --------------------------------------------------------------------------- real process
 
 
+def _default_sigint() -> None:
+    """In the child, before it starts: Ctrl-C interrupts, even when the tests run with SIGINT
+    ignored (an ignored signal stays ignored across exec, and Python then installs no
+    KeyboardInterrupt handler)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def mlquiz(*args: str) -> list[str]:
     return [sys.executable, "-m", "grader", *args]
 
@@ -202,7 +209,7 @@ def test_subprocess_ctrl_c_ends_with_the_summary(tmp_path: Path) -> None:
     proc = subprocess.Popen(mlquiz("practice", "--template", CM, "--count", "3", "--seed", "2",
                                    "--db", str(tmp_path / "p.sqlite3")),
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env)
+                            stderr=subprocess.PIPE, env=env, preexec_fn=_default_sigint)
     assert proc.stdout is not None and proc.stdin is not None
     seen = b""
     while b"answer> " not in seen:
