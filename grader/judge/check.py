@@ -258,18 +258,18 @@ class _ArrayAnswer:
     read_as: str
 
 
-def _read_array(key: AnswerKey, text: str) -> _ArrayAnswer:
+def _read_array(key: AnswerKey, text: str
+                ) -> tuple[Sequence[ParsedNumber], list[float], tuple[int, ...], Any]:
+    """The entries of a vector or matrix answer as typed, their values row by row, its shape
+    and the JSON-native value."""
     if key.type == "matrix":
         rows = parse_matrix(text)
         numbers: Sequence[ParsedNumber] = [n for row in rows for n in row]
         flat = [n.value for n in numbers]
-        shape: tuple[int, ...] = (len(rows), len(rows[0]))
-        value: Any = [[n.value for n in row] for row in rows]
-    else:
-        numbers = parse_vector(text)
-        flat = [n.value for n in numbers]
-        shape, value = (len(numbers),), flat
-    return _ArrayAnswer(numbers, flat, shape, value, _flat_text(flat, shape))
+        return numbers, flat, (len(rows), len(rows[0])), [[n.value for n in row] for row in rows]
+    numbers = parse_vector(text)
+    flat = [n.value for n in numbers]
+    return numbers, flat, (len(numbers),), flat
 
 
 def _flat_text(flat: Sequence[float], shape: tuple[int, ...]) -> str:
@@ -302,11 +302,13 @@ def _transposed(flat: Sequence[float], shape: tuple[int, ...]) -> list[float]:
 
 
 def _check_array(key: AnswerKey, text: str, seed: int) -> Result:
-    got = _read_array(key, text)
+    numbers, flat, shape, value = _read_array(key, text)
+    read_as = _flat_text(flat, shape)
     tol = key.effective_tolerance
     want_shape, want = key.numeric_value
-    if _all_within(tol, got.shape, got.flat, want_shape, want):
-        return _correct(key, text, got.value, got.read_as)
+    if _all_within(tol, shape, flat, want_shape, want):
+        return _correct(key, text, value, read_as)
+    got = _ArrayAnswer(numbers, flat, shape, value, read_as)
     index = _first_mistake(
         key, lambda mistaken: _all_within(tol, got.shape, got.flat, *shape_and_values(mistaken)))
     if index is not None:
