@@ -168,11 +168,11 @@ def _first_mistake(key: AnswerKey, matches: Callable[[Any], bool]) -> int | None
 
 
 def _mistaken(key: AnswerKey, text: str, value: Any, read_as: str, index: int,
-              note: str = "", score: float = 0.0) -> Result:
-    """The verdict for an answer that matches the `index`-th declared mistake."""
+              note: str = "") -> Result:
+    """The verdict for an answer that matches the `index`-th declared mistake (`note` is
+    added to its feedback)."""
     feedback = key.mistake_feedback(index)  # first: a stored key checks its mistakes here
-    return _incorrect(key, text, value, read_as, feedback + note, key.mistake_values[index][0],
-                      score)
+    return _incorrect(key, text, value, read_as, feedback + note, key.mistake_values[index][0])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -308,21 +308,19 @@ def _check_array(key: AnswerKey, text: str, seed: int) -> Result:
     want_shape, want = key.numeric_value
     if _all_within(tol, shape, flat, want_shape, want):
         return _correct(key, text, value, read_as)
-    got = _ArrayAnswer(numbers, flat, shape, value, read_as)
     index = _first_mistake(
-        key, lambda mistaken: _all_within(tol, got.shape, got.flat, *shape_and_values(mistaken)))
+        key, lambda mistaken: _all_within(tol, shape, flat, *shape_and_values(mistaken)))
     if index is not None:
-        return _mistaken(key, text, got.value, got.read_as, index)
-    if got.shape != want_shape:
-        if key.type == "matrix" and _all_within(tol, got.shape[::-1],
-                                                _transposed(got.flat, got.shape),
+        return _mistaken(key, text, value, read_as, index)
+    if shape != want_shape:
+        if key.type == "matrix" and _all_within(tol, shape[::-1], _transposed(flat, shape),
                                                 want_shape, want):
-            return _incorrect(key, text, got.value, got.read_as, "These are the right numbers, "
-                              "but transposed: rows and columns are swapped.", "transposed")
-        return _incorrect(key, text, got.value, got.read_as,
+            return _incorrect(key, text, value, read_as, "These are the right numbers, but "
+                              "transposed: rows and columns are swapped.", "transposed")
+        return _incorrect(key, text, value, read_as,
                           f"Wrong shape: the answer has {_shape_text(want_shape)}, yours has "
-                          f"{_shape_text(got.shape)}.", "wrong-shape")
-    return _explain_array(key, text, got, want)
+                          f"{_shape_text(shape)}.", "wrong-shape")
+    return _explain_array(key, text, _ArrayAnswer(numbers, flat, shape, value, read_as), want)
 
 
 def _explain_array(key: AnswerKey, text: str, got: _ArrayAnswer, want: Sequence[float]
