@@ -17,9 +17,10 @@ compared by `grader.judge.tolerance`, the one implementation of the tolerance mo
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -158,11 +159,15 @@ def check_all(instance: Instance, answers: Mapping[str, str]) -> ItemResult:
 # --------------------------------------------------------------------------- declared mistakes
 
 
-def _first_mistake(key: AnswerKey, matches: Callable[[Any], bool]) -> int | None:
+def _first_mistake(key: AnswerKey, answer: Any,
+                   matches: Callable[[Any, Any], bool] = operator.eq) -> int | None:
     """The index of the first declared mistake, in the template's order, whose value
-    `matches` the answer (the first declared wins when an answer matches several)."""
+    `matches` the answer (the first declared wins when an answer matches several).
+
+    `matches(answer, mistaken)` is equality by default (integers, shapes).
+    """
     for index, (_, mistaken) in enumerate(key.mistake_values):
-        if matches(mistaken):
+        if matches(answer, mistaken):
             return index
     return None
 
@@ -197,7 +202,7 @@ def _explain_number(key: AnswerKey, text: str, parsed: ParsedNumber, a_tru: floa
                     read_as: str) -> Result:
     tol = key.effective_tolerance
     a_sub = parsed.value
-    index = _first_mistake(key, lambda mistaken: within(tol, a_sub, mistaken))
+    index = _first_mistake(key, a_sub, partial(within, tol))
     if index is not None:
         return _mistaken(key, text, a_sub, read_as, index)
     if not parsed.percent and 0 <= a_tru <= 1 and abs(a_sub) > 1:
@@ -207,7 +212,7 @@ def _explain_number(key: AnswerKey, text: str, parsed: ParsedNumber, a_tru: floa
                 f"It looks like a percentage without its % sign: {parsed.text} means "
                 f"{parsed.text}, not {a_sub / 100:g}. Write it as a fraction or decimal "
                 f"({a_sub / 100:g}) or add the sign ({parsed.text}%).", "percent-without-sign")
-        index = _first_mistake(key, lambda mistaken: within(tol, a_sub / 100, mistaken))
+        index = _first_mistake(key, a_sub / 100, partial(within, tol))
         if index is not None:
             return _mistaken(key, text, a_sub, read_as, index,
                              " (Also: a percentage needs its % sign.)")
@@ -234,7 +239,7 @@ def _check_integer(key: AnswerKey, text: str, seed: int) -> Result:
     read_as = str(value)
     if value == truth:
         return _correct(key, text, value, read_as)
-    index = _first_mistake(key, lambda mistaken: mistaken == value)
+    index = _first_mistake(key, value)
     if index is not None:
         return _mistaken(key, text, value, read_as, index)
     if truth != 0 and value == -truth:
@@ -308,8 +313,8 @@ def _check_array(key: AnswerKey, text: str, seed: int) -> Result:
     want_shape, want = key.numeric_value
     if _all_within(tol, shape, flat, want_shape, want):
         return _correct(key, text, value, read_as)
-    index = _first_mistake(
-        key, lambda mistaken: _all_within(tol, shape, flat, *shape_and_values(mistaken)))
+    index = _first_mistake(key, flat, lambda entries, mistaken: _all_within(
+        tol, shape, entries, *shape_and_values(mistaken)))
     if index is not None:
         return _mistaken(key, text, value, read_as, index)
     if shape != want_shape:
@@ -373,7 +378,7 @@ def _check_shape(key: AnswerKey, text: str, seed: int) -> Result:
     value = list(dims)
     if dims == truth:
         return _correct(key, text, value, read_as)
-    index = _first_mistake(key, lambda mistaken: mistaken == dims)
+    index = _first_mistake(key, dims)
     if index is not None:
         return _mistaken(key, text, value, read_as, index)
     if any(isinstance(d, str) for d in dims) and not any(isinstance(d, str) for d in truth):
@@ -457,11 +462,11 @@ def _check_expression(key: AnswerKey, text: str, seed: int) -> Result:
     if verdict == "equal":
         return _correct(key, text, read_as, read_as)
 
-    def is_mistake(mistaken: Any) -> bool:
+    def is_mistake(answer: Sequence[np.ndarray], mistaken: Any) -> bool:
         values = _reference_values(str(mistaken), symbols, seed)[1]
-        return values is not None and compare_values(got, values) == "equal"
+        return values is not None and compare_values(answer, values) == "equal"
 
-    index = _first_mistake(key, is_mistake)
+    index = _first_mistake(key, got, is_mistake)
     if index is not None:
         return _mistaken(key, text, read_as, read_as, index)
     return _explain_expression(key, text, read_as, verdict, got, want)
