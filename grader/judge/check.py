@@ -1,25 +1,31 @@
-"""Judging one submitted answer against an instance: `check(instance, part_id, text)`.
+"""Judging one submitted answer against an answer key: `check(instance, part_id, text)`.
 
 The submitted text is untrusted. It is read by the parser of the part's answer type (never by
 `eval`, `sympify` or a YAML loader); anything unreadable is ``invalid`` with a message that
 points at the problem. A readable answer is ``correct`` when it is within the part's tolerance
 (shape first, then values); otherwise it is ``incorrect``, and the feedback says why in the
-most specific way available: a declared mistake of the template ("That is recall ..."), then
-the generic detectors a teacher would apply (a percentage without its % sign, the right value
-rounded too coarsely, a sign error, the right entries in the wrong order, a transposed shape).
+most specific way available: a declared mistake of the template ("That is recall ..."), tried
+in the order the template declares them, then the generic detectors a teacher would apply (a
+percentage without its % sign, the right value rounded too coarsely, a sign error, the right
+entries in the wrong order, a transposed shape).
+
+The judge reads only the `grader.judge.key.AnswerKey` protocol, so a freshly generated part and
+a part stored in an exam's manifest are judged by the same code (`check_key`). Every value is
+compared by `grader.judge.tolerance`, the one implementation of the tolerance modes.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Protocol
 
 import numpy as np
 
-from grader.judge import tolerance as compare
+from grader.judge.key import AnswerKey
 from grader.judge.parse import (
     ParsedNumber,
     parse_choice,
@@ -30,11 +36,12 @@ from grader.judge.parse import (
     parse_shape,
     parse_vector,
 )
+from grader.judge.tolerance import is_close_sigfigs, shape_and_values, within, within_each
 from questionbank.errors import AnswerError
-from questionbank.instance import Instance, Mistake, Part
+from questionbank.instance import Instance
 from questionbank.tolerance import Tolerance
 
-__all__ = ["STATUSES", "ItemResult", "Result", "check", "check_all"]
+__all__ = ["STATUSES", "ItemResult", "Result", "check", "check_all", "check_key"]
 
 STATUSES = ("correct", "incorrect", "invalid")
 MAX_ANSWER_CHARS = 100_000
@@ -84,19 +91,26 @@ class ItemResult:
         return self.points / self.max_points if self.max_points else 0.0
 
 
-def _invalid(part: Part, text: str, message: str) -> Result:
-    return Result(part=part.id, status="invalid", score=0.0, feedback=message, answer=text)
+class _Seeded(Protocol):
+    """What `check_part` needs of the instance: its seed (an `Instance`, or an exam item)."""
+
+    @property
+    def seed(self) -> int: ...
 
 
-def _correct(part: Part, text: str, value: Any, read_as: str, note: str = "") -> Result:
+def _invalid(key: AnswerKey, text: str, message: str) -> Result:
+    return Result(part=key.id, status="invalid", score=0.0, feedback=message, answer=text)
+
+
+def _correct(key: AnswerKey, text: str, value: Any, read_as: str, note: str = "") -> Result:
     feedback = "Correct." + (f" {note}" if note else "")
-    return Result(part=part.id, status="correct", score=1.0, feedback=feedback, value=value,
+    return Result(part=key.id, status="correct", score=1.0, feedback=feedback, value=value,
                   read_as=read_as, answer=text)
 
 
-def _incorrect(part: Part, text: str, value: Any, read_as: str, feedback: str,
+def _incorrect(key: AnswerKey, text: str, value: Any, read_as: str, feedback: str,
                mistake: str | None = None, score: float = 0.0) -> Result:
-    return Result(part=part.id, status="incorrect", score=score, feedback=feedback,
+    return Result(part=key.id, status="incorrect", score=score, feedback=feedback,
                   mistake=mistake, value=value, read_as=read_as, answer=text)
 
 
@@ -110,19 +124,28 @@ def check(instance: Instance, part_id: str, answer: str) -> Result:
                         f" at most {MAX_ANSWER_CHARS}).")
     if not answer.strip():
         return _invalid(part, answer, "No answer was given.")
-    return check_part(instance, part, answer)
+    return check_key(part, answer, instance.seed)
 
 
-def check_part(instance: Instance, part: Part, answer: str) -> Result:
-    """`check` for a part already looked up, of an answer already known to be text that is
-    not blank and at most `MAX_ANSWER_CHARS` long (what a batch has made sure of)."""
+def check_key(key: AnswerKey, answer: str, seed: int) -> Result:
+    """`check` for the answer key of one part, of an answer already known to be text that is
+    not blank and at most `MAX_ANSWER_CHARS` long (what a batch has made sure of).
+
+    `seed` is the instance's seed: an expression part is compared at random points drawn from
+    it (the other answer types do not use it).
+    """
     try:
-        return _CHECKERS[part.type](instance, part, answer)
+        return _CHECKERS[key.type](key, answer, seed)
     except AnswerError as exc:
         message = exc.render()
-        if part.type == "expression":
+        if key.type == "expression":
             message = "Could not read the expression: " + message
-        return _invalid(part, answer, message)
+        return _invalid(key, answer, message)
+
+
+def check_part(instance: _Seeded, part: AnswerKey, answer: str) -> Result:
+    """`check_key` with the seed taken from `instance` (the instance `part` belongs to)."""
+    return check_key(part, answer, instance.seed)
 
 
 def check_all(instance: Instance, answers: Mapping[str, str]) -> ItemResult:
@@ -133,33 +156,40 @@ def check_all(instance: Instance, answers: Mapping[str, str]) -> ItemResult:
                       max_points=sum(p.points for p in instance.parts))
 
 
-# --------------------------------------------------------------------------- numbers
+# --------------------------------------------------------------------------- declared mistakes
 
 
-def _tol(part: Part) -> Tolerance:
-    return part.effective_tolerance
+def _first_mistake(key: AnswerKey, answer: Any,
+                   matches: Callable[[Any, Any], bool] = operator.eq) -> int | None:
+    """The index of the first declared mistake, in the template's order, whose value
+    `matches` the answer (the first declared wins when an answer matches several).
 
-
-def _float(x: Any) -> float:
-    return float(x)
-
-
-def _number_mistake(part: Part, value: float) -> Mistake | None:
-    tol = _tol(part)
-    for index, (_, mistaken) in enumerate(part.mistake_values):
-        if compare.within(tol, value, mistaken):
-            return part.mistakes[index]
+    `matches(answer, mistaken)` is equality by default (integers, shapes).
+    """
+    for index, (_, mistaken) in enumerate(key.mistake_values):
+        if matches(answer, mistaken):
+            return index
     return None
 
 
-def _check_number(instance: Instance, part: Part, text: str) -> Result:
+def _mistaken(key: AnswerKey, text: str, value: Any, read_as: str, index: int,
+              note: str = "") -> Result:
+    """The verdict for an answer that matches the `index`-th declared mistake (`note` is
+    added to its feedback)."""
+    feedback = key.mistake_feedback(index)  # first: a stored key checks its mistakes here
+    return _incorrect(key, text, value, read_as, feedback + note, key.mistake_values[index][0])
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def _check_number(key: AnswerKey, text: str, seed: int) -> Result:
     parsed = parse_number(text)
-    a_sub, a_tru = parsed.value, _float(part.value)
+    a_sub, a_tru = parsed.value, key.numeric_value[1][0]
     read_as = _read_number(parsed)
-    tol = _tol(part)
-    if compare.within(tol, a_sub, a_tru):
-        return _correct(part, text, a_sub, read_as)
-    return _explain_number(part, text, parsed, a_sub, a_tru, read_as)
+    if within(key.effective_tolerance, a_sub, a_tru):
+        return _correct(key, text, a_sub, read_as)
+    return _explain_number(key, text, parsed, a_tru, read_as)
 
 
 def _read_number(parsed: ParsedNumber) -> str:
@@ -168,84 +198,83 @@ def _read_number(parsed: ParsedNumber) -> str:
     return f"{parsed.value:.12g}"
 
 
-def _explain_number(part: Part, text: str, parsed: ParsedNumber, a_sub: float, a_tru: float,
+def _explain_number(key: AnswerKey, text: str, parsed: ParsedNumber, a_tru: float,
                     read_as: str) -> Result:
-    tol = _tol(part)
-    mistake = _number_mistake(part, a_sub)
-    if mistake is not None:
-        return _incorrect(part, text, a_sub, read_as, mistake.feedback, mistake.id)
-    if not parsed.percent and 0 <= a_tru <= 1 and abs(a_sub) > 1 and \
-            compare.within(tol, a_sub / 100, a_tru):
-        return _incorrect(
-            part, text, a_sub, read_as,
-            f"It looks like a percentage without its % sign: {parsed.text} means "
-            f"{parsed.text}, not {a_sub / 100:g}. Write it as a fraction or decimal "
-            f"({a_sub / 100:g}) or add the sign ({parsed.text}%).", "percent-without-sign")
+    tol = key.effective_tolerance
+    a_sub = parsed.value
+    index = _first_mistake(key, a_sub, partial(within, tol))
+    if index is not None:
+        return _mistaken(key, text, a_sub, read_as, index)
     if not parsed.percent and 0 <= a_tru <= 1 and abs(a_sub) > 1:
-        mistake = _number_mistake(part, a_sub / 100)
-        if mistake is not None:
-            return _incorrect(part, text, a_sub, read_as,
-                              mistake.feedback + " (Also: a percentage needs its % sign.)",
-                              mistake.id)
+        if within(tol, a_sub / 100, a_tru):
+            return _incorrect(
+                key, text, a_sub, read_as,
+                f"It looks like a percentage without its % sign: {parsed.text} means "
+                f"{parsed.text}, not {a_sub / 100:g}. Write it as a fraction or decimal "
+                f"({a_sub / 100:g}) or add the sign ({parsed.text}%).", "percent-without-sign")
+        index = _first_mistake(key, a_sub / 100, partial(within, tol))
+        if index is not None:
+            return _mistaken(key, text, a_sub, read_as, index,
+                             " (Also: a percentage needs its % sign.)")
     digits = parsed.sigfigs
-    if digits is not None and a_tru != 0 and compare.is_close_sigfigs(a_sub, a_tru, digits):
-        return _incorrect(part, text, a_sub, read_as,
+    if digits is not None and a_tru != 0 and is_close_sigfigs(a_sub, a_tru, digits):
+        return _incorrect(key, text, a_sub, read_as,
                           f"Right value, but rounded too coarsely ({digits} significant "
                           f"figure{'s' if digits != 1 else ''}). The answer must be "
                           f"{tol.describe()}: keep more digits, or give the exact fraction.",
                           "rounded-too-coarsely")
-    if a_tru != 0 and compare.within(tol, -a_sub, a_tru):
-        return _incorrect(part, text, a_sub, read_as,
+    if a_tru != 0 and within(tol, -a_sub, a_tru):
+        return _incorrect(key, text, a_sub, read_as,
                           "The size is right but the sign is wrong.", "sign-error")
-    return _incorrect(part, text, a_sub, read_as, _not_within(tol))
+    return _incorrect(key, text, a_sub, read_as, _not_within(tol))
 
 
 def _not_within(tol: Tolerance) -> str:
     return f"Not correct: the answer must be {tol.describe()}."
 
 
-def _check_integer(instance: Instance, part: Part, text: str) -> Result:
+def _check_integer(key: AnswerKey, text: str, seed: int) -> Result:
     value = parse_integer(text)
-    truth = int(part.value)
+    truth = int(key.answer)
+    read_as = str(value)
     if value == truth:
-        return _correct(part, text, value, str(value))
-    for index, (_, mistaken) in enumerate(part.mistake_values):
-        if mistaken == value:
-            m = part.mistakes[index]
-            return _incorrect(part, text, value, str(value), m.feedback, m.id)
+        return _correct(key, text, value, read_as)
+    index = _first_mistake(key, value)
+    if index is not None:
+        return _mistaken(key, text, value, read_as, index)
     if truth != 0 and value == -truth:
-        return _incorrect(part, text, value, str(value), "The size is right but the sign is "
+        return _incorrect(key, text, value, read_as, "The size is right but the sign is "
                           "wrong.", "sign-error")
-    return _incorrect(part, text, value, str(value), "Not correct.")
+    return _incorrect(key, text, value, read_as, "Not correct.")
 
 
 # --------------------------------------------------------------------------- vectors, matrices
 
 
-def _within_array(tol: Tolerance, got: np.ndarray, want: np.ndarray) -> bool:
-    """`compare.within_all` for float arrays, vectorised for the rel and abs modes (the
-    parsers and the solvers guarantee finite values, so only the comparison is left)."""
-    if got.shape != want.shape:
-        return False
-    if tol.mode == "rel":
-        return bool(np.all(np.abs(got - want) <= np.maximum(tol.value * np.abs(want),
-                                                             tol.floor)))
-    if tol.mode == "abs":
-        return bool(np.all(np.abs(got - want) <= tol.value))
-    return compare.within_all(tol, got, want)
+@dataclass(slots=True, frozen=True)
+class _ArrayAnswer:
+    """A vector or matrix answer as read: its entries as typed, their values row by row, its
+    shape, the JSON-native value and how it was read."""
+
+    numbers: Sequence[ParsedNumber]
+    flat: list[float]
+    shape: tuple[int, ...]
+    value: Any
+    read_as: str
 
 
-def _within_flat(tol: Tolerance, got: Sequence[float], want: Sequence[float]) -> bool:
-    """`_within_array` for short flat lists in plain Python: for the handful of entries of a
-    typical answer this is several times faster than numpy's per-call overhead."""
-    if tol.mode == "rel":
-        rtol, floor = tol.value, tol.floor
-        return all(abs(g - w) <= max(rtol * abs(w), floor)
-                   for g, w in zip(got, want, strict=True))
-    if tol.mode == "abs":
-        atol = tol.value
-        return all(abs(g - w) <= atol for g, w in zip(got, want, strict=True))
-    return compare.within_all(tol, list(got), list(want))
+def _read_array(key: AnswerKey, text: str
+                ) -> tuple[Sequence[ParsedNumber], list[float], tuple[int, ...], Any]:
+    """The entries of a vector or matrix answer as typed, their values row by row, its shape
+    and the JSON-native value."""
+    if key.type == "matrix":
+        rows = parse_matrix(text)
+        numbers: Sequence[ParsedNumber] = [n for row in rows for n in row]
+        flat = [n.value for n in numbers]
+        return numbers, flat, (len(rows), len(rows[0])), [[n.value for n in row] for row in rows]
+    numbers = parse_vector(text)
+    flat = [n.value for n in numbers]
+    return numbers, flat, (len(numbers),), flat
 
 
 def _flat_text(flat: Sequence[float], shape: tuple[int, ...]) -> str:
@@ -264,67 +293,69 @@ def _shape_text(shape: tuple[int, ...]) -> str:
     return f"{shape[0]}×{shape[1]}"
 
 
-def _check_array(instance: Instance, part: Part, text: str) -> Result:
-    parsed: Sequence[Any] = parse_matrix(text) if part.type == "matrix" else parse_vector(text)
-    if part.type == "matrix":
-        shape: tuple[int, ...] = (len(parsed), len(parsed[0]))
-        flat = [n.value for row in parsed for n in row]
-        value: Any = [[n.value for n in row] for row in parsed]
-    else:
-        shape, flat = (len(parsed),), [n.value for n in parsed]
-        value = flat
+def _all_within(tol: Tolerance, shape: tuple[int, ...], flat: Sequence[float],
+                want_shape: tuple[int, ...], want: Sequence[float]) -> bool:
+    """Whether two arrays (shape, entries row by row) have the same shape and every entry is
+    within the tolerance."""
+    return shape == want_shape and all(within_each(tol, flat, want))
+
+
+def _transposed(flat: Sequence[float], shape: tuple[int, ...]) -> list[float]:
+    """The entries, row by row, of the transpose of a matrix of `shape` (rows, columns)."""
+    rows, cols = shape
+    return [flat[r * cols + c] for c in range(cols) for r in range(rows)]
+
+
+def _check_array(key: AnswerKey, text: str, seed: int) -> Result:
+    numbers, flat, shape, value = _read_array(key, text)
     read_as = _flat_text(flat, shape)
-    tol = _tol(part)
-    want_shape, want_flat = part.numeric_value
-    if shape == want_shape and _within_flat(tol, flat, want_flat):
-        return _correct(part, text, value, read_as)
-    got = np.array(flat, dtype=float).reshape(shape)
-    want = np.array(want_flat, dtype=float).reshape(want_shape)
-    for index, (_, mv) in enumerate(part.mistake_values):
-        if mv.shape == got.shape and _within_array(tol, got, mv):
-            m = part.mistakes[index]
-            return _incorrect(part, text, value, read_as, m.feedback, m.id)
-    if got.shape != want.shape:
-        if part.type == "matrix" and got.T.shape == want.shape and \
-                _within_array(tol, got.T, want):
-            return _incorrect(part, text, value, read_as, "These are the right numbers, but "
+    tol = key.effective_tolerance
+    want_shape, want = key.numeric_value
+    if _all_within(tol, shape, flat, want_shape, want):
+        return _correct(key, text, value, read_as)
+    index = _first_mistake(key, flat, lambda entries, mistaken: _all_within(
+        tol, shape, entries, *shape_and_values(mistaken)))
+    if index is not None:
+        return _mistaken(key, text, value, read_as, index)
+    if shape != want_shape:
+        if key.type == "matrix" and _all_within(tol, shape[::-1], _transposed(flat, shape),
+                                                want_shape, want):
+            return _incorrect(key, text, value, read_as, "These are the right numbers, but "
                               "transposed: rows and columns are swapped.", "transposed")
-        return _incorrect(part, text, value, read_as,
-                          f"Wrong shape: the answer has {_shape_text(want.shape)}, yours has "
-                          f"{_shape_text(got.shape)}.", "wrong-shape")
-    return _explain_array(part, text, parsed, got, want, value, read_as)
+        return _incorrect(key, text, value, read_as,
+                          f"Wrong shape: the answer has {_shape_text(want_shape)}, yours has "
+                          f"{_shape_text(shape)}.", "wrong-shape")
+    return _explain_array(key, text, _ArrayAnswer(numbers, flat, shape, value, read_as), want)
 
 
-def _explain_array(part: Part, text: str, parsed: Sequence[Any], got: np.ndarray,
-                   want: np.ndarray, value: Any, read_as: str) -> Result:
-    tol = _tol(part)
-    flat_got, flat_want = got.ravel(), want.ravel()
-    ok = [compare.within(tol, float(g), float(w)) for g, w in zip(flat_got, flat_want,
-                                                                  strict=True)]
-    score = sum(ok) / len(ok) if part.partial else 0.0
-    if all(0 <= w <= 1 for w in flat_want) and any(abs(g) > 1 for g in flat_got) and \
-            _within_array(tol, got / 100, want):
-        return _incorrect(part, text, value, read_as, "These look like percentages without "
-                          "the % sign; give the values as decimals.", "percent-without-sign",
-                          score)
-    if _within_array(tol, -got, want) and np.any(want != 0):
-        return _incorrect(part, text, value, read_as, "The sizes are right but the signs are "
-                          "wrong.", "sign-error", score)
-    if got.ndim == 1 and _within_array(tol, np.sort(got), np.sort(want)):
-        return _incorrect(part, text, value, read_as, "The right values, but in the wrong "
-                          "order: keep each entry in its position.", "wrong-order", score)
-    numbers = [n for row in parsed for n in row] if got.ndim == 2 else list(parsed)
-    coarse = [n.sigfigs is not None and compare.is_close_sigfigs(float(g), float(w), n.sigfigs)
-              for n, g, w in zip(numbers, flat_got, flat_want, strict=True)]
-    if all(coarse):
-        return _incorrect(part, text, value, read_as, "Right values, but rounded too "
-                          f"coarsely: each entry must be {tol.describe()}.",
-                          "rounded-too-coarsely", score)
-    wrong = [i + 1 for i, good in enumerate(ok) if not good]
-    where = _positions(wrong, got.shape)
-    return _incorrect(part, text, value, read_as,
-                      f"Not correct: {where} {'is' if len(wrong) == 1 else 'are'} wrong "
-                      f"(each entry must be {tol.describe()}).", None, score)
+def _explain_array(key: AnswerKey, text: str, got: _ArrayAnswer, want: Sequence[float]
+                   ) -> Result:
+    """The feedback for an array of the right shape that is not within the tolerance."""
+    tol = key.effective_tolerance
+    flat = got.flat
+    ok = within_each(tol, flat, want)
+    score = sum(ok) / len(ok) if key.partial else 0.0
+
+    def wrong(feedback: str, mistake: str | None) -> Result:
+        return _incorrect(key, text, got.value, got.read_as, feedback, mistake, score)
+
+    if all(0 <= w <= 1 for w in want) and any(abs(g) > 1 for g in flat) and \
+            all(within_each(tol, [g / 100 for g in flat], want)):
+        return wrong("These look like percentages without the % sign; give the values as "
+                     "decimals.", "percent-without-sign")
+    if all(within_each(tol, [-g for g in flat], want)) and any(w != 0 for w in want):
+        return wrong("The sizes are right but the signs are wrong.", "sign-error")
+    if len(got.shape) == 1 and all(within_each(tol, sorted(flat), sorted(want))):
+        return wrong("The right values, but in the wrong order: keep each entry in its "
+                     "position.", "wrong-order")
+    if all(n.sigfigs is not None and is_close_sigfigs(g, w, n.sigfigs)
+           for n, g, w in zip(got.numbers, flat, want, strict=True)):
+        return wrong(f"Right values, but rounded too coarsely: each entry must be "
+                     f"{tol.describe()}.", "rounded-too-coarsely")
+    wrong_entries = [i + 1 for i, good in enumerate(ok) if not good]
+    where = _positions(wrong_entries, got.shape)
+    return wrong(f"Not correct: {where} {'is' if len(wrong_entries) == 1 else 'are'} wrong "
+                 f"(each entry must be {tol.describe()}).", None)
 
 
 def _positions(wrong: list[int], shape: tuple[int, ...]) -> str:
@@ -340,56 +371,55 @@ def _positions(wrong: list[int], shape: tuple[int, ...]) -> str:
 # --------------------------------------------------------------------------- shapes
 
 
-def _check_shape(instance: Instance, part: Part, text: str) -> Result:
+def _check_shape(key: AnswerKey, text: str, seed: int) -> Result:
     dims = parse_shape(text)
-    truth = tuple(part.answer)
+    truth = tuple(key.answer)
     read_as = "x".join(str(d) for d in dims)
     value = list(dims)
     if dims == truth:
-        return _correct(part, text, value, read_as)
-    for index, (_, mistaken) in enumerate(part.mistake_values):
-        if mistaken == dims:
-            m = part.mistakes[index]
-            return _incorrect(part, text, value, read_as, m.feedback, m.id)
+        return _correct(key, text, value, read_as)
+    index = _first_mistake(key, dims)
+    if index is not None:
+        return _mistaken(key, text, value, read_as, index)
     if any(isinstance(d, str) for d in dims) and not any(isinstance(d, str) for d in truth):
-        return _incorrect(part, text, value, read_as, "Give the sizes as numbers: the question"
+        return _incorrect(key, text, value, read_as, "Give the sizes as numbers: the question"
                           " states them.", "symbolic-shape")
     if len(dims) == len(truth) == 2 and dims == truth[::-1]:
-        return _incorrect(part, text, value, read_as, "Rows and columns are swapped.",
+        return _incorrect(key, text, value, read_as, "Rows and columns are swapped.",
                           "transposed-shape")
     if len(dims) == 1 and len(truth) == 2 and all(isinstance(d, int) for d in truth) and \
             dims[0] == truth[0] * truth[1]:
-        return _incorrect(part, text, value, read_as, "The number of entries is right, but "
+        return _incorrect(key, text, value, read_as, "The number of entries is right, but "
                           "give the shape as rows x columns.", "flattened-shape")
-    return _incorrect(part, text, value, read_as, "Not correct.")
+    return _incorrect(key, text, value, read_as, "Not correct.")
 
 
 # --------------------------------------------------------------------------- choices
 
 
-def _check_choice(instance: Instance, part: Part, text: str) -> Result:
-    index = parse_choice(text, len(part.options))
-    option = part.options[index]
+def _check_choice(key: AnswerKey, text: str, seed: int) -> Result:
+    option = key.options[parse_choice(text, len(key.options))]
     if option.correct:
-        return _correct(part, text, option.letter, option.letter, option.feedback)
+        return _correct(key, text, option.letter, option.letter, option.feedback)
     feedback = option.feedback or "Not the right option."
-    return _incorrect(part, text, option.letter, option.letter, feedback, option.id)
+    return _incorrect(key, text, option.letter, option.letter, feedback, option.id)
 
 
-def _check_choices(instance: Instance, part: Part, text: str) -> Result:
-    picked = parse_choices(text, len(part.options))
-    letters = sorted(part.options[i].letter for i in picked)
+def _check_choices(key: AnswerKey, text: str, seed: int) -> Result:
+    options = key.options
+    picked = parse_choices(text, len(options))
+    letters = sorted(options[i].letter for i in picked)
     read_as = ", ".join(letters)
-    right = {i for i, o in enumerate(part.options) if o.correct}
+    right = {i for i, o in enumerate(options) if o.correct}
     if picked == right:
-        return _correct(part, text, letters, read_as)
-    n_right, n_wrong = len(right), len(part.options) - len(right)
+        return _correct(key, text, letters, read_as)
+    n_right, n_wrong = len(right), len(options) - len(right)
     hits = len(picked & right)
     false_alarms = len(picked - right)
     score = 0.0
-    if part.partial:
+    if key.partial:
         score = max(0.0, hits / n_right - (false_alarms / n_wrong if n_wrong else 0.0))
-    notes = [part.options[i].feedback for i in sorted(picked - right) if part.options[i].feedback]
+    notes = [options[i].feedback for i in sorted(picked - right) if options[i].feedback]
     missing = n_right - hits
     summary = []
     if false_alarms:
@@ -401,56 +431,70 @@ def _check_choices(instance: Instance, part: Part, text: str) -> Result:
     feedback += " and ".join(summary) + "."
     if notes:
         feedback += " " + " ".join(notes)
-    mistake = part.options[min(picked - right)].id if picked - right else "missed-options"
-    return _incorrect(part, text, letters, read_as, feedback, mistake, round(score, 6))
+    mistake = options[min(picked - right)].id if picked - right else "missed-options"
+    return _incorrect(key, text, letters, read_as, feedback, mistake, round(score, 6))
 
 
 # --------------------------------------------------------------------------- expressions
 
 
-def _check_expression(instance: Instance, part: Part, text: str) -> Result:
+def _check_expression(key: AnswerKey, text: str, seed: int) -> Result:
     from questionbank.expr import ExprError, parse, unparse
     from questionbank.exprcheck import compare_values, values_at
 
-    assert part.symbols is not None
-    names = set(part.symbols)
-    expr = parse(text.strip(), names, allow_logic=False)
+    assert key.symbols is not None
+    expr = parse(text.strip(), set(key.symbols), allow_logic=False)
     read_as = unparse(expr.root)
-    symbols = tuple(sorted((k, tuple(v)) for k, v in part.symbols.items()))
-    seed = instance.seed % (2**32) + 7919
-    points, want = _reference_values(part.answer_text, symbols, seed)
+    symbols = tuple(sorted((k, tuple(v)) for k, v in key.symbols.items()))
+    seed = seed % (2**32) + 7919
+    points, want = _reference_values(key.answer_text, symbols, seed)
     try:
         got = values_at(expr, points)
     except ExprError as exc:
         if exc.kind != "shape":
-            return _invalid(part, text, "Could not evaluate the expression: " + exc.render())
-        return _incorrect(part, text, read_as, read_as,
+            return _invalid(key, text, "Could not evaluate the expression: " + exc.render())
+        return _incorrect(key, text, read_as, read_as,
                           "This expression cannot be evaluated with the symbols' shapes:\n"
                           + exc.render(), "invalid-dimensions")
+    if want is None:  # a template bug, which validation reports
+        raise TypeError(f"the reference answer of part {key.id!r} cannot be evaluated")
     verdict = compare_values(got, want)
     if verdict == "equal":
-        return _correct(part, text, read_as, read_as)
-    for m in part.mistakes:
-        mv = _reference_values(str(m.value), symbols, seed)[1]
-        if mv is not None and compare_values(got, mv) == "equal":
-            return _incorrect(part, text, read_as, read_as, m.feedback, m.id)
+        return _correct(key, text, read_as, read_as)
+
+    def is_mistake(answer: Sequence[np.ndarray], mistaken: Any) -> bool:
+        values = _reference_values(str(mistaken), symbols, seed)[1]
+        return values is not None and compare_values(answer, values) == "equal"
+
+    index = _first_mistake(key, got, is_mistake)
+    if index is not None:
+        return _mistaken(key, text, read_as, read_as, index)
+    return _explain_expression(key, text, read_as, verdict, got, want)
+
+
+def _explain_expression(key: AnswerKey, text: str, read_as: str, verdict: str,
+                        got: Sequence[np.ndarray], want: Sequence[np.ndarray]) -> Result:
+    """The feedback for an expression that is not equivalent to the reference and matches no
+    declared mistake: a transpose, a wrong shape, a sign, a constant factor."""
+    from questionbank.exprcheck import compare_values
+
     if verdict == "shape":
         got_shape = got[0].shape or (1, 1)
         want_shape = want[0].shape or (1, 1)
         if got[0].ndim == 2 and want[0].ndim == 2 and got_shape == want_shape[::-1] and \
                 compare_values([g.T for g in got], want) == "equal":
-            return _incorrect(part, text, read_as, read_as, "This is the transpose of the "
+            return _incorrect(key, text, read_as, read_as, "This is the transpose of the "
                               "right answer.", "transposed")
-        return _incorrect(part, text, read_as, read_as,
+        return _incorrect(key, text, read_as, read_as,
                           f"Wrong shape: your expression is {_dims(got_shape)} but the answer "
                           f"is {_dims(want_shape)}.", "wrong-shape")
     if compare_values([-g for g in got], want) == "equal":
-        return _incorrect(part, text, read_as, read_as, "Right up to the sign.", "sign-error")
+        return _incorrect(key, text, read_as, read_as, "Right up to the sign.", "sign-error")
     ratio = _constant_ratio(got, want)
     if ratio is not None:
-        return _incorrect(part, text, read_as, read_as, f"Right up to a constant factor: yours"
+        return _incorrect(key, text, read_as, read_as, f"Right up to a constant factor: yours"
                           f" is {ratio:g} times the answer.", "constant-factor")
-    return _incorrect(part, text, read_as, read_as, "Not equivalent to the right answer.")
+    return _incorrect(key, text, read_as, read_as, "Not equivalent to the right answer.")
 
 
 @lru_cache(maxsize=1024)
@@ -491,7 +535,7 @@ def _constant_ratio(got: Sequence[np.ndarray], want: Sequence[np.ndarray]) -> fl
     return None
 
 
-_CHECKERS = {
+_CHECKERS: dict[str, Callable[[AnswerKey, str, int], Result]] = {
     "number": _check_number,
     "integer": _check_integer,
     "vector": _check_array,

@@ -18,9 +18,11 @@ from grader.judge.check import Result
 from grader.pages import render_page
 from questionbank.instance import Instance
 
-__all__ = ["render_result", "render_results", "safe_terminal_text", "use_colour"]
+__all__ = ["STATUS_LABELS", "render_result", "render_results", "safe_terminal_text",
+           "use_colour"]
 
-_STATUS_LABEL = {"correct": "Correct", "incorrect": "Incorrect", "invalid": "Could not read"}
+#: how each `Result.status` is shown to a student (terminal, feedback pages, exam reports)
+STATUS_LABELS = {"correct": "Correct", "incorrect": "Incorrect", "invalid": "Could not read"}
 _STATUS_COLOUR = {"correct": "32", "incorrect": "31", "invalid": "33"}
 
 
@@ -57,7 +59,7 @@ def _view(instance: Instance, result: Result, fmt: str, show_answer: bool) -> di
         "part": part.id,
         "prompt": part.prompt,
         "status": result.status,
-        "label": _STATUS_LABEL[result.status],
+        "label": STATUS_LABELS[result.status],
         "score": result.score,
         "points": part.points,
         "feedback": result.feedback,

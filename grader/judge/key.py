@@ -34,12 +34,16 @@ class AnswerKey(Protocol):
     - `numeric_value`: for number, vector and matrix parts, the shape (``()`` for a number)
       and the entries as floats, row by row (the values the tolerance compares).
     - `answer`: the JSON-native reference (an int for integer parts, the dimensions for a
-      shape part, ...); `answer_text` its exact text.
+      shape part, ...); `answer_text` its exact text (the reference of an expression part).
     - `mistake_values`: ``(id, value)`` of each declared mistake that applies, in declaration
-      order, in the form the judge compares an answer with (a float, a float array, an int,
-      a tuple of dimensions); `mistake_feedback(i)` renders the feedback of the i-th one only
-      when an answer matches it.
+      order (the judge names the first one an answer matches), each value in the form the
+      judge compares an answer with: a number (number parts), a float array or nested lists
+      of numbers (vector, matrix), an int (integer), a tuple of dimensions (shape), the
+      expression's text (expression). `mistake_feedback(i)` renders the feedback of the i-th
+      one; the judge calls it only when an answer matches that mistake, and before it reads
+      that mistake's id.
     - `options` (choice parts) and `symbols` (expression parts): empty / None otherwise.
+    - `effective_tolerance` (number, vector, matrix) and `partial` (vector, matrix, choices).
     """
 
     @property

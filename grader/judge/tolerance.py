@@ -36,8 +36,10 @@ __all__ = [
     "is_close_rel",
     "is_close_sigfigs",
     "round_sigfigs",
+    "shape_and_values",
     "within",
     "within_all",
+    "within_each",
 ]
 
 _isfinite = math.isfinite
@@ -206,8 +208,33 @@ def within(tol: Tolerance, a_sub: float, a_tru: float) -> bool:
     raise ValueError(f"unknown tolerance mode {mode!r}")
 
 
-def _shape_and_values(x: Any, name: str) -> tuple[tuple[int, ...], list[float]]:
-    """The shape of a number, a (nested) sequence of numbers or an array, and its entries.
+def within_each(tol: Tolerance, a_subs: Sequence[float], a_trus: Sequence[float]
+                ) -> list[bool]:
+    """`within` applied to each pair of entries of two flat sequences of the same length.
+
+    The vectorised form the judge uses for vector and matrix entries, declared mistakes and
+    the generic detectors, so that an entry of an array passes exactly when the same value as
+    a number part would. Plain Python on purpose: an answer has 2 to 10 entries, where one
+    loop is faster than numpy's overhead per call. Raises ValueError when the lengths differ.
+    """
+    if len(a_subs) != len(a_trus):  # zip(strict=True) would say it only after comparing
+        raise ValueError(f"the sequences have different lengths: {len(a_subs)} and "
+                         f"{len(a_trus)}")
+    pairs = zip(a_subs, a_trus, strict=True)
+    mode = tol.mode
+    # The same functions as `within`, with the mode looked up once for all the entries.
+    if mode == "rel":
+        rtol, floor = tol.value, tol.floor
+        return [is_close_rel(a_sub, a_tru, rtol, floor) for a_sub, a_tru in pairs]
+    if mode == "abs":
+        atol = tol.value
+        return [is_close_abs(a_sub, a_tru, atol) for a_sub, a_tru in pairs]
+    return [within(tol, a_sub, a_tru) for a_sub, a_tru in pairs]
+
+
+def shape_and_values(x: Any, name: str = "value") -> tuple[tuple[int, ...], list[float]]:
+    """The shape of a number, a (nested) sequence of numbers or an array, and its entries
+    as floats, row by row (`name` is what error messages call `x`).
 
     Arrays are recognised by their ``shape`` and ``ravel`` (so numpy is not imported here).
     A ragged nesting has no shape and raises ValueError; non-numbers raise TypeError.
@@ -226,7 +253,7 @@ def _shape_and_values(x: Any, name: str) -> tuple[tuple[int, ...], list[float]]:
                         f"got {type(x).__name__}")
     if not x:
         return (0,), []
-    parts = [_shape_and_values(item, name) for item in x]
+    parts = [shape_and_values(item, name) for item in x]
     inner = parts[0][0]
     flat: list[float] = []
     for part_shape, part_values in parts:
@@ -243,12 +270,12 @@ def within_all(tol: Tolerance, a_sub: Any, a_tru: Any) -> bool:
     broadcasting: a shape mismatch (a 3-vector against a 1x3 matrix, say) is simply False.
     Every value is checked to be finite before anything is compared.
     """
-    sub_shape, sub_values = _shape_and_values(a_sub, "a_sub")
-    tru_shape, tru_values = _shape_and_values(a_tru, "a_tru")
+    sub_shape, sub_values = shape_and_values(a_sub, "a_sub")
+    tru_shape, tru_values = shape_and_values(a_tru, "a_tru")
     for value in sub_values + tru_values:
         if not _isfinite(value):
             raise ValueError(f"values must be finite, got {value!r}")
     within(tol, 1.0, 1.0)  # validates the tolerance even when there is nothing to compare
     if sub_shape != tru_shape:
         return False
-    return all(within(tol, s, t) for s, t in zip(sub_values, tru_values, strict=True))
+    return all(within_each(tol, sub_values, tru_values))

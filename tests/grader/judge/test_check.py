@@ -155,7 +155,7 @@ def test_public_api() -> None:
     import grader.judge.check as module
 
     assert sorted(module.__all__) == sorted(["STATUSES", "ItemResult", "Result", "check",
-                                            "check_all"])
+                                             "check_all", "check_key"])
     assert STATUSES == ("correct", "incorrect", "invalid")
 
 

@@ -21,8 +21,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grader.judge.check import Result, check, check_all
-from grader.judge.feedback import render_result, render_results, safe_terminal_text, use_colour
+from grader.judge.check import STATUSES, Result, check, check_all
+from grader.judge.feedback import (
+    STATUS_LABELS,
+    render_result,
+    render_results,
+    safe_terminal_text,
+    use_colour,
+)
 from grader.pages import environment, render_page
 from questionbank import generate
 from questionbank.instance import Instance
@@ -94,6 +100,15 @@ def test_reference_only_when_asked(notes: Instance) -> None:
     for fmt in ("text", "md", "html"):
         assert "Reference answer" not in render_result(notes, result, fmt)
         assert "8/13" in render_result(notes, result, fmt, show_answer=True)
+
+
+@pytest.mark.parametrize(("answer", "label"), [("8/13", "Correct"), ("0.7", "Incorrect"),
+                                               ("0,615", "Could not read")])
+def test_each_status_is_shown_with_its_label(notes: Instance, answer: str, label: str) -> None:
+    assert sorted(STATUS_LABELS) == sorted(STATUSES)
+    result = check(notes, "f1", answer)
+    assert STATUS_LABELS[result.status] == label
+    assert render_result(notes, result, "text").startswith(f"{label} · f1")
 
 
 def test_read_as_is_shown_when_it_differs(notes: Instance, calc: Instance) -> None:

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import grader.judge.parse as parse_module
+import grader.judge.parse_arrays as parse_arrays
 from grader.judge.parse import (
     ParsedNumber,
     parse_choice,
@@ -113,20 +114,23 @@ def test_parse_number_valid(text: str, exact: Fraction, percent: bool, decimals:
 
 def test_parsed_number_is_frozen_and_equal_to_a_constructed_one() -> None:
     number = parse_number("61.5%")
-    assert number == ParsedNumber(0.615, Fraction(123, 200), True, 3, 3, "61.5%")
+    assert number == ParsedNumber(0.615, 123, 200, True, 3, 3, "61.5%")
     with pytest.raises(AttributeError):
         number.value = 1.0  # type: ignore[misc]
     assert parse_number("-0").value == 0.0 and math.copysign(1, parse_number("-0").value) == 1
 
 
 def test_parsed_number_exact_value_is_reduced_hashable_and_survives_pickling() -> None:
-    """The exact value is kept as numerator and denominator until asked for: it must still
-    be the reduced Fraction, and the number must hash, compare and pickle like a value."""
+    """The exact value is kept as numerator and denominator in lowest terms (a Fraction on
+    request), and the number hashes, compares and pickles like a value."""
     import pickle
 
     half = parse_number("-0.50/1.0")
+    assert (half.numerator, half.denominator) == (-1, 2)
     assert half.exact == Fraction(-1, 2) and half.exact.denominator == 2
-    assert half == ParsedNumber(-0.5, Fraction(-1, 2), False, None, None, "-0.50/1.0")
+    assert half == ParsedNumber(-0.5, -1, 2, False, None, None, "-0.50/1.0")
+    assert (parse_number("0.00").numerator, parse_number("0.00").denominator) == (0, 1)
+    assert (parse_number("61.5%").numerator, parse_number("61.5%").denominator) == (123, 200)
     assert hash(parse_number("2/4")) == hash(parse_number("2/4"))
     assert parse_number("2/4") != parse_number("1/2")  # typed differently
     assert {parse_number("12.5%"), parse_number("12.5%")} == {parse_number("12.5%")}
@@ -332,7 +336,7 @@ def test_parse_vector_invalid(text: str, fragment: str, position: int | None) ->
 
 def test_parse_vector_entry_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     # 20,000 characters cannot hold more than 10,000 entries, so the limit is tested scaled down.
-    monkeypatch.setattr(parse_module, "_MAX_ENTRIES", 3)
+    monkeypatch.setattr(parse_arrays, "_MAX_ENTRIES", 3)
     assert len(parse_vector("1 2 3")) == 3
     check_error(error_of(parse_vector, "1 2 3 4"), "more than 3 entries", 6)
     check_error(error_of(parse_matrix, "1 2; 3 4"), "more than 3 entries", 7)

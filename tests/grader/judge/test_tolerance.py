@@ -21,8 +21,10 @@ from grader.judge.tolerance import (
     is_close_rel,
     is_close_sigfigs,
     round_sigfigs,
+    shape_and_values,
     within,
     within_all,
+    within_each,
 )
 from questionbank.tolerance import Tolerance
 
@@ -33,7 +35,7 @@ INF = math.inf
 def test_public_api() -> None:
     assert sorted(compare_module.__all__) == sorted([
         "is_close_rel", "is_close_abs", "is_close_sigfigs", "is_close_decimals", "within",
-        "within_all", "round_sigfigs",
+        "within_all", "within_each", "round_sigfigs", "shape_and_values",
     ])
 
 
@@ -229,6 +231,10 @@ def test_round_sigfigs_overflow() -> None:
     (lambda: within_all(Tolerance(), [1.0], [1.0, 2.0, INF]), "finite"),
     (lambda: within_all(Tolerance("rel", 0.0), [], []), "rtol"),
     (lambda: within_all(Tolerance(), [[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.0, 4.0]]), "ragged"),
+    (lambda: within_each(Tolerance(), [1.0, 2.0], [1.0]), "different lengths"),
+    (lambda: within_each(Tolerance(), [1.0, NAN], [1.0, 1.0]), "finite"),
+    (lambda: within_each(Tolerance("abs", 0.0), [1.0], [1.0]), "atol"),
+    (lambda: shape_and_values([[1.0], [2.0, 3.0]]), "ragged"),
 ])
 def test_bugs_raise_value_error(call: Any, fragment: str) -> None:
     with pytest.raises(ValueError, match=fragment):
@@ -267,6 +273,42 @@ TOL = Tolerance("rel", 0.01)
 ])
 def test_within_all(a_sub: Any, a_tru: Any, expected: bool) -> None:
     assert within_all(TOL, a_sub, a_tru) is expected
+
+
+@pytest.mark.parametrize(("value", "shape", "entries"), [
+    (2, (), [2.0]),
+    ([1, 2.5], (2,), [1.0, 2.5]),
+    ([[1, 2, 3], [4, 5, 6]], (2, 3), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]),
+    (np.array([[1.0, 2.0], [3.0, 4.0]]), (2, 2), [1.0, 2.0, 3.0, 4.0]),
+    ([], (0,), []),
+])
+def test_shape_and_values(value: Any, shape: tuple[int, ...], entries: list[float]) -> None:
+    assert shape_and_values(value) == (shape, entries)
+    assert all(type(entry) is float for entry in shape_and_values(value)[1])
+
+
+@pytest.mark.parametrize("tol", [Tolerance("rel", 0.01), Tolerance("abs", 0.01),
+                                 Tolerance("sigfigs", 2), Tolerance("decimals", 2)])
+def test_within_each_is_within_entry_by_entry(tol: Tolerance) -> None:
+    """The vectorised form gives, entry by entry, what the scalar form gives: boundaries
+    (1.01 against 1 within abs 0.01, on the edge) included."""
+    subs = [1.01, 1.0101, 0.99, -1.01, 0.0, 1.005, 1.0049, 123.4]
+    trus = [1.0, 1.0, 1.0, -1.0, 0.001, 1.0, 1.0, 123.0]
+    expected = [within(tol, s, t) for s, t in zip(subs, trus, strict=True)]
+    assert within_each(tol, subs, trus) == expected
+    assert within_each(Tolerance("abs", 0.01), [1.01, 1.01], [1.0, 1.0]) == [True, True]
+    assert within_each(tol, [], []) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6)), max_size=12),
+       st.sampled_from([Tolerance("rel", 0.005), Tolerance("abs", 0.01),
+                        Tolerance("sigfigs", 3), Tolerance("decimals", 1)]))
+def test_within_each_agrees_with_within(pairs: list[tuple[float, float]],
+                                        tol: Tolerance) -> None:
+    """Rule: within_each(tol, subs, trus)[i] == within(tol, subs[i], trus[i]) for every i."""
+    subs, trus = [s for s, _ in pairs], [t for _, t in pairs]
+    assert within_each(tol, subs, trus) == [within(tol, s, t) for s, t in pairs]
 
 
 def test_within_all_dispatches_every_mode() -> None:
