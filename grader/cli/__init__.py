@@ -26,6 +26,8 @@ EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
 #: Commands that live in their own modules, imported only when used (or listed by --help).
 #: name -> ("module:attribute", the one-line help shown by `mlquiz --help`).
 LAZY_COMMANDS = {
+    "export": ("grader.cli.export:export_command",
+               "Export question pools for Moodle (XML), Canvas (QTI) or GIFT."),
     "generate": ("grader.cli.exam:generate_command",
                  "Make exam sheets, answer keys and a submission file."),
     "grade": ("grader.cli.exam:grade_command",
