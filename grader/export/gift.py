@@ -3,14 +3,16 @@ with several), one question per variant and answer, a ``// id seed`` comment abo
 
 Numbers are ``{#=value:margin ...}`` with the declared mistakes as ``=%0%value:margin#feedback``;
 a choice is ``{=right ~wrong}``, several answers ``{~%50%a ~%-100%b}``, a shape a short
-answer ``{=3x4 =3 x 4 ...}``. Text is HTML (``[html]``): GIFT's own characters
-(``~ = # { } :``) are escaped with a backslash; a backslash itself and line breaks (a blank
-line ends a question) become entities (``&\\#92;``, ``&\\#10;``: the ``#`` escaped too). Numbers are written in plain decimal notation, which
-every GIFT reader parses.
+answer ``{=3x4 =3 x 4 ...}``. Text is HTML (``[html]``): GIFT's own characters ``~ = # :`` are
+escaped with a backslash; braces, a backslash and line breaks (a blank line ends a question)
+become entities (``&\\#123;``, with the ``#`` escaped too), which every GIFT reader leaves
+alone (pygiftparser ends an answer at an escaped brace). Numbers are written in plain decimal
+notation, which every GIFT reader parses.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,8 +25,8 @@ from grader.export.variant import ChoiceGap, NumericGap, ShapeGap, fraction_text
 __all__ = ["escape", "format_notes", "render"]
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ESCAPES = str.maketrans({"\\": "&\\#92;", "\r": "", "\n": "&\\#10;", "~": "\\~", "=": "\\=",
-                          "#": "\\#", "{": "\\{", "}": "\\}", ":": "\\:"})
+_ESCAPES = str.maketrans({"\\": "&\\#92;", "\r": "", "\n": "&\\#10;", "{": "&\\#123;",
+                          "}": "&\\#125;", "~": "\\~", "=": "\\=", "#": "\\#", ":": "\\:"})
 
 
 def format_notes(pool: Any) -> list[str]:
@@ -93,7 +95,7 @@ def render(pools: Sequence[Any], *, points: float | None = None) -> bytes:
         for group in slot_groups(pool, points):
             category = f"$course$/top/mlquiz/{group.template_id}"
             if group.title != group.template_id:
-                category += "/" + group.key.replace(" ", "-")
+                category += "/" + re.sub(r"[^\w.-]+", "-", group.key)
             chunks.append(f"$CATEGORY: {category}\n\n")
             chunks.extend(question_text(slot) for slot in group.slots)
     return "".join(chunks).encode("utf-8")

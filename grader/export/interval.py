@@ -4,8 +4,9 @@ An LMS stores a numeric answer as a centre and an absolute margin (Moodle's tole
 ``value:tolerance``, Canvas's exact answer with a margin). `accepted_window` turns a part's
 `Tolerance` and a reference value into that centre and margin so that the LMS accepts exactly
 what `grader.judge.tolerance.within` accepts, up to the judge's documented float slack (1e-12
-relative): the window is computed exactly (`decimal`) and then rounded *inward*, and checked
-against `within` at both ends, so nothing the judge refuses is accepted by the LMS.
+relative): the window is computed exactly (`decimal`), rounded *inward* and narrowed by that
+slack, and checked against `within` at both ends, so nothing the judge refuses is accepted by
+the LMS.
 
 (This rule belongs next to `within` in ``grader/judge/tolerance.py``; it lives here until the
 judge package grows it.)
@@ -25,6 +26,7 @@ __all__ = ["Window", "accepted_window", "exact_window", "narrowed_clear_of"]
 _DENOISE = Context(prec=15, rounding=ROUND_HALF_EVEN)  # the judge reads floats to 15 figures
 _EXACT = Context(prec=2000, rounding=ROUND_HALF_EVEN)
 _MAX_NUDGES = 64
+_SLACK = 1e-12  # the judge's relative float slack on every boundary (grader.judge.tolerance)
 
 
 @dataclass(slots=True, frozen=True)
@@ -110,6 +112,9 @@ def accepted_window(tol: Tolerance, a_tru: float) -> Window:
     # the float centre is off the exact one by up to half an ulp: take it off the margin
     shift = _EXACT.abs(_EXACT.subtract(Decimal(center), center_exact))
     half = _float_down(max(Decimal(0), _EXACT.subtract(half_exact, shift)))
+    # Give up the judge's float slack (twice over): an end then passes every comparison of
+    # the judge, also one made without the slack (the judge's vector check, as of this writing).
+    half = max(0.0, half - 2 * _SLACK * (abs(center) + half))
     for _ in range(_MAX_NUDGES):  # the LMS adds in floats: make sure both ends pass
         if within(tol, center - half, a_tru) and within(tol, center + half, a_tru):
             return Window(center, half)

@@ -86,7 +86,7 @@ def cloze_gap(gap: Gap, weight: int) -> str:
         alts = [f"={_gap_text(s)}" for s in gap.spellings]
         alts += [_alternative("%0%", _gap_text(s), fb) for s, fb in gap.mistakes]
         return f"{{{weight}:SHORTANSWER:{'~'.join(alts)}}}"
-    kind = "MULTIRESPONSE" if gap.multiple else "MULTICHOICE_V"
+    kind = "MULTIRESPONSE" if gap.multiple else "MCV"  # (vertical radio buttons)
     alts = []
     for letter, option in zip(LETTERS, gap.options, strict=False):
         if gap.multiple:
