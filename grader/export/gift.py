@@ -22,9 +22,8 @@ from grader.export.qti import format_notes as _qti_notes
 from grader.export.slots import Slot, slot_groups
 from grader.export.variant import ChoiceGap, NumericGap, ShapeGap, fraction_text
 
-__all__ = ["escape", "format_notes", "render"]
+__all__ = ["decimal_text", "escape", "format_notes", "question_text", "render"]
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ESCAPES = str.maketrans({"\\": "&\\#92;", "\r": "", "\n": "&\\#10;", "{": "&\\#123;",
                           "}": "&\\#125;", "~": "\\~", "=": "\\=", "#": "\\#", ":": "\\:"})
 
@@ -61,8 +60,8 @@ def _shape(gap: ShapeGap) -> list[str]:
 
 def _choice(gap: ChoiceGap) -> list[str]:
     lines = []
-    for letter, option in zip(LETTERS, gap.options, strict=False):
-        text = escape(f"{letter}) {option.text}")
+    for option in gap.options:
+        text = escape(f"{option.letter}) {option.text}")
         feedback = f"#{escape(option.feedback)}" if option.feedback else ""
         if gap.multiple:
             lines.append(f"~%{fraction_text(option.fraction)}%{text}{feedback}")

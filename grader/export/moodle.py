@@ -27,7 +27,8 @@ from grader.export.variant import (
     fraction_text,
 )
 
-__all__ = ["cloze_gap", "format_notes", "gap_weights", "number_text", "render"]
+__all__ = ["cdata", "cloze_gap", "cloze_text", "format_notes", "gap_weights", "number_text",
+           "question_xml", "render", "xml_text"]
 
 #: characters that XML 1.0 forbids (control characters other than tab and newlines)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -35,7 +36,6 @@ _GAP_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quo
                               "~": "&#126;", "#": "&#35;", "{": "&#123;", "}": "&#125;",
                               "\\": "&#92;", "\n": " "})
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def format_notes(pool: Any) -> list[str]:
@@ -88,12 +88,13 @@ def cloze_gap(gap: Gap, weight: int) -> str:
         return f"{{{weight}:SHORTANSWER:{'~'.join(alts)}}}"
     kind = "MULTIRESPONSE" if gap.multiple else "MCV"  # (vertical radio buttons)
     alts = []
-    for letter, option in zip(LETTERS, gap.options, strict=False):
+    for option in gap.options:
         if gap.multiple:
             prefix = f"%{fraction_text(option.fraction)}%"
         else:
             prefix = "=" if option.correct else ""
-        alts.append(_alternative(prefix, _gap_text(f"{letter}) {option.text}"), option.feedback))
+        alts.append(_alternative(prefix, _gap_text(f"{option.letter}) {option.text}"),
+                                 option.feedback))
     return f"{{{weight}:{kind}:{'~'.join(alts)}}}"
 
 

@@ -102,7 +102,9 @@ def make_pools(bank: Any, template_ids: Sequence[str], variants: int, seed: int,
         for number in range(1, variants + 1):
             variant_seed = derive_seed(seed, template_id, number)
             try:
-                built.append(build_variant(generate(template, variant_seed, params)))
+                # (text is rendered once, as HTML, by build_variant: not also as Markdown)
+                built.append(build_variant(generate(template, variant_seed, params,
+                                                    render_text=False)))
             except QuizError as exc:
                 raise QuizError(f"{template_id} (seed {variant_seed}): {exc}") from None
         pools.append(Pool(template_id, template.title, template.topic, tuple(built)))

@@ -21,9 +21,8 @@ from grader.export.moodle import number_text, xml_text
 from grader.export.slots import Slot, SlotGroup, slot_groups
 from grader.export.variant import ChoiceGap, NumericGap, ShapeGap
 
-__all__ = ["format_notes", "render"]
+__all__ = ["assessment_xml", "format_notes", "item_xml", "render"]
 
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # fixed, so the same export gives the same bytes
 
 
@@ -94,8 +93,8 @@ def _shape(gap: ShapeGap) -> tuple[str, str, list[str], list[str]]:
 def _choice(gap: ChoiceGap, item: str) -> tuple[str, str, list[str], list[str]]:
     idents = [f"{item}o{i}" for i in range(len(gap.options))]
     labels = "".join(f'<response_label ident="{ident}">'
-                     f"{_mattext(f'{letter}) {o.text}')}</response_label>"
-                     for ident, letter, o in zip(idents, LETTERS, gap.options, strict=False))
+                     f"{_mattext(f'{o.letter}) {o.text}')}</response_label>"
+                     for ident, o in zip(idents, gap.options, strict=True))
     cardinality = "Multiple" if gap.multiple else "Single"
     lid = (f'<response_lid ident="response1" rcardinality="{cardinality}"><render_choice>'
            f"{labels}</render_choice></response_lid>")

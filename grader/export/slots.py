@@ -51,7 +51,7 @@ class SlotGroup:
 
 
 def _slots(variant: Variant) -> list[Slot]:
-    slots = []
+    slots: list[Slot] = []
     for part in variant.parts:
         for gap in part.gaps:
             label = getattr(gap, "label", "")

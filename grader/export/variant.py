@@ -45,6 +45,7 @@ class NumericGap(NamedTuple):
 
 
 class ChoiceOption(NamedTuple):
+    letter: str  # as mlquiz shows it (the worked solution names options by letter)
     text: str  # inline HTML
     fraction: float  # percent, one of MOODLE_FRACTIONS or its negative
     correct: bool
@@ -213,7 +214,7 @@ def _choice_gap(instance: Instance, part: Part) -> ChoiceGap | str:
     if plus is None or (multiple and wrong and minus == 0):
         return f"{right} right and {wrong} wrong options need grades Moodle does not offer"
     options = tuple(ChoiceOption(
-        text=_inline(instance.render_option(part.id, o, "html")),
+        letter=o.letter, text=_inline(instance.render_option(part.id, o, "html")),
         fraction=plus if o.correct else minus, correct=o.correct,
         feedback=_html(o.feedback)) for o in part.options)
     return ChoiceGap(multiple, options)
@@ -222,7 +223,7 @@ def _choice_gap(instance: Instance, part: Part) -> ChoiceGap | str:
 def _shape_gap(part: Part) -> ShapeGap:
     truth = tuple(part.answer)
     spellings = shape_spellings(truth)
-    mistakes = []
+    mistakes: list[tuple[str, str]] = []
     for mistake, (_, dims) in zip(part.mistakes, part.mistake_values, strict=True):
         if tuple(dims) != truth:
             feedback = _html(mistake.feedback)

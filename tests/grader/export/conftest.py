@@ -106,7 +106,7 @@ def assert_numeric_window(instance: Instance, part_id: str, entry: int | None, l
     for m_lo, m_hi in mistakes:
         assert m_hi < lo or m_lo > hi, (part_id, entry, m_lo, m_hi, lo, hi)
     for _, value in part.mistake_values:
-        flat = [float(v) for v in getattr(value, "ravel", lambda: [value])()]
+        flat = [float(v) for v in (value.ravel() if hasattr(value, "ravel") else [value])]
         if len(flat) != (1 if entry is None else len(part.numeric_value[1])):
             continue
         mistaken = flat[entry or 0]

@@ -19,7 +19,8 @@ _UNESCAPE = re.compile(r"\\([~=#{}:])")
 
 
 def unescape(text: str) -> str:
-    """GIFT's backslash escapes undone (pygiftparser keeps them), then our entities (line break, backslash, braces)."""
+    """GIFT's backslash escapes undone (pygiftparser keeps them), then our entities (line
+    break, backslash, braces)."""
     text = _UNESCAPE.sub(r"\1", text)
     for entity, char in (("&#10;", "\n"), ("&#92;", "\\"), ("&#123;", "{"), ("&#125;", "}")):
         text = text.replace(entity, char)

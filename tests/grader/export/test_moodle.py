@@ -79,8 +79,8 @@ def check_cloze(text: str, fractions: set[float]) -> list[ClozeGap]:
             for alt in gap.alts:
                 assert alt.tolerance is not None and float(alt.tolerance) >= 0
         multi = gap.type.startswith("MULTIRESPONSE")
-        assert any(a.fraction == 1 for a in gap.alts) or multi and any(
-            a.fraction > 0 for a in gap.alts)
+        assert any(a.fraction == 1 for a in gap.alts) or (multi and any(
+            a.fraction > 0 for a in gap.alts))
         if gap.type.startswith("MULTI"):
             assert len(gap.alts) >= 2
         for alt in gap.alts:
@@ -247,8 +247,9 @@ def test_round_trip_through_moodle_xml_parser(whole_bank: Any, choice_bank: Any,
                                               tmp_path: Path) -> None:
     """The PyPI moodle-xml-parser reads our cloze gaps (type, weight, answers, scores,
     feedback) and multichoice options as we wrote them."""
-    from grader.export import export_questions
     from moodle_xml_parser.parser import parse_file
+
+    from grader.export import export_questions
 
     path, _ = whole_bank("moodle")[0]
     parsed = parse_file(str(path))
