@@ -18,8 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from grader.export.moodle import number_text
-from grader.export.qti import format_notes as _qti_notes
-from grader.export.slots import Slot, slot_groups
+from grader.export.slots import Slot, slot_groups, split_notes
 from grader.export.variant import ChoiceGap, NumericGap, ShapeGap, fraction_text
 
 __all__ = ["decimal_text", "escape", "format_notes", "question_text", "render"]
@@ -30,7 +29,7 @@ _ESCAPES = str.maketrans({"\\": "&\\#92;", "\r": "", "\n": "&\\#10;", "{": "&\\#
 
 def format_notes(pool: Any) -> list[str]:
     """Only the splitting into one question per answer needs saying."""
-    return [n for n in _qti_notes(pool) if n.startswith("one question group")]
+    return split_notes(pool)
 
 
 def escape(text: str) -> str:

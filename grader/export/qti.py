@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from grader.export.moodle import number_text, xml_text
-from grader.export.slots import Slot, SlotGroup, slot_groups
+from grader.export.slots import Slot, SlotGroup, slot_groups, split_notes
 from grader.export.variant import ChoiceGap, NumericGap, ShapeGap
 
 __all__ = ["assessment_xml", "format_notes", "item_xml", "render"]
@@ -36,9 +36,7 @@ def format_notes(pool: Any) -> list[str]:
     if any(p.type == "choices" for v in pool.variants for p in v.parts):
         notes.append("Canvas scores multiple answers its own way (its partial credit, not "
                      "mlquiz's)")
-    if any(len(p.gaps) > 1 or len(v.parts) > 1 for v in pool.variants for p in v.parts):
-        notes.append("one question group per answer (part or entry)")
-    return notes
+    return notes + split_notes(pool)
 
 
 def _ident(*parts: object) -> str:

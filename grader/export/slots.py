@@ -15,7 +15,7 @@ from typing import Any
 
 from grader.export.variant import ExportPart, Gap, Variant
 
-__all__ = ["Slot", "SlotGroup", "slot_groups"]
+__all__ = ["Slot", "SlotGroup", "slot_groups", "split_notes"]
 
 
 @dataclass(slots=True, frozen=True)
@@ -87,3 +87,10 @@ def slot_groups(pool: Any, points: float | None = None) -> list[SlotGroup]:
         share = part_points[part_id] / entries[part_id] * scale
         groups.append(SlotGroup(pool.template_id, key, title, share, tuple(slots)))
     return groups
+
+
+def split_notes(pool: Any) -> list[str]:
+    """The summary note of a template whose variants are split into one question per slot."""
+    if any(len(p.gaps) > 1 or len(v.parts) > 1 for v in pool.variants for p in v.parts):
+        return ["one question per answer (part or entry), each answer its own group"]
+    return []

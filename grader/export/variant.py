@@ -8,6 +8,8 @@ why) are made once, here.
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -25,6 +27,11 @@ __all__ = [
 MOODLE_FRACTIONS = (100.0, 90.0, 83.33333, 80.0, 75.0, 70.0, 66.66667, 60.0, 50.0, 40.0,
                     33.33333, 30.0, 25.0, 20.0, 16.66667, 14.28571, 12.5, 11.11111, 10.0, 5.0,
                     0.0)
+
+NUMERIC_TYPES = frozenset({"number", "integer", "vector", "matrix"})
+#: said under a question with numbers: an LMS reads neither fractions (8/13) nor percentages
+DECIMALS_NOTE = ("<p><em>Type numbers as decimals (e.g. 0.615): fractions and percentages "
+                 "are not read here.</em></p>")
 
 
 class MistakeAnswer(NamedTuple):
@@ -142,21 +149,20 @@ def _entry_label(index: int, shape: tuple[int, ...]) -> str:
 
 
 def _mistake_answers(window: Window, values: list[tuple[str, float, str]],
-                     tol_window: Any) -> tuple[list[MistakeAnswer], list[str]]:
-    """The mistakes as answers clear of `window`; the ids of those that could not be placed."""
+                     tol_window: Callable[[float], Window]) -> list[MistakeAnswer]:
+    """The mistakes as answers clear of the correct `window`, in declared order (the order
+    in which the judge and an LMS try them); a mistake inside the window, or with the value
+    of an earlier one, is left out."""
     placed: list[MistakeAnswer] = []
-    skipped: list[str] = []
     seen: set[float] = set()
     for mistake_id, value, feedback in values:
         if value in seen:
             continue
         seen.add(value)
         candidate = narrowed_clear_of(tol_window(value), window)
-        if candidate is None:
-            skipped.append(mistake_id)
-        else:
+        if candidate is not None:
             placed.append(MistakeAnswer(mistake_id, candidate, feedback))
-    return placed, skipped
+    return placed
 
 
 def _numeric_part(part: Part) -> tuple[tuple[NumericGap, ...], tuple[int, ...], list[str]]:
@@ -176,21 +182,16 @@ def _numeric_part(part: Part) -> tuple[tuple[NumericGap, ...], tuple[int, ...], 
     values = [(m.id, _flat(part.type, v), _html(m.feedback)) for m, (_, v)
               in zip(mistakes, part.mistake_values, strict=True)]
     gaps = []
-    unplaced: dict[str, int] = {m.id: 0 for m in mistakes}
     for index, key in enumerate(keys):
         window = window_of(key)
         entry = [(mid, flat[index], fb) for mid, flat, fb in values
                  if flat is not None and len(flat) == len(keys)]
-        placed, skipped = _mistake_answers(window, entry, window_of)
-        for mistake_id in skipped:
-            unplaced[mistake_id] += 1
-        gaps.append(NumericGap(key, window, tuple(placed),
+        gaps.append(NumericGap(key, window, tuple(_mistake_answers(window, entry, window_of)),
                                _entry_label(index, shape) if shape else ""))
     # a mistake is reported when no entry could carry it (in an array, most entries of a
     # mistake are often right: those are not mistakes of that entry)
     carried = {m.id for g in gaps for m in g.mistakes}
-    lost = [mid for mid in unplaced if mid not in carried]
-    return tuple(gaps), shape, lost
+    return tuple(gaps), shape, [m.id for m in mistakes if m.id not in carried]
 
 
 def _flat(ptype: str, value: Any) -> tuple[float, ...] | None:
@@ -236,7 +237,7 @@ def _shape_gap(part: Part) -> ShapeGap:
 def _export_part(instance: Instance, part: Part) -> tuple[ExportPart | None, str, list[str]]:
     """(the part, '', mistakes left out) or (None, why it is skipped, [])."""
     prompt = instance.render_part_prompt(part.id, "html")
-    if part.type in ("number", "integer", "vector", "matrix"):
+    if part.type in NUMERIC_TYPES:
         gaps, shape, lost = _numeric_part(part)
         return ExportPart(part.id, part.type, prompt, part.points, gaps, shape), "", lost
     if part.type in ("choice", "choices"):
@@ -250,17 +251,18 @@ def _export_part(instance: Instance, part: Part) -> tuple[ExportPart | None, str
     return None, f"{part.type} answers have no safe LMS equivalent", []
 
 
-def _hints(instance: Instance) -> tuple[str, ...]:
-    """Hint k of the question: the k-th hint of every part (named when there are several)."""
-    count = max((len(p.hints) for p in instance.parts), default=0)
-    several = len(instance.parts) > 1
+def _hints(parts: list[Part]) -> tuple[str, ...]:
+    """Hint k of the question: the k-th hint of every exported part (named when there are
+    several)."""
+    count = max((len(p.hints) for p in parts), default=0)
     hints = []
     for k in range(count):
         pieces = []
-        for part in instance.parts:
+        for part in parts:
             if k < len(part.hints):
                 text = _html(part.hints[k])
-                pieces.append(f"<p><strong>{part.id}</strong></p>\n{text}" if several else text)
+                pieces.append(f"<p><strong>{html.escape(part.id)}</strong></p>\n{text}"
+                              if len(parts) > 1 else text)
         hints.append("\n".join(pieces))
     return tuple(hints)
 
@@ -268,6 +270,7 @@ def _hints(instance: Instance) -> tuple[str, ...]:
 def build_variant(instance: Instance) -> Variant:
     """The LMS model of one instance (parts an LMS cannot grade are listed in `skipped`)."""
     parts = []
+    kept = []
     skipped = []
     notes = []
     for part in instance.parts:
@@ -276,6 +279,7 @@ def build_variant(instance: Instance) -> Variant:
             skipped.append((part.id, why))
             continue
         parts.append(exported)
+        kept.append(part)
         if len(exported.gaps) > 1 and not part.partial:
             notes.append(f"part {part.id}: the LMS gives credit per entry (mlquiz: all or "
                          "nothing)")
@@ -283,8 +287,10 @@ def build_variant(instance: Instance) -> Variant:
                      "the same answer as an earlier mistake)" for mid in lost)
     solution = instance.render_solution("html")
     extra = [_html(p.solution) for p in instance.parts if p.solution]
+    prompt = instance.render_prompt("html")
+    if any(p.type in NUMERIC_TYPES for p in parts):
+        prompt += "\n" + DECIMALS_NOTE
     return Variant(
         template_id=instance.template_id, seed=instance.seed, title=instance.title,
-        prompt=instance.render_prompt("html"),
-        solution="\n".join([solution, *extra]) if extra else solution,
-        hints=_hints(instance), parts=tuple(parts), skipped=tuple(skipped), notes=tuple(notes))
+        prompt=prompt, solution="\n".join([solution, *extra]) if extra else solution,
+        hints=_hints(kept), parts=tuple(parts), skipped=tuple(skipped), notes=tuple(notes))

@@ -54,7 +54,8 @@ def test_notes_of_a_format(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "  note: part output: the LMS gives credit per entry (mlquiz: all or nothing)" in \
         result.stdout.splitlines()
-    assert "  note: one question group per answer (part or entry)" in result.stdout
+    assert "  note: one question per answer (part or entry), each answer its own group" in \
+        result.stdout
 
 
 def test_nothing_to_export_is_exit_1_and_no_file(tmp_path: Path) -> None:

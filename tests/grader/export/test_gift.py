@@ -123,7 +123,8 @@ def test_hostile_text_is_escaped(hostile_bank: Any, tmp_path: Path) -> None:
     first = parsed[0][1]
     assert unescape(first.text).startswith(
         '<p>P &lt;b&gt;bold&lt;/b&gt; &lt;script&gt;alert("x")&lt;/script&gt; ]]&gt; { } # ~ = '
-        ": \\ {1:NUMERICAL:=5} &amp;amp; $CATEGORY: x</p>\n<p>N &lt;u&gt;u&lt;/u&gt;")
+        ": \\ {1:NUMERICAL:=5} &amp;amp; $CATEGORY: x</p>\n")
+    assert "\n<p>N &lt;u&gt;u&lt;/u&gt; ]]&gt; { } # ~ = : \\ {1:SA:=x}</p>" in unescape(first.text)
     mistake = first.answers.answers[1]
     assert unescape(mistake.feedback) == \
         "<p>M &lt;em&gt;m&lt;/em&gt; ]]&gt; { } # ~ = : \\ {1:SA:=x} ~%0%9</p>"

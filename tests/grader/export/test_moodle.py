@@ -325,3 +325,35 @@ def test_gap_weights_keep_the_parts_points(points: list[float], entries: list[in
     parts = [ExportPart(f"p{i}", "vector", "", p, (None,) * n, (n,))  # type: ignore[arg-type]
              for i, (p, n) in enumerate(zip(points, entries, strict=True))]
     assert gap_weights(parts) == weights
+
+
+def test_solution_hints_and_idnumber(bank: Any, tmp_path: Path) -> None:
+    """The worked solution is the general feedback, the exported parts' hints are the
+    question's hints (hint k holds each part's k-th hint), the ID number is id:seed with the
+    seed derived as for exams, and questions with numbers say to type decimals."""
+    from grader.export import export_questions
+    from grader.export.variant import DECIMALS_NOTE
+    from questionbank.instance import generate
+    from questionbank.render import md_to_html
+    from questionbank.sampling import derive_seed
+
+    path = tmp_path / "two.xml"
+    ids = ["metrics/confusion-matrix", "gradients/matrix-calculus"]
+    export_questions(path, "moodle", ids=ids, variants=1, seed=2, bank=bank)
+    found = questions(path)
+    assert [q.get("type") for q in found] == ["cloze", "shortanswer"]
+    for question, template_id in zip(found, ids, strict=True):
+        seed = derive_seed(2, template_id, 1)
+        assert _text(question, "idnumber") == f"{template_id}:{seed}"
+        instance = generate(bank.get(template_id), seed)
+        assert _text(question, "generalfeedback/text") == instance.render_solution("html")
+        hints = [h.findtext("text") for h in question.findall("hint")]
+        kept = [p for p in instance.parts if p.type != "expression"]
+        assert len(hints) == max(len(p.hints) for p in kept)
+        for part in kept:
+            assert md_to_html(part.hints[0]) in hints[0]
+        numbers = any(p.type == "number" for p in kept)
+        assert (DECIMALS_NOTE in _text(question, "questiontext/text")) == numbers
+    assert "<strong>accuracy</strong>" in found[0].find("hint/text").text
+    assert found[1].find("hint/text").text == md_to_html(
+        generate(bank.get(ids[1]), derive_seed(2, ids[1], 1)).part("shape").hints[0])
