@@ -34,7 +34,7 @@ __all__ = ["cdata", "cloze_gap", "cloze_text", "format_notes", "gap_weights", "n
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _GAP_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                               "~": "&#126;", "#": "&#35;", "{": "&#123;", "}": "&#125;",
-                              "\\": "&#92;", "\n": " "})
+                              "\\": "&#92;", "\n": "&#10;", "\r": "&#13;"})
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 
 

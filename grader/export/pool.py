@@ -8,6 +8,7 @@ shows it again; the seed travels with every exported question.
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -174,5 +175,9 @@ def export_questions(out: str | Path, fmt: str | None = None, *, ids: Iterable[s
                             for s in summaries)
         raise InputError(f"nothing could be exported to {fmt}: {reasons}")
     path = Path(out)
-    atomic_write_bytes(path, writer.render(kept, points=points))
+    data = writer.render(kept, points=points)
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        raise InputError(f"cannot write {os.fspath(path)}: {exc.strerror or exc}") from None
     return ExportResult(path, fmt, seed, summaries)

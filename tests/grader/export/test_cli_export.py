@@ -89,6 +89,15 @@ def test_user_errors_exit_1(args: list[str], message: str, tmp_path: Path,
     assert not any(tmp_path.iterdir())
 
 
+def test_an_unwritable_file_is_exit_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run("export", "metrics/confusion-matrix", "--variants", "1",
+                 "--out", str(blocker / "cm.xml"))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: cannot write {blocker / 'cm.xml'}: ")
+
+
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
     for ext in ("xml", "zip", "gift"):
         a, b = tmp_path / f"a.{ext}", tmp_path / f"b.{ext}"

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from grader.export.moodle import cdata, gap_weights
@@ -357,3 +359,23 @@ def test_solution_hints_and_idnumber(bank: Any, tmp_path: Path) -> None:
     assert "<strong>accuracy</strong>" in found[0].find("hint/text").text
     assert found[1].find("hint/text").text == md_to_html(
         generate(bank.get(ids[1]), derive_seed(2, ids[1], 1)).part("shape").hints[0])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text())
+def test_any_text_survives_a_cloze_gap(text: str, feedback: str) -> None:
+    """Whatever an option's text and feedback hold, the gap parses as one gap under Moodle's
+    grammar and Moodle's decoding gives the text back (characters XML cannot hold become
+    U+FFFD)."""
+    from grader.export.moodle import cloze_gap
+    from grader.export.variant import ChoiceGap, ChoiceOption
+
+    gap = ChoiceGap(False, (ChoiceOption("A", text, 100.0, True, feedback),
+                            ChoiceOption("B", "other", 0.0, False, "")))
+    written = cloze_gap(gap, 1)
+    (parsed,), rest = extract_cloze(written)
+    assert rest == "{#1}"
+    clean = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+    assert parsed.alts[0].answer == "A) " + clean.sub("\ufffd", text)
+    assert parsed.alts[0].feedback == clean.sub("\ufffd", feedback)
+    assert parsed.alts[0].fraction == 1 and parsed.alts[1].answer == "B) other"
