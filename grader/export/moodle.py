@@ -32,7 +32,8 @@ __all__ = ["cdata", "cloze_gap", "cloze_text", "format_notes", "gap_weights", "n
 
 #: characters that XML 1.0 forbids (control characters other than tab and newlines)
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_GAP_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+# (& as &#38;, not &amp;: the grammar never ends an answer right after "&amp;")
+_GAP_ESCAPES = str.maketrans({"&": "&#38;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
                               "~": "&#126;", "#": "&#35;", "{": "&#123;", "}": "&#125;",
                               "\\": "&#92;", "\n": "&#10;", "\r": "&#13;"})
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
