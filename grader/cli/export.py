@@ -26,7 +26,8 @@ from grader.cli import EPILOG_EXIT, bank_option, open_bank, param_option, parse_
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), metavar="FILE",
               help="The file to write.")
 @click.option("--points", type=click.FloatRange(0, 1e6, min_open=True), metavar="P",
-              help="Points of every question (default: the sum of its parts' points).")
+              help="Points of every question (default: the sum of its parts' points; GIFT "
+                   "has no points).")
 @bank_option
 def export_command(ids: tuple[str, ...], topics: tuple[str, ...], variants: int,
                    seed: int | None, params: tuple[str, ...], fmt: str | None, out: str,

@@ -93,21 +93,38 @@ def _check(judge: Any, instance: Any, part_id: str, entry: int | None, question:
         assert letters == [o.letter for o in part.options]
 
 
+def _graded_types(path: Path, bank: Any, judge: Any, slot_key: Any, folder: Path) -> set[str]:
+    """Check every question of the file against `check`; the part types met."""
+    kinds = set()
+    text = path.read_text(encoding="utf-8")
+    sources = [block for block in text.split("\n\n") if block.startswith("//")]
+    readable = folder / f"readable-{path.name}"
+    readable.write_text(_unsigned(text), encoding="utf-8")
+    for (comment, question), source in zip(parse(readable), sources, strict=True):
+        template_id, seed, key = comment.split(" ", 2)
+        instance = judge.instance(bank, template_id, int(seed))
+        part_id, entry = slot_key(instance, key)
+        _check(judge, instance, part_id, entry, question, source)
+        kinds.add(instance.part(part_id).type)
+    return kinds
+
+
+def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
+                                                   slot_key: Any, tmp_path: Path) -> None:
+    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    from grader.export import export_questions
+
+    path = tmp_path / "hostile.gift"
+    export_questions(path, "gift", variants=3, seed=8, bank=hostile_bank)
+    assert _graded_types(path, hostile_bank, judge, slot_key, tmp_path) == {
+        "number", "vector", "matrix", "choice", "choices", "shape"}
+
+
 def test_every_question_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: Any,
                                                          judge: Any, slot_key: Any,
                                                          tmp_path: Path) -> None:
-    kinds = set()
-    for path, _ in whole_bank("gift"):
-        text = path.read_text(encoding="utf-8")
-        sources = [block for block in text.split("\n\n") if block.startswith("//")]
-        readable = tmp_path / path.name
-        readable.write_text(_unsigned(text), encoding="utf-8")
-        for (comment, question), source in zip(parse(readable), sources, strict=True):
-            template_id, seed, key = comment.split(" ", 2)
-            instance = judge.instance(bank, template_id, int(seed))
-            part_id, entry = slot_key(instance, key)
-            _check(judge, instance, part_id, entry, question, source)
-            kinds.add(instance.part(part_id).type)
+    kinds = set().union(*(_graded_types(path, bank, judge, slot_key, tmp_path)
+                          for path, _ in whole_bank("gift")))
     assert kinds == {"number", "integer", "vector", "choice", "choices", "shape"}
 
 

@@ -179,38 +179,55 @@ def _check_gap(judge: Any, instance: Any, part_id: str, entry: int | None,
         judge.choice(instance, part_id, [a.fraction * 100 for a in gap.alts])
 
 
+def _graded_types(path: Path, bank: Any, judge: Any, gaps_of: Any) -> set[str]:
+    """Check every answer of the file against `check`; the part types met."""
+    seen: set[str] = set()
+    for question in questions(path):
+        template_id, seed = _text(question, "idnumber").rsplit(":", 1)
+        instance = judge.instance(bank, template_id, int(seed))
+        qtype = question.get("type")
+        if qtype == "cloze":
+            gaps, _ = extract_cloze(_text(question, "questiontext/text"))
+            expected = gaps_of(instance)
+            assert len(gaps) == len(expected)
+            for (part_id, entry), gap in zip(expected, gaps, strict=True):
+                _check_gap(judge, instance, part_id, entry, gap)
+                seen.add(instance.part(part_id).type)
+            continue
+        (part_id, entry), = gaps_of(instance)
+        seen.add(instance.part(part_id).type)
+        if qtype == "numerical":
+            right, mistakes = _answer_windows(question)
+            judge.numeric(instance, part_id, entry, *right, mistakes)
+        elif qtype == "shortanswer":
+            answers = question.findall("answer")
+            judge.shape(instance, part_id,
+                        [_text(a, "text") for a in answers if a.get("fraction") == "100"],
+                        [_text(a, "text") for a in answers if a.get("fraction") == "0"])
+        else:
+            judge.choice(instance, part_id,
+                         [float(a.get("fraction")) for a in question.findall("answer")])
+    return seen
+
+
 def test_every_answer_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: Any,
                                                       judge: Any, gaps_of: Any) -> None:
     """Per part type: the correct window is what `check` accepts, mistakes stay outside it,
     choices score as `check` scores, shapes accept exactly their spellings."""
-    seen: set[str] = set()
-    for path, _ in whole_bank("moodle"):
-        for question in questions(path):
-            template_id, seed = _text(question, "idnumber").rsplit(":", 1)
-            instance = judge.instance(bank, template_id, int(seed))
-            qtype = question.get("type")
-            if qtype == "cloze":
-                gaps, _ = extract_cloze(_text(question, "questiontext/text"))
-                expected = gaps_of(instance)
-                assert len(gaps) == len(expected)
-                for (part_id, entry), gap in zip(expected, gaps, strict=True):
-                    _check_gap(judge, instance, part_id, entry, gap)
-                    seen.add(instance.part(part_id).type)
-                continue
-            (part_id, entry), = gaps_of(instance)
-            seen.add(instance.part(part_id).type)
-            if qtype == "numerical":
-                right, mistakes = _answer_windows(question)
-                judge.numeric(instance, part_id, entry, *right, mistakes)
-            elif qtype == "shortanswer":
-                answers = question.findall("answer")
-                judge.shape(instance, part_id,
-                            [_text(a, "text") for a in answers if a.get("fraction") == "100"],
-                            [_text(a, "text") for a in answers if a.get("fraction") == "0"])
-            else:
-                judge.choice(instance, part_id,
-                             [float(a.get("fraction")) for a in question.findall("answer")])
+    seen = set().union(*(_graded_types(path, bank, judge, gaps_of)
+                         for path, _ in whole_bank("moodle")))
     assert seen == {"number", "integer", "vector", "choice", "choices", "shape"}
+
+
+def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
+                                                   gaps_of: Any, tmp_path: Path) -> None:
+    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    from grader.export import export_questions
+
+    path = tmp_path / "hostile.xml"
+    export_questions(path, "moodle", variants=3, seed=8, bank=hostile_bank)
+    assert _graded_types(path, hostile_bank, judge, gaps_of) == {
+        "number", "vector", "matrix", "choice", "choices", "shape"}
 
 
 CHOICE_TEMPLATE = """\

@@ -123,20 +123,37 @@ def _check_item(judge: Any, instance: Any, part_id: str, entry: int | None, item
     return qtype
 
 
+def _graded_kinds(path: Path, bank: Any, judge: Any, slot_key: Any) -> set[tuple[str, str]]:
+    """Check every item of the zip against `check`; the (part type, item type) pairs met."""
+    kinds = set()
+    _, _, qti, _ = _open(path)
+    for item in qti.iter("item"):
+        meta = _meta(item)
+        instance = judge.instance(bank, meta["mlquiz_template"], int(meta["mlquiz_seed"]))
+        part_id, entry = slot_key(instance, meta["mlquiz_answer"])
+        kinds.add((instance.part(part_id).type,
+                   _check_item(judge, instance, part_id, entry, item)))
+    return kinds
+
+
+def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
+                                                   slot_key: Any, tmp_path: Path) -> None:
+    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    from grader.export import export_questions
+
+    path = tmp_path / "hostile.zip"
+    export_questions(path, "qti", variants=3, seed=8, bank=hostile_bank)
+    assert ("matrix", "numerical_question") in _graded_kinds(path, hostile_bank, judge,
+                                                             slot_key)
+
+
 def test_every_item_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: Any, judge: Any,
                                                      slot_key: Any) -> None:
     """Per part type: a numerical item's interval holds the key, is what `check` accepts at
     its ends and holds no declared mistake; choices and short answers accept what `check`
     accepts."""
-    kinds = set()
-    for path, _ in whole_bank("qti"):
-        _, _, qti, _ = _open(path)
-        for item in qti.iter("item"):
-            meta = _meta(item)
-            instance = judge.instance(bank, meta["mlquiz_template"], int(meta["mlquiz_seed"]))
-            part_id, entry = slot_key(instance, meta["mlquiz_answer"])
-            kinds.add((instance.part(part_id).type,
-                       _check_item(judge, instance, part_id, entry, item)))
+    kinds = set().union(*(_graded_kinds(path, bank, judge, slot_key)
+                          for path, _ in whole_bank("qti")))
     assert kinds == {("number", "numerical_question"), ("integer", "numerical_question"),
                      ("vector", "numerical_question"), ("choice", "multiple_choice_question"),
                      ("choices", "multiple_answers_question"),
