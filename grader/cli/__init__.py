@@ -25,6 +25,8 @@ EPILOG_EXIT = "Exit codes: 0 success, 1 a user-level failure, 2 a usage error."
 #: name -> ("module:attribute", the one-line help shown by `mlquiz --help`).
 LAZY_COMMANDS = {
     "check": ("grader.cli.bank:check_command", "Grade one answer to one part of an instance."),
+    "export": ("grader.cli.export:export_command",
+               "Export question pools for Moodle (XML), Canvas (QTI) or GIFT."),
     "generate": ("grader.cli.exam:generate_command",
                  "Make exam sheets, answer keys and a submission file."),
     "grade": ("grader.cli.exam:grade_command",

@@ -17,6 +17,7 @@ HEAVY = ("numpy", "sympy", "jinja2")
 COMMANDS_HELP = """\
 Commands:
   check     Grade one answer to one part of an instance.
+  export    Export question pools for Moodle (XML), Canvas (QTI) or GIFT.
   generate  Make exam sheets, answer keys and a submission file.
   grade     Grade a class's submissions: gradebook, feedback, report.
   list      List the templates in the question bank.
