@@ -251,7 +251,7 @@ _ATOM, _POSTFIX, _MUL, _ADD = 10, 9, 6, 5
 
 def _scalar_text(c: Any, unicode: bool) -> str:
     """A rational sympy number as text (integers bare, fractions as p/q)."""
-    import sympy
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
 
     if not isinstance(c, sympy.Rational):
         raise UnsupportedExpression(f"unsupported scalar coefficient {c!r}")
@@ -263,8 +263,8 @@ def _scalar_text(c: Any, unicode: bool) -> str:
 
 def _split_coeff(expr: Any) -> tuple[Any, list[Any]]:
     """A matrix product as (rational coefficient, matrix factors), identities dropped."""
-    import sympy
-    from sympy.matrices.expressions import Identity
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
+    from sympy.matrices.expressions import Identity  # type: ignore[import-untyped]  # sympy has no type information
 
     coeff, factors = expr.as_coeff_matrices()
     factors = [f for f in factors if not isinstance(f, Identity)]
@@ -281,7 +281,7 @@ def _print(expr: Any, unicode: bool) -> tuple[str, int]:
     ``unicode=False`` writes our expression language (``*``, ``^T``, ``-``); ``unicode=True``
     writes readable maths (juxtaposition, ``ᵀ``, ``−``) for worked solutions.
     """
-    from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Trace, Transpose
+    from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Trace, Transpose  # type: ignore[import-untyped]  # sympy has no type information
 
     if isinstance(expr, MatrixSymbol):
         return str(expr.name), _ATOM
@@ -333,7 +333,7 @@ def _print_scaled(coeff: Any, factors: list[Any], unicode: bool) -> tuple[str, i
 
 
 def _print_sum(expr: Any, unicode: bool) -> tuple[str, int]:
-    from sympy.matrices.expressions import MatMul
+    from sympy.matrices.expressions import MatMul  # type: ignore[import-untyped]  # sympy has no type information
 
     minus = " − " if unicode else " - "
     terms: list[tuple[bool, str]] = []
@@ -357,7 +357,7 @@ def _print_sum(expr: Any, unicode: bool) -> tuple[str, int]:
 
 def to_expr_text(expr: Any) -> str:
     """A sympy matrix expression in our expression language (raises `UnsupportedExpression`)."""
-    from sympy.matrices.expressions import Identity
+    from sympy.matrices.expressions import Identity  # type: ignore[import-untyped]  # sympy has no type information
 
     if isinstance(expr, Identity):
         raise UnsupportedExpression("the identity matrix has no name in the expression language")
@@ -373,7 +373,7 @@ def to_unicode(expr: Any) -> str:
 
 
 def _sympy_symbols(form: MatrixForm) -> dict[str, Any]:
-    import sympy
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
 
     dims = {d: sympy.Symbol(d, integer=True, positive=True) for d in DIMENSIONS}
 
@@ -389,8 +389,8 @@ def reference_gradient(form_id: str) -> Any:
 
     Not cached (the solver caches the printed text); useful for inspection and tests.
     """
-    import sympy
-    from sympy.matrices.expressions import MatrixExpr
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
+    from sympy.matrices.expressions import MatrixExpr  # type: ignore[import-untyped]  # sympy has no type information
 
     form = FORMS[form_id]
     syms = _sympy_symbols(form)
