@@ -63,24 +63,26 @@ def _tests(ctx: Ctx, node: Any, line: int | None, param_names: set[str],
         ipath = f"tests[{i}]"
         iline = line_of(node, i)
         check_keys(ctx, ipath, item, "test", required=("params", "expect"))
-        params, expect = item["params"], item["expect"]
-        if not isinstance(params, dict):
-            ctx.fail(join_key(ipath, "params"), "expected a mapping of param: value",
-                     line=line_of(item, "params"))
-        for k in params:
-            if k not in param_names:
-                ctx.fail(join_key(ipath, f"params.{k}"), f"no parameter named {k!r}",
-                         line=line_of(params, k))
-        if not isinstance(expect, dict) or not expect:
-            ctx.fail(join_key(ipath, "expect"), "expected a mapping of part id: answer",
-                     line=line_of(item, "expect"))
-        for k in expect:
-            if k not in part_ids:
-                ctx.fail(join_key(ipath, f"expect.{k}"), f"no part named {k!r}",
-                         line=line_of(expect, k))
+        params = _known_keys(ctx, item, "params", ipath, param_names, "param: value",
+                             "parameter", allow_empty=True)
+        expect = _known_keys(ctx, item, "expect", ipath, part_ids, "part id: answer", "part",
+                             allow_empty=False)
         result.append(TestCase(name=read_text(ctx, item, "name", ipath) or f"test {i + 1}",
                                params=freeze(params), expect=freeze(expect), line=iline or 0))
     return tuple(result)
+
+
+def _known_keys(ctx: Ctx, item: Mapping[str, Any], key: str, path: str, known: set[str],
+                what: str, noun: str, allow_empty: bool) -> dict[str, Any]:
+    """`item[key]`: a mapping of `what` whose keys are all `known` (each names a `noun`)."""
+    value = item[key]
+    if not isinstance(value, dict) or not (value or allow_empty):
+        ctx.fail(join_key(path, key), f"expected a mapping of {what}", line=line_of(item, key))
+    for k in value:
+        if k not in known:
+            ctx.fail(join_key(path, f"{key}.{k}"), f"no {noun} named {k!r}",
+                     line=line_of(value, k))
+    return value
 
 
 # --------------------------------------------------------------------------- the template

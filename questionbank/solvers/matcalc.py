@@ -96,6 +96,11 @@ def _form(id: str, text: str, latex: str, wrt: str, symbols: dict[str, Shape],
 
 
 _TRANSPOSED = "This is the transpose: in gradient layout ∂f/∂{v} has the same shape as {v}."
+_NO_FACTOR_2_SQUARE = "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."
+_WRONG_VARIABLE = ("That is the gradient with respect to {u}; here the variable is {v}, which "
+                   "gives {g}.")
+_SIGN_FLIPPED = ("The sign is flipped: that is the negative gradient (the descent direction); "
+                 "the gradient is {g}.")
 
 _FORM_LIST: tuple[MatrixForm, ...] = (
     _form(
@@ -202,15 +207,10 @@ _FORM_LIST: tuple[MatrixForm, ...] = (
         {"W": ("n", "m"), "x": ("m", 1), "y": ("n", 1)},
         lambda s, sp: (s["W"] * s["x"] - s["y"]).T * (s["W"] * s["x"] - s["y"]),
         [
-            ("no-factor-2", "(W*x - y)*x^T",
-             "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."),
+            ("no-factor-2", "(W*x - y)*x^T", _NO_FACTOR_2_SQUARE),
             ("transposed", "2*x*(W*x - y)^T", _TRANSPOSED.format(v="W")),
-            ("wrt-x", "2*W^T*(W*x - y)",
-             "That is the gradient with respect to x; here the variable is W, which gives "
-             "2(Wx − y)xᵀ."),
-            ("sign", "2*(y - W*x)*x^T",
-             "The sign is flipped: that is the negative gradient (the descent direction); "
-             "the gradient is 2(Wx − y)xᵀ."),
+            ("wrt-x", "2*W^T*(W*x - y)", _WRONG_VARIABLE.format(u="x", v="W", g="2(Wx − y)xᵀ")),
+            ("sign", "2*(y - W*x)*x^T", _SIGN_FLIPPED.format(g="2(Wx − y)xᵀ")),
         ],
     ),
     _form(
@@ -218,15 +218,10 @@ _FORM_LIST: tuple[MatrixForm, ...] = (
         {"A": ("n", "m"), "x": ("m", 1), "b": ("n", 1)},
         lambda s, sp: (s["A"] * s["x"] - s["b"]).T * (s["A"] * s["x"] - s["b"]),
         [
-            ("no-factor-2", "A^T*(A*x - b)",
-             "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."),
+            ("no-factor-2", "A^T*(A*x - b)", _NO_FACTOR_2_SQUARE),
             ("transposed", "2*(A*x - b)^T*A", _TRANSPOSED.format(v="x")),
-            ("wrt-A", "2*(A*x - b)*x^T",
-             "That is the gradient with respect to A; here the variable is x, which gives "
-             "2Aᵀ(Ax − b)."),
-            ("sign", "2*A^T*(b - A*x)",
-             "The sign is flipped: that is the negative gradient (the descent direction); "
-             "the gradient is 2Aᵀ(Ax − b)."),
+            ("wrt-A", "2*(A*x - b)*x^T", _WRONG_VARIABLE.format(u="A", v="x", g="2Aᵀ(Ax − b)")),
+            ("sign", "2*A^T*(b - A*x)", _SIGN_FLIPPED.format(g="2Aᵀ(Ax − b)")),
         ],
     ),
 )
