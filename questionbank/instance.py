@@ -29,6 +29,7 @@ from questionbank.expr import Expr, truth
 from questionbank.render import display_value, render
 from questionbank.sampling import coerce_param, evaluate_in, sample_params
 from questionbank.specs import MistakeSpec, PartSpec, Template
+from questionbank.storedkey import KeyedPart, keyed_part
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
 
@@ -195,13 +196,11 @@ class Part:
     #: the part types whose reference answer is fully given by its stored JSON value
     STORED_TYPES = frozenset({"number", "integer", "vector", "matrix", "shape"})
 
-    @classmethod
-    def from_key(cls, spec: PartSpec, answer: Any, answer_text: str, points: float,
+    @staticmethod
+    def from_key(spec: PartSpec, answer: Any, answer_text: str, points: float,
                  mistakes: Callable[[], tuple[Mistake, ...]],
-                 stored_mistakes: Any = None) -> Part:
+                 stored_mistakes: Any = None) -> KeyedPart:
         """A part judged against a stored key (`questionbank.storedkey.keyed_part`)."""
-        from questionbank.storedkey import keyed_part  # that module builds on this one
-
         return keyed_part(spec, answer, answer_text, points, mistakes, stored_mistakes)
 
     def stored_key(self) -> dict[str, Any]:

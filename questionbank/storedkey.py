@@ -11,23 +11,60 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from questionbank.answers import comparable_mistake
-from questionbank.instance import LazyText, Mistake, Part
 from questionbank.specs import PartSpec
+from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
+
+if TYPE_CHECKING:
+    from questionbank.instance import Mistake
 
 __all__ = ["KeyedPart", "keyed_part"]
 
 
 @dataclass(frozen=True)
-class KeyedPart(Part):
+class KeyedPart:
     """A part whose `value` is the stored JSON answer (floats, lists of floats), graded with
     the template's tolerance; its mistakes' values come from the stored ``[id, answer]``
-    pairs when the key has them."""
+    pairs when the key has them. It has what the judge reads of a part (the answer-key
+    protocol, `grader.judge.key.AnswerKey`), and no texts. No __slots__: `cached_property`
+    keeps its values in the instance's __dict__."""
 
+    id: str
+    type: str
+    points: float
+    value: Any
+    answer: Any
+    answer_text: str
+    tolerance: Tolerance | None
+    partial: bool
+    #: the rebuilt instance's mistakes, computed on first use
+    mistake_source: Callable[[], tuple[Mistake, ...]] = field(repr=False, compare=False)
     #: the key's list of ``[id, answer]`` pairs, or None for a key stored without it
     stored_mistakes: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def options(self) -> tuple[()]:
+        return ()  # a stored part is never a choice part
+
+    @property
+    def symbols(self) -> None:
+        return None  # nor an expression part
+
+    @property
+    def effective_tolerance(self) -> Tolerance:
+        return self.tolerance or DEFAULT_TOLERANCE
+
+    @cached_property
+    def mistakes(self) -> tuple[Mistake, ...]:
+        """The rebuilt instance's declared mistakes (the caller checks they are the stored
+        ones)."""
+        return self.mistake_source()
+
+    def mistake_feedback(self, index: int) -> str:
+        """The feedback of the `index`-th declared mistake (of `mistake_values`)."""
+        return self.mistakes[index].feedback
 
     @cached_property
     def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -68,8 +105,8 @@ def keyed_part(spec: PartSpec, answer: Any, answer_text: str, points: float,
     a key stored without it; it is read when an answer is wrong (and if it is not in that
     form, the rebuilt instance's mistakes decide). Raises ValueError when `answer` does not
     have the form of `spec.type`."""
-    return KeyedPart(id=spec.id, type=spec.type, prompt_text=LazyText(spec.prompt, {}),
-                     points=points, value=_stored_value(spec.type, answer), answer=answer,
+    return KeyedPart(id=spec.id, type=spec.type, points=points,
+                     value=_stored_value(spec.type, answer), answer=answer,
                      answer_text=answer_text, tolerance=spec.tolerance, partial=spec.partial,
                      mistake_source=mistakes, stored_mistakes=stored_mistakes)
 
