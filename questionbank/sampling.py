@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 
 from questionbank.errors import TemplateError
-from questionbank.expr import Expr, ExprError, evaluate, to_exact
-from questionbank.schema import ParamSpec, Template
+from questionbank.expr import Expr, ExprError, evaluate, to_exact, to_float, truth
+from questionbank.specs import ParamSpec, Template
 
-__all__ = ["coerce_param", "derive_seed", "sample_param"]
+__all__ = ["coerce_param", "derive_seed", "evaluate_in", "sample_param",
+           "sample_params", "with_exact"]
 
 
 def derive_seed(exam_seed: int, student_id: str, number: int) -> int:
@@ -136,6 +137,94 @@ def _draw(template: Template, spec: ParamSpec, env: Mapping[str, Any],
     raise AssertionError(kind)
 
 
+def evaluate_in(template: Template, expr: Expr, env: Mapping[str, Any], key: str, line: int,
+                exact: bool = True, guarded: bool = True) -> Any:
+    """`evaluate`, an error being the template's, located at `key` and `line`."""
+    try:
+        return evaluate(expr, env, exact=exact, guarded=guarded)
+    except ExprError as exc:
+        raise TemplateError(f"cannot evaluate {expr.text!r}: {exc.message}", path=template.path,
+                            line=line, key=key) from None
+
+
+def sample_params(template: Template, rng: np.random.Generator | None,
+                  overrides: Mapping[str, Any],
+                  ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
+    """Params satisfying every constraint, with `overrides` fixed; bounded resampling.
+
+    Returns the params, the exact and the float environments, and how many samples were
+    drawn (validation reports the acceptance rate). Constraints are conditions, not answers,
+    so they are evaluated in floating point: several times faster than exact fractions.
+    """
+    fixed = set(overrides)
+    for name, expr, _ in template.derived:
+        if expr.names <= fixed:
+            fixed.add(name)
+    failures: dict[int, int] = {}
+    needed = template.sampling_names
+    for attempt in range(1, template.max_tries + 1):
+        values: dict[str, Any] = {}
+        env: dict[str, Any] = {}
+        for spec in template.params:
+            if spec.name in overrides:
+                value = overrides[spec.name]
+            else:
+                assert rng is not None
+                value = sample_param(template, spec, env, rng)
+            values[spec.name] = value
+            if spec.name in needed:
+                env[spec.name] = to_exact(value)
+        fenv = {k: _float_value(v) for k, v in values.items()}
+        if template.derived:
+            env = with_exact(values, env)
+            for name, expr, line in template.derived:
+                env[name] = evaluate_in(template, expr, env, f"derived.{name}", line)
+                fenv[name] = to_float(env[name])
+        failed = None
+        for i, constraint in enumerate(template.constraints):
+            ok = evaluate_in(template, constraint.expr, fenv, f"constraints[{i}]", constraint.line,
+                       exact=False, guarded=False)
+            if not truth(ok):
+                failed = i
+                break
+        if failed is None:
+            return values, with_exact(values, env), fenv, attempt
+        failures[failed] = failures.get(failed, 0) + 1
+        c = template.constraints[failed]
+        if c.expr.names <= fixed:
+            raise TemplateError(f"the given params break the constraint {c.message!r}",
+                                path=template.path, line=c.line, key=f"constraints[{failed}]")
+    worst = max(failures, key=lambda k: failures[k])  # the constraint that failed most often
+    c = template.constraints[worst]
+    raise TemplateError(
+        f"could not satisfy the constraint {c.message!r} in {template.max_tries} tries "
+        f"(it failed {failures[worst]} times); widen the param ranges or relax it",
+        path=template.path, line=c.line, key=f"constraints[{worst}]")
+
+
+def with_exact(values: Mapping[str, Any], env: dict[str, Any]) -> dict[str, Any]:
+    """`env` with every param in the exact domain: sampling converts only the params other
+    specs refer to, the others once a sample is kept (or derived values need them)."""
+    if values.keys() <= env.keys():
+        return env
+    return {k: env[k] if k in env else to_exact(v) for k, v in values.items()}
+
+
+def _float_value(value: Any) -> Any:
+    """A sampled param in the float domain: what `to_float(to_exact(value))` gives, without
+    the detour through fractions (a float's shortest decimal reads back as the float)."""
+    kind = type(value)
+    if kind is float or kind is int or kind is str or kind is bool:
+        return value
+    if kind is tuple and value:
+        if all(type(v) is float or type(v) is int for v in value):
+            return np.array(value, dtype=float)
+        if all(type(r) is tuple and r and len(r) == len(value[0])
+               and all(type(v) is float or type(v) is int for v in r) for r in value):
+            return np.array(value, dtype=float)
+    return to_float(to_exact(value))
+
+
 def coerce_param(template: Template, spec: ParamSpec, value: Any) -> Any:
     """Check an override value (`--param k=v`, a test case) against the spec and normalise it.
 
@@ -189,8 +278,3 @@ def _coerce(spec: ParamSpec, value: Any, bad: Any) -> Any:
         assert spec.of is not None
         return tuple(tuple(_coerce(spec.of, v, bad) for v in row) for row in value)
     raise AssertionError(kind)
-
-
-def exact_env(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Params converted to the exact domain used by expressions and solvers."""
-    return {k: to_exact(v) for k, v in values.items()}

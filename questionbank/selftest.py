@@ -65,7 +65,10 @@ def _matches_number(expected: Any, actual: Any) -> bool:
         return Fraction(actual) == expected if not isinstance(actual, float) else \
             actual == expected
     if isinstance(expected, float):
-        places = max(0, -Decimal(repr(expected)).as_tuple().exponent)
+        exponent = Decimal(repr(expected)).as_tuple().exponent
+        if not isinstance(exponent, int):  # 'n' or 'F': no reference answer is NaN or inf
+            return False
+        places = max(0, -exponent)
         exact = Fraction(actual) if not isinstance(actual, float) else Fraction(repr(actual))
         return _round_half_away(exact, places) == Fraction(repr(expected))
     return False

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-import yaml
+import yaml  # type: ignore[import-untyped]  # PyYAML has no inline types; stubs are not a dependency
 
 from questionbank.errors import TemplateError
 

@@ -96,6 +96,11 @@ def _form(id: str, text: str, latex: str, wrt: str, symbols: dict[str, Shape],
 
 
 _TRANSPOSED = "This is the transpose: in gradient layout ∂f/∂{v} has the same shape as {v}."
+_NO_FACTOR_2_SQUARE = "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."
+_WRONG_VARIABLE = ("That is the gradient with respect to {u}; here the variable is {v}, which "
+                   "gives {g}.")
+_SIGN_FLIPPED = ("The sign is flipped: that is the negative gradient (the descent direction); "
+                 "the gradient is {g}.")
 
 _FORM_LIST: tuple[MatrixForm, ...] = (
     _form(
@@ -202,15 +207,10 @@ _FORM_LIST: tuple[MatrixForm, ...] = (
         {"W": ("n", "m"), "x": ("m", 1), "y": ("n", 1)},
         lambda s, sp: (s["W"] * s["x"] - s["y"]).T * (s["W"] * s["x"] - s["y"]),
         [
-            ("no-factor-2", "(W*x - y)*x^T",
-             "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."),
+            ("no-factor-2", "(W*x - y)*x^T", _NO_FACTOR_2_SQUARE),
             ("transposed", "2*x*(W*x - y)^T", _TRANSPOSED.format(v="W")),
-            ("wrt-x", "2*W^T*(W*x - y)",
-             "That is the gradient with respect to x; here the variable is W, which gives "
-             "2(Wx − y)xᵀ."),
-            ("sign", "2*(y - W*x)*x^T",
-             "The sign is flipped: that is the negative gradient (the descent direction); "
-             "the gradient is 2(Wx − y)xᵀ."),
+            ("wrt-x", "2*W^T*(W*x - y)", _WRONG_VARIABLE.format(u="x", v="W", g="2(Wx − y)xᵀ")),
+            ("sign", "2*(y - W*x)*x^T", _SIGN_FLIPPED.format(g="2(Wx − y)xᵀ")),
         ],
     ),
     _form(
@@ -218,15 +218,10 @@ _FORM_LIST: tuple[MatrixForm, ...] = (
         {"A": ("n", "m"), "x": ("m", 1), "b": ("n", 1)},
         lambda s, sp: (s["A"] * s["x"] - s["b"]).T * (s["A"] * s["x"] - s["b"]),
         [
-            ("no-factor-2", "A^T*(A*x - b)",
-             "You lost the factor 2 from differentiating the square ‖r‖² = rᵀr."),
+            ("no-factor-2", "A^T*(A*x - b)", _NO_FACTOR_2_SQUARE),
             ("transposed", "2*(A*x - b)^T*A", _TRANSPOSED.format(v="x")),
-            ("wrt-A", "2*(A*x - b)*x^T",
-             "That is the gradient with respect to A; here the variable is x, which gives "
-             "2Aᵀ(Ax − b)."),
-            ("sign", "2*A^T*(b - A*x)",
-             "The sign is flipped: that is the negative gradient (the descent direction); "
-             "the gradient is 2Aᵀ(Ax − b)."),
+            ("wrt-A", "2*(A*x - b)*x^T", _WRONG_VARIABLE.format(u="A", v="x", g="2Aᵀ(Ax − b)")),
+            ("sign", "2*A^T*(b - A*x)", _SIGN_FLIPPED.format(g="2Aᵀ(Ax − b)")),
         ],
     ),
 )
@@ -251,7 +246,7 @@ _ATOM, _POSTFIX, _MUL, _ADD = 10, 9, 6, 5
 
 def _scalar_text(c: Any, unicode: bool) -> str:
     """A rational sympy number as text (integers bare, fractions as p/q)."""
-    import sympy
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
 
     if not isinstance(c, sympy.Rational):
         raise UnsupportedExpression(f"unsupported scalar coefficient {c!r}")
@@ -263,8 +258,8 @@ def _scalar_text(c: Any, unicode: bool) -> str:
 
 def _split_coeff(expr: Any) -> tuple[Any, list[Any]]:
     """A matrix product as (rational coefficient, matrix factors), identities dropped."""
-    import sympy
-    from sympy.matrices.expressions import Identity
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
+    from sympy.matrices.expressions import Identity  # type: ignore[import-untyped]  # sympy has no type information
 
     coeff, factors = expr.as_coeff_matrices()
     factors = [f for f in factors if not isinstance(f, Identity)]
@@ -281,7 +276,7 @@ def _print(expr: Any, unicode: bool) -> tuple[str, int]:
     ``unicode=False`` writes our expression language (``*``, ``^T``, ``-``); ``unicode=True``
     writes readable maths (juxtaposition, ``ᵀ``, ``−``) for worked solutions.
     """
-    from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Trace, Transpose
+    from sympy.matrices.expressions import MatAdd, MatMul, MatrixSymbol, Trace, Transpose  # type: ignore[import-untyped]  # sympy has no type information
 
     if isinstance(expr, MatrixSymbol):
         return str(expr.name), _ATOM
@@ -333,7 +328,7 @@ def _print_scaled(coeff: Any, factors: list[Any], unicode: bool) -> tuple[str, i
 
 
 def _print_sum(expr: Any, unicode: bool) -> tuple[str, int]:
-    from sympy.matrices.expressions import MatMul
+    from sympy.matrices.expressions import MatMul  # type: ignore[import-untyped]  # sympy has no type information
 
     minus = " − " if unicode else " - "
     terms: list[tuple[bool, str]] = []
@@ -357,7 +352,7 @@ def _print_sum(expr: Any, unicode: bool) -> tuple[str, int]:
 
 def to_expr_text(expr: Any) -> str:
     """A sympy matrix expression in our expression language (raises `UnsupportedExpression`)."""
-    from sympy.matrices.expressions import Identity
+    from sympy.matrices.expressions import Identity  # type: ignore[import-untyped]  # sympy has no type information
 
     if isinstance(expr, Identity):
         raise UnsupportedExpression("the identity matrix has no name in the expression language")
@@ -373,7 +368,7 @@ def to_unicode(expr: Any) -> str:
 
 
 def _sympy_symbols(form: MatrixForm) -> dict[str, Any]:
-    import sympy
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
 
     dims = {d: sympy.Symbol(d, integer=True, positive=True) for d in DIMENSIONS}
 
@@ -389,8 +384,8 @@ def reference_gradient(form_id: str) -> Any:
 
     Not cached (the solver caches the printed text); useful for inspection and tests.
     """
-    import sympy
-    from sympy.matrices.expressions import MatrixExpr
+    import sympy  # type: ignore[import-untyped]  # sympy has no type information
+    from sympy.matrices.expressions import MatrixExpr  # type: ignore[import-untyped]  # sympy has no type information
 
     form = FORMS[form_id]
     syms = _sympy_symbols(form)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import cache
@@ -354,14 +354,35 @@ def test_right_option_position_is_spread(template_id: str, part_id: str) -> None
     assert all(counts[i] >= expected / 2 for i in range(n_options)), counts
 
 
+#: The choice parts whose options' feedback describes the option's technique, the same text
+#: whether the option is right or wrong (the others give feedback on wrong options only).
+DESCRIBING_FEEDBACK = {("gradients/remedies", "technique")}
+#: How a feedback that judges the choice starts (or what it says): never on a right option.
+VERDICTS = ("no", "not", "wrong", "incorrect", "correct", "right", "yes", "that is",
+            "it does", "they do")
+
+
 @pytest.mark.parametrize(("template_id", "part_id"), _choice_parts())
 def test_right_option_feedback_never_contradicts(template_id: str, part_id: str) -> None:
     """The grader shows a chosen option's feedback even when it is right, so a right option's
-    feedback is empty, except where it only describes the technique (gradients/remedies)."""
+    feedback is empty, except where it only describes the technique (gradients/remedies):
+    there it is never empty, never a verdict, and an option's feedback is the same text
+    whether the option is right or wrong."""
+    texts: dict[str, set[str]] = {}
     for inst in instances(template_id)[:200]:
-        right = next(o for o in inst.part(part_id).options if o.correct)
-        if template_id != "gradients/remedies":
+        options = inst.part(part_id).options
+        right = next(o for o in options if o.correct)
+        if (template_id, part_id) not in DESCRIBING_FEEDBACK:
             assert right.feedback == "", (inst.seed, right.id, right.feedback)
+            continue
+        feedback = right.feedback.lower()
+        assert feedback, (inst.seed, right.id)
+        assert not feedback.startswith(VERDICTS), (inst.seed, right.id, right.feedback)
+        assert "wrong" not in feedback and "incorrect" not in feedback, (inst.seed, right.id)
+        for option in options:
+            texts.setdefault(option.id, set()).add(option.feedback)
+    if (template_id, part_id) in DESCRIBING_FEEDBACK:
+        assert texts and all(len(t) == 1 for t in texts.values()), texts
 
 
 @pytest.mark.parametrize("template_id", ["metrics/choose-metric", "fitting/diagnose",
@@ -460,12 +481,12 @@ def test_cli_shows_every_template(template_id: str) -> None:
         assert title in result.output
 
 
-def test_console_script_shows_a_template() -> None:
-    """The installed `mlquiz` script itself runs `show` for one of these templates."""
-    mlquiz = shutil.which("mlquiz")
-    assert mlquiz is not None
-    run = subprocess.run([mlquiz, "show", "gradients/vanishing", "--seed", "3"],
-                         capture_output=True, text=True, timeout=60, check=False)
+def test_a_new_process_shows_a_template() -> None:
+    """`python -m grader show` (what the `mlquiz` script runs) shows one of these templates
+    in a fresh interpreter, with no `mlquiz` needed on the PATH."""
+    run = subprocess.run([sys.executable, "-m", "grader", "show", "gradients/vanishing",
+                          "--seed", "3"], capture_output=True, text=True, timeout=60,
+                         check=False)
     assert run.returncode == 0, run.stderr
     assert "Vanishing (and exploding) gradients" in run.stdout
 

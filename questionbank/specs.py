@@ -1,0 +1,177 @@
+"""What a validated template is: the frozen records `validate_template` builds, and the
+template format's vocabulary (answer and param types, the keys each mapping allows).
+
+The JSON Schema in ``template.schema.json`` describes the same format for editors; a test keeps
+the two in sync through `SCHEMA_KEYS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from questionbank.expr import Expr
+from questionbank.tolerance import Tolerance
+
+__all__ = [
+    "ANSWER_TYPES", "PARAM_TYPES", "SCALAR_PARAM_TYPES", "SCHEMA_KEYS", "Constraint",
+    "MistakeSpec", "OptionSpec", "ParamSpec", "PartSpec", "Template", "TestCase",
+]
+
+ANSWER_TYPES = ("number", "integer", "vector", "matrix", "shape", "choice", "choices",
+                "expression")
+PARAM_TYPES = ("int", "decimal", "choice", "bool", "vector", "matrix", "mask")
+SCALAR_PARAM_TYPES = ("int", "decimal", "choice", "bool")
+
+#: The keys allowed in each kind of mapping (the JSON Schema test compares against these).
+SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
+    "template": ("id", "title", "topic", "tags", "difficulty", "version", "description",
+                 "params", "constraints", "derived", "solver", "prompt", "solution", "parts",
+                 "tests", "max_tries"),
+    "param": ("type", "min", "max", "step", "values", "p", "length", "rows", "cols", "of",
+              "description"),
+    "constraint": ("expr", "message"),
+    "part": ("id", "type", "prompt", "answer", "points", "tolerance", "hints", "mistakes",
+             "options", "shuffle", "partial", "symbols", "format", "solution"),
+    "tolerance": ("mode", "value", "floor"),
+    "mistake": ("id", "answer", "feedback", "when"),
+    "option": ("text", "correct", "feedback", "id"),
+    "test": ("name", "params", "expect"),
+}
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One random parameter: how to sample it. Numbers/lengths may be expressions of earlier
+    parameters (`Expr`), so a mask can take the length of the activations it masks."""
+
+    name: str
+    type: str
+    line: int
+    min: Any = None
+    max: Any = None
+    step: Any = None
+    values: tuple[Any, ...] = ()
+    p: Any = 0.5
+    length: Any = None
+    rows: Any = None
+    cols: Any = None
+    of: ParamSpec | None = None
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition every sample must meet; resampled a bounded number of times."""
+
+    expr: Expr
+    message: str
+    line: int
+
+
+@dataclass(frozen=True)
+class MistakeSpec:
+    """A wrong answer a student is likely to give, with the feedback that explains it."""
+
+    id: str
+    answer: Expr | str
+    feedback: str
+    line: int
+    when: Expr | None = None
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option of a choice part; `correct` is a constant or an expression of the params."""
+
+    text: str
+    correct: Expr | bool
+    feedback: str
+    id: str
+    line: int
+
+
+@dataclass(frozen=True)
+class PartSpec:
+    """One answerable part of a question."""
+
+    id: str
+    type: str
+    prompt: str
+    line: int
+    answer: Expr | str | None = None
+    points: float = 1.0
+    tolerance: Tolerance | None = None
+    hints: tuple[str, ...] = ()
+    #: declared mistakes, or the name of a solver value listing {id, answer, feedback} mappings
+    mistakes: tuple[MistakeSpec, ...] | str = ()
+    options: tuple[OptionSpec, ...] = ()
+    shuffle: bool = True
+    #: partial credit: per option for choices (the default there), per entry for vectors
+    partial: bool = False
+    symbols: Mapping[str, tuple[Any, ...]] | str | None = None
+    format: str | None = None
+    solution: str | None = None
+    #: the line where the prompt text starts (Jinja errors are reported relative to it)
+    prompt_line: int = 0
+
+
+@dataclass(frozen=True)
+class TestCase:
+    """Fixed params with expected answers, e.g. a worked example of the course notes."""
+
+    __test__ = False  # not a pytest test class
+
+    name: str
+    params: Mapping[str, Any]
+    expect: Mapping[str, Any]
+    line: int
+
+
+@dataclass(frozen=True)
+class Template:
+    """A validated question template."""
+
+    id: str
+    title: str
+    topic: str
+    path: str
+    tags: tuple[str, ...] = ()
+    difficulty: int = 2
+    version: int = 1
+    description: str = ""
+    params: tuple[ParamSpec, ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    derived: tuple[tuple[str, Expr, int], ...] = ()
+    solver: str | None = None
+    prompt: str = ""
+    solution: str = ""
+    parts: tuple[PartSpec, ...] = ()
+    tests: tuple[TestCase, ...] = ()
+    max_tries: int = 1000
+    source: str = field(default="", repr=False, compare=False)
+    #: where the texts start: {"prompt": line, "solution": line}, for Jinja error lines
+    text_lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+
+    def part(self, part_id: str) -> PartSpec:
+        for part in self.parts:
+            if part.id == part_id:
+                return part
+        raise KeyError(part_id)
+
+    @cached_property
+    def sampling_names(self) -> frozenset[str]:
+        """The params that other params' specs refer to (a mask of length ``len(a)``):
+        sampling needs these in the exact domain as it goes, the others only at the end."""
+        names: set[str] = set()
+        specs = list(self.params)
+        while specs:
+            spec = specs.pop()
+            for value in (spec.min, spec.max, spec.step, spec.p, spec.length, spec.rows,
+                          spec.cols):
+                if isinstance(value, Expr):
+                    names |= value.names
+            if spec.of is not None:
+                specs.append(spec.of)
+        return frozenset(names)
+

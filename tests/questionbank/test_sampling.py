@@ -1,0 +1,97 @@
+"""Sampling params: every value a spec allows is drawn, and only those.
+
+Until these tests, only golden files pinned these rules: a decimal param keeps its step's
+decimal places (``min: -2, step: 0.1`` draws -1.7, never a whole number in its place), and an
+int param reaches both ends of its range; for scalar draws and for the entries of a vector or
+a matrix alike (they are drawn in one call to the generator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from questionbank.instance import generate
+
+SEEDS = range(400)
+
+
+def _template(load_template_text: Callable[..., Any], spec: str) -> Any:
+    return load_template_text(f"""\
+title: Sampling
+topic: demo
+params:
+  p: {spec}
+prompt: "p is {{{{ p }}}}"
+parts:
+  - id: one
+    type: number
+    answer: 1
+""")
+
+
+def _drawn(template: Any) -> list[Any]:
+    """Every scalar value drawn for the param ``p`` over `SEEDS` (entries of a vector or
+    matrix one by one)."""
+    values: list[Any] = []
+    for seed in SEEDS:
+        value = generate(template, seed, render_text=False).params["p"]
+        if isinstance(value, tuple):
+            values.extend(v for item in value
+                          for v in (item if isinstance(item, tuple) else (item,)))
+        else:
+            values.append(value)
+    return values
+
+
+INT_SPECS = {
+    "scalar": "{type: int, min: -3, max: 4}",
+    "vector": "{type: vector, length: 3, of: {type: int, min: -3, max: 4}}",
+    "matrix": "{type: matrix, rows: 2, cols: 2, of: {type: int, min: -3, max: 4}}",
+}
+
+
+@pytest.mark.parametrize("spec", INT_SPECS.values(), ids=INT_SPECS.keys())
+def test_int_params_reach_both_ends_of_their_range(
+        load_template_text: Callable[..., Any], spec: str) -> None:
+    """``min: -3, max: 4`` draws every whole number from -3 to 4, both ends included, and
+    nothing else."""
+    drawn = _drawn(_template(load_template_text, spec))
+    assert all(type(v) is int for v in drawn)
+    assert set(drawn) == set(range(-3, 5))
+
+
+# (spec, min, max, step): the values on the grid min, min + step, ..., max
+DECIMAL_SPECS = {
+    "tenths-from-negative-whole": ("{type: decimal, min: -2, max: 2, step: 0.1}",
+                                   "-2", "2", "0.1"),
+    "quarters": ("{type: decimal, min: 1, max: 2, step: 0.25}", "1", "2", "0.25"),
+    "whole-steps-from-a-half": ("{type: decimal, min: 0.5, max: 3.5, step: 1}",
+                                "0.5", "3.5", "1"),
+    "vector-of-tenths": ("{type: vector, length: 4, of: {type: decimal, min: -2, max: 2, "
+                         "step: 0.1}}", "-2", "2", "0.1"),
+    "matrix-of-tenths": ("{type: matrix, rows: 2, cols: 2, of: {type: decimal, min: -2, "
+                         "max: 2, step: 0.1}}", "-2", "2", "0.1"),
+}
+
+
+@pytest.mark.parametrize(("spec", "lo", "hi", "step"), DECIMAL_SPECS.values(),
+                         ids=DECIMAL_SPECS.keys())
+def test_decimal_params_keep_their_steps_decimals(
+        load_template_text: Callable[..., Any], spec: str, lo: str, hi: str,
+        step: str) -> None:
+    """Every drawn decimal reads as a number of its grid (``repr`` gives the exact decimal:
+    -1.7, not -1.7000000000000002, and not -2), both ends are drawn, and nearly every grid
+    value is (so rounding the values to fewer places, which lands them on other grid
+    points, is caught)."""
+    first, last, width = Fraction(lo), Fraction(hi), Fraction(step)
+    grid = {first + k * width for k in range(int((last - first) / width) + 1)}
+    drawn = _drawn(_template(load_template_text, spec))
+    assert all(type(v) is float for v in drawn)
+    exact = {Fraction(repr(v)) for v in drawn}
+    assert exact <= grid, sorted(exact - grid)[:5]
+    assert {first, last} <= exact
+    assert len(exact) >= 0.9 * len(grid), (len(exact), len(grid))
