@@ -202,8 +202,10 @@ def _current(session: WebSession, request: Request) -> tuple[PracticeRun, Questi
     return run, run.current, run.part(number, request.value("part"))
 
 
-def _back(session: WebSession, part: str | None) -> Response:
-    return Response.redirect("/practice" + (f"#part-{part}" if part else ""))
+def _back() -> Response:
+    """Back to the question. No ``#part`` fragment: a browser ignores ``autofocus`` on a
+    page whose URL targets an element, and the focus is what moves the student along."""
+    return Response.redirect("/practice")
 
 
 def answer(app: WebApp, request: Request, session: WebSession) -> Response:
@@ -211,7 +213,7 @@ def answer(app: WebApp, request: Request, session: WebSession) -> Response:
     run, q, state = _current(session, request)
     if state is None:
         session.notice = "That part is already over: its answer was not graded again."
-        return _back(session, None)
+        return _back()
     run.answer(q, state, request.value("answer"))
     if state.done:
         ids = list(q.parts)
@@ -219,7 +221,7 @@ def answer(app: WebApp, request: Request, session: WebSession) -> Response:
         session.focus = next((p for p in after if not q.parts[p].done), None)
     else:
         session.focus = state.part.id
-    return _back(session, state.part.id)
+    return _back()
 
 
 def hint(app: WebApp, request: Request, session: WebSession) -> Response:
@@ -227,14 +229,14 @@ def hint(app: WebApp, request: Request, session: WebSession) -> Response:
     if state is not None:
         run.hint(state)
         session.focus = state.part.id
-    return _back(session, request.value("part") or None)
+    return _back()
 
 
 def solution(app: WebApp, request: Request, session: WebSession) -> Response:
     run, q, state = _current(session, request)
     if state is not None:
         run.solution(q, state)
-    return _back(session, request.value("part") or None)
+    return _back()
 
 
 def next_question(app: WebApp, request: Request, session: WebSession) -> Response:
