@@ -131,11 +131,11 @@ class WebApp:
     # ---- pages
 
     def render(self, name: str, session: WebSession | None, **context: Any) -> Response:
+        from grader.judge.check import MAX_ANSWER_CHARS
         from grader.pages import render_page
 
-        from grader.judge.check import MAX_ANSWER_CHARS
-
-        section = "bank" if name.startswith("bank") else "" if name.startswith("error") else "practice"
+        section = {"bank": "bank", "error": ""}.get(name.partition("_")[0].partition(".")[0],
+                                                     "practice")
         return Response.html(render_page(
             f"web/{name}", csrf=session.csrf if session else "", section=section,
             notice=session.take_notice() if session else None, max_answer=MAX_ANSWER_CHARS,

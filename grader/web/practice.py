@@ -58,11 +58,12 @@ def start_page(app: WebApp, request: Request, session: WebSession) -> Response:
         why = "new" if card is None else (f"box {card.box}, " + ("due" if card.due else
                                                                   f"due in {card.wait}"))
         upcoming.append({"template": planned.template, "why": why})
+    topics = [{"topic": t, "templates": len(ids), "due": due[t]}
+              for t, ids in sorted(by_topic.items())]
     return app.render(
-        "practice_start.html.j2", session, topics=[
-            {"topic": t, "templates": len(ids), "due": due[t]} for t, ids in sorted(by_topic.items())],
-        templates=sorted(by_topic.items()), upcoming=upcoming, seed=seed,
-        count=DEFAULT_COUNT, max_count=MAX_COUNT, db=str(app.options.db),
+        "practice_start.html.j2", session, topics=topics, templates=sorted(by_topic.items()),
+        upcoming=upcoming, seed=seed, count=DEFAULT_COUNT, max_count=MAX_COUNT,
+        db=str(app.options.db),
         save=app.options.save, summary=session.summary is not None)
 
 

@@ -22,7 +22,7 @@ class _QuietHandler(WSGIRequestHandler):
     """No log line per request (the terminal shows the URL and problems only); a closed
     connection ends the request silently."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base's name)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
     def handle(self) -> None:

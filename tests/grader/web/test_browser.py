@@ -101,7 +101,7 @@ def submit(page: Any, part: str, text: str) -> Any:
 def test_practice_right_wrong_unreadable_hint_solution_summary(
         page: Any, server: Server, shots: Path) -> None:
     instance = start_template(page, server)
-    accuracy, precision, recall, f1 = instance.parts
+    accuracy, precision, recall, _f1 = instance.parts
     source = page.content()
     for part in instance.parts:
         assert part.answer_text not in source, "the key reached the browser"
