@@ -18,8 +18,8 @@ from grader.web.sessions import WebSession
 if TYPE_CHECKING:
     from grader.web.app import WebApp
 
-__all__ = ["answer", "end", "hint", "next_question", "part_view", "question_page", "solution",
-           "start", "start_page", "summary_page"]
+__all__ = ["answer", "end", "feedback_blocks", "hint", "next_question", "part_view",
+           "question_page", "solution", "start", "start_page", "summary_page"]
 
 MAX_COUNT = 50
 DEFAULT_COUNT = 5
@@ -121,14 +121,28 @@ def start(app: WebApp, request: Request, session: WebSession) -> Response:
 # --------------------------------------------------------------------------- a question
 
 
+def feedback_blocks(feedback: str) -> list[tuple[str, str]]:
+    """A verdict's feedback as ``("text", ...)`` and ``("pre", ...)`` blocks: the indented
+    lines of a diagnostic (the answer echoed and the caret under the problem) stay together
+    in a preformatted block, so the caret lines up; the sentences around it wrap as text."""
+    blocks: list[tuple[str, str]] = []
+    for line in feedback.split("\n"):
+        kind = "pre" if line.startswith(" ") else "text"
+        if blocks and blocks[-1][0] == kind:
+            blocks[-1] = (kind, blocks[-1][1] + "\n" + line)
+        else:
+            blocks.append((kind, line))
+    return [(kind, text) for kind, text in blocks if text.strip()]
+
+
 def _verdict(state: PartState) -> dict[str, Any] | None:
     result = state.last
     if result is None:
         return None
     note = state.attempts[-1].note if state.attempts else None
     return {"status": result.status, "label": _LABELS[result.status],
-            "score": f"{result.score:g}", "feedback": result.feedback,
-            "preformatted": "\n" in result.feedback, "answer": result.answer.strip(),
+            "score": f"{result.score:g}", "feedback": feedback_blocks(result.feedback),
+            "answer": result.answer.strip(),
             "read_as": result.read_as, "mistake": result.mistake, "note": note}
 
 

@@ -190,8 +190,8 @@ class PracticeRun:
         if self.report is None:
             ended_by = "end of plan" if self.current is None else "quit"
             self._close_current()
-            saved_to = str(self.recorder.path) if self.recorder.saving else None
-            self.recorder.finish_session()
+            saved = self.recorder.finish_session()
+            saved_to = str(self.recorder.path) if saved else None
             self.report = SessionReport(
                 seed=self.seed, questions=tuple(q.report() for q in self.questions),
                 planned=len(self.plan), seconds=self.clock() - self.started,

@@ -328,3 +328,18 @@ def test_the_print_view_has_the_instance_with_or_without_the_key(client: Client)
     assert instance.parts[0].answer_text in with_key
     assert instance.parts[0].answer_text not in without
     assert 'class="print-view"' in without and "answer-box" in without
+
+
+@pytest.mark.parametrize(("feedback", "blocks"), [
+    ("Correct.", [("text", "Correct.")]),
+    ("Could not read: unexpected 'a'.\n  abc+\n  ^\nGive only the number.",
+     [("text", "Could not read: unexpected 'a'."), ("pre", "  abc+\n  ^"),
+      ("text", "Give only the number.")]),
+    ("Could not read it.\n  55/\n     ^", [("text", "Could not read it."),
+                                           ("pre", "  55/\n     ^")]),
+])
+def test_a_diagnostic_keeps_its_caret_lines_together(feedback: str,
+                                                     blocks: list[tuple[str, str]]) -> None:
+    from grader.web.practice import feedback_blocks
+
+    assert feedback_blocks(feedback) == blocks
