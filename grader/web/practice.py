@@ -139,11 +139,9 @@ def _verdict(state: PartState) -> dict[str, Any] | None:
     result = state.last
     if result is None:
         return None
-    note = state.attempts[-1].note if state.attempts else None
     return {"status": result.status, "label": _LABELS[result.status],
             "score": f"{result.score:g}", "feedback": feedback_blocks(result.feedback),
-            "answer": result.answer.strip(),
-            "read_as": result.read_as, "mistake": result.mistake, "note": note}
+            "answer": result.answer.strip(), "read_as": result.read_as}
 
 
 def part_view(q: QuestionState, state: PartState, index: int, focus: bool) -> dict[str, Any]:

@@ -141,6 +141,7 @@ def test_pages_have_no_inline_script_or_style(client: Client) -> None:
     for body in (client.get("/bank").body, page, client.get(f"/bank/{CM}").body):
         assert "<script>" not in body and "<style" not in body and " style=" not in body
         assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/web.js" defer>']
+        assert not re.search(r'(src|href|action)="(https?:)?//', body)  # nothing external
 
 
 # --------------------------------------------------------------------------- practice
@@ -260,6 +261,19 @@ def test_no_save_writes_nothing(make_app: Any, tmp_path: Path) -> None:
     client.post("/practice/end", {"csrf": client.csrf(page)})
     assert "Not saved." in client.get("/practice/summary").body
     assert not (tmp_path / "progress.sqlite3").exists()
+
+
+def test_an_unusable_database_is_reported_and_practice_goes_on(make_app: Any,
+                                                                tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    client = Client(make_app(db=folder))
+    instance, page = start(client)
+    assert "is a folder, not a file" in page and "continues without saving" in page
+    page = send(client, "answer", instance.parts[0].id, instance.parts[0].answer_text)
+    assert 'class="verdict correct"' in page
+    client.post("/practice/end", {"csrf": client.csrf(page)})
+    assert "Not saved." in client.get("/practice/summary").body
 
 
 def test_ending_early_records_the_part_under_way(client: Client, tmp_path: Path) -> None:
