@@ -196,7 +196,7 @@ def question_page(app: WebApp, request: Request, session: WebSession) -> Respons
         "practice_question.html.j2", session, number=q.planned.number, total=len(run.plan),
         title=instance.title, topic=instance.topic, id=instance.template_id,
         seed=instance.seed, prompt=Markup(instance.render_prompt("html")), parts=parts,
-        done=q.done, solution=Markup(instance.render_solution("html")) if show_solution else "",
+        done=q.done, solution=Markup(q.solution_html) if show_solution else "",
         focus_next=focus is None, last=q.planned.number >= len(run.plan),
         warning=run.recorder.warning)
 

@@ -70,6 +70,10 @@ class QuestionState:
     instance: Any
     record: QuestionRecord
     parts: dict[str, PartState]
+    #: the worked solution as HTML, made with the question (kept on the server until a part
+    #: is revealed or the question is done): rendering it the first time for a template takes
+    #: up to 100 ms, measured, which would otherwise land on the verdict of the last part
+    solution_html: str = ""
     finished: list[PractisedPart] = field(default_factory=list)
     complete: bool = False
 
@@ -124,7 +128,8 @@ class PracticeRun:
             record = QuestionRecord(number=planned.number, template=instance.template_id,
                                     topic=instance.topic, seed=instance.seed)
             parts = {p.id: PartState(part=p) for p in instance.parts}
-            self.current = QuestionState(planned, instance, record, parts)
+            self.current = QuestionState(planned, instance, record, parts,
+                                         solution_html=instance.render_solution("html"))
             self.questions.append(self.current)
             return
 

@@ -357,3 +357,14 @@ def test_a_diagnostic_keeps_its_caret_lines_together(feedback: str,
     from grader.web.practice import feedback_blocks
 
     assert feedback_blocks(feedback) == blocks
+
+
+@pytest.mark.parametrize(("host", "port", "expected"), [
+    ("127.0.0.1", 8000, {"127.0.0.1:8000", "localhost:8000"}),
+    ("::1", 9, {"[::1]:9", "127.0.0.1:9", "localhost:9"}),
+    ("192.168.1.20", 8000, {"192.168.1.20:8000"}),
+])
+def test_the_hosts_a_browser_may_name(host: str, port: int, expected: set[str]) -> None:
+    from grader.web.http import allowed_hosts
+
+    assert allowed_hosts(host, port) == expected
