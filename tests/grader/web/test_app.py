@@ -13,7 +13,7 @@ import pytest
 from grader.web.http import MAX_BODY_BYTES, SECURITY_HEADERS
 from questionbank.instance import generate
 
-from .conftest import BANK, HOST, PORT, Client
+from .helpers import BANK, HOST, PORT, Client
 
 CM = "metrics/confusion-matrix"
 

@@ -21,7 +21,7 @@ import pytest
 
 from questionbank.instance import generate
 
-from .conftest import BANK, Server, child_env
+from .helpers import BANK, Server, child_env
 
 CM = "metrics/confusion-matrix"
 CHROMIUM = shutil.which("chromium")

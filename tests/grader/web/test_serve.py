@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 
-from .conftest import Server, child_env, start_server, stop_server
+from .helpers import Server, child_env, start_server, stop_server
 
 
 def raw(server: Server, method: str, path: str, *, host: str | None = None,
