@@ -36,6 +36,8 @@ LAZY_COMMANDS = {
                  "Drill a topic with immediate feedback (interactive)."),
     "progress": ("grader.cli.practice:progress_command",
                  "Show your practice progress per topic."),
+    "serve": ("grader.cli.serve:serve_command",
+              "Practise and browse the bank in a local web page."),
     "show": ("grader.cli.bank:show_command", "Show one randomized instance of a template."),
     "validate": ("grader.cli.validate:validate_command",
                  "Lint templates and stress-test them over many seeds."),

@@ -23,6 +23,7 @@ Commands:
   list      List the templates in the question bank.
   practice  Drill a topic with immediate feedback (interactive).
   progress  Show your practice progress per topic.
+  serve     Practise and browse the bank in a local web page.
   show      Show one randomized instance of a template.
   validate  Lint templates and stress-test them over many seeds.
 """
