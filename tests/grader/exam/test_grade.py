@@ -21,9 +21,11 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.exam.grade import grade_exam, read_submissions
-from grader.exam.sheets import Student, generate_exam
+from grader.exam.generate import generate_exam
+from grader.exam.grade import grade_exam
+from grader.exam.roster import Student
 from grader.exam.stats import PartRecord, class_statistics, pearson
+from grader.exam.submissions import read_submissions
 from grader.files import atomic_write_bytes, student_stem
 from questionbank.bank import BUILTIN_BANK, load_bank
 from questionbank.errors import InputError
@@ -454,16 +456,17 @@ def test_only_answers_matching_a_stored_mistake_rebuild_the_question(
         exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrong answer that no stored mistake explains is judged from the key alone; one that
     matches a stored mistake rebuilds its question once, for the mistake's feedback."""
-    from grader.exam import grade as batch
+    from grader.exam.manifest import Item
+    from grader.exam.rebuild import Rebuilder
 
     rebuilt: list[tuple[str, int]] = []
-    original = batch._Grader._instance
+    original = Rebuilder.rebuild
 
-    def counting(self: Any, item: dict[str, Any]) -> Any:
-        rebuilt.append((item["template"], item["seed"]))
+    def counting(self: Rebuilder, item: Item) -> Any:
+        rebuilt.append((item.template, item.seed))
         return original(self, item)
 
-    monkeypatch.setattr(batch._Grader, "_instance", counting)
+    monkeypatch.setattr(Rebuilder, "rebuild", counting)
     accuracy = exam["manifest"]["students"][2]["items"][1]["parts"][0]  # c3's accuracy
     mistake_id, mistake_answer = accuracy["mistakes"][0]
     rows = [["student", *COLUMNS]]
