@@ -26,6 +26,7 @@ answers and wrong ones that no stored mistake explains are judged without rebuil
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections.abc import Sequence
@@ -102,6 +103,12 @@ class StoredPart:
             return None
         return StoredPart(self.id, self.type, self.answer, self.answer_text, self.points,
                           self.mistake_answers, spec.tolerance, spec.partial, source)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled for the --jobs workers as a constructor call: the dataclass's own pickling
+        # goes through `dataclasses.fields` per object, 3x slower for a big class's records
+        return StoredPart, (self.id, self.type, self.answer, self.answer_text, self.points,
+                            self.mistake_answers)
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "type": self.type, "answer": self.answer,
@@ -205,6 +212,9 @@ class Item:
         return cls(number, instance.template_id, instance.seed, to_json(dict(instance.params)),
                    tuple(StoredPart.from_part(p) for p in instance.parts))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Item, (self.number, self.template, self.seed, self.params, self.parts)
+
     def to_json(self) -> dict[str, Any]:
         return {"number": self.number, "template": self.template, "seed": self.seed,
                 "params": self.params, "parts": [p.to_json() for p in self.parts]}
@@ -218,6 +228,9 @@ class StudentRecord:
     name: str
     code: str
     items: tuple[Item, ...]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return StudentRecord, (self.id, self.name, self.code, self.items)
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "code": self.code,
@@ -297,28 +310,29 @@ def same_mistakes(mistakes: Sequence[Mistake], stored: tuple[tuple[str, Any], ..
 # --------------------------------------------------------------------------- stored values
 
 
-def _number(x: Any) -> bool:
-    return type(x) in (int, float) and math.isfinite(x)
+_NUMBER_TYPES = (int, float)
 
 
 def _row(x: Any) -> bool:
-    return isinstance(x, list) and bool(x) and all(map(_number, x))
+    """A non-empty list of finite numbers (not bools)."""
+    return type(x) is list and bool(x) and all([type(v) in _NUMBER_TYPES for v in x]) \
+        and all(map(math.isfinite, x))
 
 
 def _well_formed(ptype: str, answer: Any) -> bool:
     """Whether a stored answer has the JSON form of its part type."""
     if ptype == "number":
-        return _number(answer)
+        return type(answer) in _NUMBER_TYPES and math.isfinite(answer)
     if ptype == "integer":
         return type(answer) is int
     if ptype == "vector":
         return _row(answer)
     if ptype == "matrix":
-        return isinstance(answer, list) and bool(answer) and all(map(_row, answer)) \
+        return type(answer) is list and bool(answer) and all(map(_row, answer)) \
             and len({len(r) for r in answer}) == 1
     if ptype == "shape":
-        return isinstance(answer, list) and bool(answer) and all(
-            (type(d) is int and d >= 1) or (isinstance(d, str) and d) for d in answer)
+        return type(answer) is list and bool(answer) and all(
+            [(type(d) is int and d >= 1) or (type(d) is str and d != "") for d in answer])
     return False
 
 
@@ -340,11 +354,86 @@ def load_manifest(path: str | Path) -> Manifest:
         text = decode_text(path.read_bytes(), str(path))
     except OSError as exc:
         raise InputError(f"{path}: cannot read the exam manifest: {exc.strerror}") from None
+    reader = _Reader(path)
+    manifest = _stream(text, reader)
+    if manifest is not None:
+        return manifest
+    # not a valid manifest: read it whole, to name its first problem in document order
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    return _Reader(path).manifest(data)
+    return reader.manifest(data)
+
+
+#: How many students are read (or graded) between two `gc.freeze` calls (see `_stream`).
+FREEZE_EVERY = 500
+
+
+def _stream(text: str, reader: _Reader) -> Manifest | None:
+    """A valid manifest read one student at a time, or None if anything is off.
+
+    The students are decoded and made into records one by one, so the parsed JSON of only one
+    student is alive at a time, and the records are frozen for the cyclic garbage collector
+    (`gc.freeze`) every `FREEZE_EVERY` students: parsing a whole 10,000-student manifest at
+    once and making records from it took 3.4 s of CPU, 1.1 s without the collector walking
+    the growing document and records again and again; read so it takes 1.0 s. (Frozen objects
+    are freed by reference counting as usual.)"""
+    decode = json.JSONDecoder().raw_decode
+    header: dict[str, Any] = {}
+    records: list[StudentRecord] = []
+    try:
+        at = _skip(text, 0)
+        if text[at] != "{":
+            return None
+        at = _skip(text, at + 1)
+        while text[at] != "}":
+            key, at = decode(text, at)
+            at = _skip(text, at)
+            if text[at] != ":" or key in header:
+                return None
+            at = _skip(text, at + 1)
+            if key == "students" and text[at] == "[" and "questions" in header:
+                header[key], at = [], _students(text, at, reader, header, records)
+            else:
+                header[key], at = decode(text, at)
+            at = _skip(text, at)
+            if text[at] == ",":
+                at = _skip(text, at + 1)
+            elif text[at] != "}":
+                return None
+        if _skip(text, at + 1) != len(text):
+            return None
+        return reader.manifest(header, records)
+    except (IndexError, ValueError, InputError):
+        return None
+
+
+def _skip(text: str, at: int) -> int:
+    while at < len(text) and text[at] in " \t\r\n":
+        at += 1
+    return at
+
+
+def _students(text: str, at: int, reader: _Reader, header: dict[str, Any],
+              records: list[StudentRecord]) -> int:
+    """Read the students array at `at` into `records`; the index after it. The templates
+    are checked in `_Reader.manifest` (they come after the students in a written manifest)."""
+    decode = json.JSONDecoder().raw_decode
+    questions = header["questions"]
+    count = len(questions) if type(questions) is list else -1
+    at = _skip(text, at + 1)
+    while text[at] != "]":
+        raw, at = decode(text, at)
+        records.append(reader.student(raw, ("students", len(records)), None, count))
+        if len(records) % FREEZE_EVERY == 0:
+            gc.freeze()
+        at = _skip(text, at)
+        if text[at] == ",":
+            at = _skip(text, at + 1)
+        elif text[at] != "]":
+            raise ValueError("expected ',' or ']'")
+    return at + 1
 
 
 def _where(at: tuple[str | int, ...]) -> str:
@@ -355,12 +444,18 @@ def _where(at: tuple[str | int, ...]) -> str:
     return text
 
 
-_NUMBER = (int, float)
+_STR, _INT, _DICT, _LIST = frozenset({str}), frozenset({int}), frozenset({dict}), \
+    frozenset({list})
+_NUMBER = frozenset({int, float})
+#: The keys of a stored part and of an item (after its template), with their JSON types.
+_PART_KEYS = (("id", _STR), ("type", _STR), ("answer_text", _STR), ("points", _NUMBER))
+_ITEM_KEYS = (("seed", _INT), ("params", _DICT), ("parts", _LIST))
 
 
 class _Reader:
-    """One pass over the parsed JSON, making the typed records; the first bad entry raises
-    an `InputError` with its path (spelt out only then: a big class has a million entries)."""
+    """Makes the typed records from parsed JSON, checking each entry once; the first bad one
+    raises an `InputError` with its path (spelt out only then: a big class has a million
+    entries). JSON gives exact types, so ``type(x) in kinds`` is the test (a bool is no int)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -370,99 +465,113 @@ class _Reader:
         return InputError(f"{self.path}: {where}: {message}" if where else
                           f"{self.path}: {message}")
 
-    def need(self, obj: Any, key: str, kind: type | tuple[type, ...],
+    def need(self, obj: Any, key: str, kinds: frozenset[type],
              at: tuple[str | int, ...]) -> Any:
-        """obj[key], of type `kind` (never a bool for a number); `at` is the path to obj."""
+        """obj[key], of one of the types `kinds`; `at` is the path to obj."""
         if type(obj) is not dict or key not in obj:
             raise self.fail(at, f"missing {key!r}")
         value = obj[key]
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        if type(value) not in kinds:
             raise self.fail((*at, key), f"unexpected value {value!r}")
         return value
 
-    def optional(self, obj: dict[str, Any], key: str, kind: type | tuple[type, ...],
-                 default: Any, at: tuple[str | int, ...]) -> Any:
-        """obj[key] if present (of type `kind`), else `default`."""
-        return self.need(obj, key, kind, at) if key in obj else default
+    def take(self, obj: Any, keys: tuple[tuple[str, frozenset[type]], ...],
+             at: tuple[str | int, ...]) -> list[Any]:
+        """The values of `keys` in obj, each of its types (`need` for several keys at once)."""
+        if type(obj) is dict:
+            values = [obj.get(key) for key, _ in keys]
+            if all(map(frozenset.__contains__, [k for _, k in keys], map(type, values))):
+                return values
+        return [self.need(obj, key, kinds, at) for key, kinds in keys]
 
-    def manifest(self, data: Any) -> Manifest:
+    def optional(self, obj: dict[str, Any], key: str, kinds: frozenset[type], default: Any,
+                 at: tuple[str | int, ...]) -> Any:
+        """obj[key] if present (of one of the types `kinds`), else `default`."""
+        return self.need(obj, key, kinds, at) if key in obj else default
+
+    def manifest(self, data: Any, records: list[StudentRecord] | None = None) -> Manifest:
+        """The manifest of `data`; `records`: its students, when already read (`_stream`)."""
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
             raise self.fail((), "not an mlquiz exam manifest (no \"format\": \"mlquiz-exam\"); "
                                 "give the exam.json written by 'mlquiz generate'")
-        version = self.need(data, "format_version", int, ())
+        version = self.need(data, "format_version", _INT, ())
         if version > MANIFEST_VERSION:
             raise self.fail((), f"format version {version} is newer than this mlquiz reads "
                                 f"({MANIFEST_VERSION}); upgrade mlquiz")
-        title = self.need(data, "title", str, ())
-        exam_seed = self.need(data, "exam_seed", int, ())
-        templates = self.need(data, "templates", dict, ())
+        title = self.need(data, "title", _STR, ())
+        exam_seed = self.need(data, "exam_seed", _INT, ())
+        templates = self.need(data, "templates", _DICT, ())
         for template_id in templates:
-            self.need(templates, template_id, int, ("templates",))
+            self.need(templates, template_id, _INT, ("templates",))
         questions = tuple(self.question(q, ("questions", i)) for i, q in
-                          enumerate(self.need(data, "questions", list, ())))
-        students = self.need(data, "students", list, ())
-        records = []
+                          enumerate(self.need(data, "questions", _LIST, ())))
+        students = self.need(data, "students", _LIST, ())
+        if records is None:
+            records = [self.student(s, ("students", i), templates, len(questions))
+                       for i, s in enumerate(students)]
+        elif any(i.template not in templates for r in records for i in r.items):
+            raise ValueError("a template is not listed")  # _stream: read it whole to say where
         seen: set[str] = set()
-        for i, s in enumerate(students):
-            record = self.student(s, ("students", i), templates, len(questions))
+        for i, record in enumerate(records):
             if record.id in seen:
                 raise self.fail(("students", i), f"duplicate student id {record.id!r}")
             seen.add(record.id)
-            records.append(record)
         return Manifest(title, exam_seed, templates, questions, tuple(records), version)
 
     def question(self, q: Any, at: tuple[str | int, ...]) -> Question:
-        number = self.need(q, "number", int, at)
-        template = self.need(q, "template", str, at)
+        number = self.need(q, "number", _INT, at)
+        template = self.need(q, "template", _STR, at)
         parts = []
-        for j, p in enumerate(self.need(q, "parts", list, at)):
+        for j, p in enumerate(self.need(q, "parts", _LIST, at)):
             where = (*at, "parts", j)
-            part_id = self.need(p, "id", str, where)
-            column = self.need(p, "column", str, where)
-            parts.append(QuestionPart(part_id, self.optional(p, "type", str, "", where),
+            part_id = self.need(p, "id", _STR, where)
+            column = self.need(p, "column", _STR, where)
+            parts.append(QuestionPart(part_id, self.optional(p, "type", _STR, "", where),
                                       float(self.optional(p, "points", _NUMBER, 1.0, where)),
                                       column))
-        return Question(number, template, self.optional(q, "title", str, "", at),
-                        self.optional(q, "topic", str, "", at),
-                        self.optional(q, "version", int, 0, at), tuple(parts))
+        return Question(number, template, self.optional(q, "title", _STR, "", at),
+                        self.optional(q, "topic", _STR, "", at),
+                        self.optional(q, "version", _INT, 0, at), tuple(parts))
 
-    def student(self, s: Any, at: tuple[str | int, ...], templates: dict[str, Any],
+    def student(self, s: Any, at: tuple[str | int, ...], templates: dict[str, Any] | None,
                 questions: int) -> StudentRecord:
-        sid = self.need(s, "id", str, at)
-        name = self.need(s, "name", str, at)
-        items = self.need(s, "items", list, at)
+        """A student's record; `templates` None leaves the items' templates unchecked."""
+        sid = self.need(s, "id", _STR, at)
+        name = self.need(s, "name", _STR, at)
+        items = self.need(s, "items", _LIST, at)
         if len(items) != questions:
             raise self.fail(at, f"{len(items)} items, but the exam has {questions} questions")
-        return StudentRecord(sid, name, self.optional(s, "code", str, "", at), tuple(
+        return StudentRecord(sid, name, self.optional(s, "code", _STR, "", at), tuple(
             self.item(item, (*at, "items", j), templates) for j, item in enumerate(items)))
 
-    def item(self, item: Any, at: tuple[str | int, ...], templates: dict[str, Any]) -> Item:
-        number = self.need(item, "number", int, at)
-        template = self.need(item, "template", str, at)
-        if template not in templates:
+    def item(self, item: Any, at: tuple[str | int, ...], templates: dict[str, Any] | None
+             ) -> Item:
+        number = self.need(item, "number", _INT, at)
+        template = self.need(item, "template", _STR, at)
+        if templates is not None and template not in templates:
             raise self.fail(at, f"template {template!r} is not listed under \"templates\"")
-        seed = self.need(item, "seed", int, at)
-        params = self.need(item, "params", dict, at)
-        parts = self.need(item, "parts", list, at)
+        seed, params, parts = self.take(item, _ITEM_KEYS, at)
         return Item(number, template, seed, params,
-                    tuple(self.part(p, (*at, "parts", k)) for k, p in enumerate(parts)))
+                    tuple([self.part(p, (*at, "parts", k)) for k, p in enumerate(parts)]))
 
     def part(self, p: Any, at: tuple[str | int, ...]) -> StoredPart:
-        part_id = self.need(p, "id", str, at)
-        ptype = self.need(p, "type", str, at)
-        answer_text = self.need(p, "answer_text", str, at)
-        points = self.need(p, "points", _NUMBER, at)
+        part_id, ptype, answer_text, points = self.take(p, _PART_KEYS, at)
         mistakes = p.get("mistakes")
         if mistakes is not None:
-            mistakes = self.mistakes(mistakes, (*at, "mistakes"))
+            mistakes = self.mistakes(mistakes, at)
         return StoredPart(part_id, ptype, p.get("answer"), answer_text, points, mistakes)
 
     def mistakes(self, pairs: Any, at: tuple[str | int, ...]) -> tuple[tuple[str, Any], ...]:
-        """The stored ``[id, answer]`` pairs (an answer of another form than the part's is
-        not an error here: the rebuilt question's mistakes are then used)."""
+        """The stored ``[id, answer]`` pairs of the part at `at` (an answer of another form
+        than the part's is not an error here: the rebuilt question's mistakes are then used)."""
+        if type(pairs) is list and all(map(_is_pair, pairs)):
+            return tuple(map(tuple, pairs))  # type: ignore[arg-type]
         if type(pairs) is not list:
-            raise self.fail(at, f"unexpected value {pairs!r}")
-        for m, pair in enumerate(pairs):
-            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
-                raise self.fail((*at, m), f"unexpected value {pair!r}; expected [id, answer]")
-        return tuple((mistake_id, answer) for mistake_id, answer in pairs)
+            raise self.fail((*at, "mistakes"), f"unexpected value {pairs!r}")
+        m, pair = next((m, pair) for m, pair in enumerate(pairs) if not _is_pair(pair))
+        raise self.fail((*at, "mistakes", m), f"unexpected value {pair!r}; expected [id, answer]")
+
+
+def _is_pair(pair: Any) -> bool:
+    """Whether a stored mistake is an ``[id, answer]`` pair."""
+    return type(pair) is list and len(pair) == 2 and type(pair[0]) is str

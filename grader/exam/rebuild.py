@@ -43,12 +43,13 @@ class Rebuilt:
 
 @dataclass(slots=True, frozen=True)
 class _TemplateCheck:
-    """A template of the exam as the bank has it now: the template, or why it cannot be used
-    (item status and message)."""
+    """A template of the exam as the bank has it now: the template and its part ids, or why
+    it cannot be used (item status and message)."""
 
     template: Template | None
     status: str = "graded"
     message: str = ""
+    part_ids: tuple[str, ...] = ()
 
 
 def first_items(manifest: Manifest) -> dict[str, Item]:
@@ -91,7 +92,7 @@ class Rebuilder:
                                   f"the exam was made with version {want}; not graded against "
                                   "a different key (restore that version with --bank to grade "
                                   "it)")
-        return _TemplateCheck(template)
+        return _TemplateCheck(template, part_ids=tuple(p.id for p in template.parts))
 
     def rebuild(self, item: Item) -> Rebuilt:
         """The item's question rebuilt and its key checked: ``ok`` or ``changed``."""
@@ -125,11 +126,11 @@ class Rebuilder:
     def stored(self, item: Item) -> ItemRebuild | None:
         """The item to grade from its stored key, or None when it must be rebuilt first
         (its template is unusable, has changed, or has other parts)."""
-        template = self.template(item.template).template
-        if template is None or not self.probe(item.template) or \
-                [p.id for p in item.parts] != [p.id for p in template.parts]:
+        check = self.template(item.template)
+        if check.template is None or not self.probe(item.template) or \
+                tuple([p.id for p in item.parts]) != check.part_ids:
             return None
-        return ItemRebuild(self, item, template)
+        return ItemRebuild(self, item, check.template)
 
 
 def _compare_keys(item: Item, instance: Instance) -> Rebuilt:

@@ -19,7 +19,7 @@ from typing import Any
 
 from grader.exam.manifest import Manifest
 from grader.exam.outcomes import GradeReport, RowStatus, StudentOutcome, round_score, score_text
-from grader.exam.stats import ClassStats, PartRecord, class_statistics
+from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
 from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_chunks
 
@@ -45,6 +45,7 @@ class _Class:
         self.templates = [q.template for q in manifest.questions for _ in q.parts]
         self.max_points = math.fsum(self.points)
         self.by_student = {o.student: (o, pages) for o, pages in graded}
+        self.totals = {o.student: o.total for o, _ in graded}
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
@@ -89,11 +90,11 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
                        notes=tuple(graded_class.notes))
 
 
-def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartRecord | None]]]:
+def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
     """The gradebook's rows, and each graded student's part records for the statistics."""
     num = lru_cache(maxsize=None)(score_text)  # most cells hold one of a few scores
     book: list[list[object]] = []
-    stat_rows: list[list[PartRecord | None]] = []
+    stat_rows: list[list[PartResult | None]] = []
     blank = [""] * len(c.columns)
     for record in c.manifest.students:
         sid = record.id
@@ -105,7 +106,7 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartRecord | No
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
         book_row: list[object] = [sid]
-        stat_row: list[PartRecord | None] = []
+        stat_row: list[PartResult | None] = []
         for column in c.columns:
             cell = cells.get(column)
             if cell is None or cell.status == "ungraded":
@@ -113,9 +114,8 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartRecord | No
                 stat_row.append(None)
             else:
                 book_row.append(num(cell.score * cell.points))
-                stat_row.append(PartRecord(cell.status, cell.score, cell.mistake,
-                                           cell.feedback))
-        total = o.total
+                stat_row.append(cell)
+        total = c.totals[sid]
         book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status]
         book.append(book_row)
         stat_rows.append(stat_row)
@@ -153,7 +153,7 @@ def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
                                  "max": top}
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
-            total = o.total
+            total = c.totals[record.id]
             entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
                          message=o.message, status=o.status, total=round_score(total),
                          percent=round_score(c.percent(total)))

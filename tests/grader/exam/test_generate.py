@@ -1,10 +1,10 @@
-"""Exam generation (`grader.exam.sheets`) and the output-safety helpers it relies on
-(`grader.files`).
+"""Exam generation (`grader.exam.generate`) and its sheets and keys (`grader.exam.sheets`).
 
-Golden files: ``tests/grader/golden/exam-sheet.html`` and ``exam-key.md`` pin one student's
-sheet and key at a fixed seed. After an intended change to the sheets, regenerate them with
+Golden files: ``tests/grader/exam/golden/exam-sheet.html`` and ``exam-key.md`` pin one
+student's sheet and key at a fixed seed. After an intended change to the sheets, regenerate
+them with
 
-    MLQUIZ_UPDATE_GOLDEN=1 python -m pytest tests/grader/test_sheets.py -p no:cacheprovider
+    MLQUIZ_UPDATE_GOLDEN=1 python -m pytest tests/grader/exam/test_generate.py -p no:cacheprovider
 
 and review the diff before committing.
 """
@@ -19,32 +19,21 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
-from hypothesis import strategies as st
 
 from grader.cli import cli
 from grader.exam.generate import SAMPLE_QUESTIONS, generate_exam, select_templates
 from grader.exam.manifest import load_manifest
-from grader.exam.roster import Student, count_roster, read_roster
+from grader.exam.roster import Student
 from grader.exam.sheets import version_code
 from grader.files import (
-    atomic_write_text,
-    csv_cell,
-    csv_text,
-    md_code,
-    md_escape,
-    safe_slug,
     student_stem,
-    unneutralise,
 )
 from questionbank.api import default_bank
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import generate
-from questionbank.render import tex_escape
 from questionbank.sampling import derive_seed
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -70,64 +59,6 @@ def check_golden(name: str, text: str) -> None:
 def tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes()
             for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-# --------------------------------------------------------------------------- rosters
-
-
-def test_roster_with_bom_semicolons_whitespace_and_blank_lines(tmp_path: Path) -> None:
-    path = tmp_path / "class.csv"
-    path.write_bytes("\ufeff ID ; Name \n s01 ; Ada Lovelace \n\n s02;  \n s03 ;Zoë O'Neil\n"
-                     .encode())
-    assert read_roster(path) == [Student("s01", "Ada Lovelace", 2), Student("s02", "", 4),
-                                 Student("s03", "Zoë O'Neil", 5)]
-
-
-def test_roster_without_names_and_with_extra_columns(tmp_path: Path) -> None:
-    path = tmp_path / "class.csv"
-    path.write_text("email,student,group\na@x.org,7,B\nb@x.org,012,A\n", encoding="utf-8")
-    assert [s.id for s in read_roster(path)] == ["7", "012"]
-
-
-@pytest.mark.parametrize(("content", "message"), [
-    ("id\ns1\ns2\ns1\ns3\ns2\ns1\n",
-     "duplicate student ids: 's1' on lines 2, 4, 7; 's2' on lines 3, 6"),
-    ("name\nAda\n", ":1: the header has no 'id' column (found 'name')"),
-    ("id,name\ns1,A\n,B\n", ":3: the id is empty"),
-    ("id,name\n", ":1: the roster lists no students"),
-    ("", "the roster lists no students"),
-    ("id\n" + "x" * 101 + "\n", ":2: the id is longer than 100 characters"),
-    ("id,name\ns1,\"A\x07\"\n", ":2: the id or name contains control characters"),
-])
-def test_bad_rosters_are_refused_with_their_lines(tmp_path: Path, content: str,
-                                                  message: str) -> None:
-    path = tmp_path / "class.csv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        read_roster(path)
-    assert message in str(info.value)
-    assert str(path) in str(info.value)
-
-
-def test_roster_that_is_not_utf8(tmp_path: Path) -> None:
-    path = tmp_path / "class.csv"
-    path.write_bytes(b"id,name\ns1,Zo\xeb\n")
-    with pytest.raises(InputError, match=r"not UTF-8 text \(invalid byte at offset 13\); "
-                                         "save the file as UTF-8"):
-        read_roster(path)
-
-
-def test_missing_roster_file(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read the roster: No such file"):
-        read_roster(tmp_path / "nope.csv")
-
-
-def test_count_roster_ids() -> None:
-    assert [s.id for s in count_roster(3)] == ["s001", "s002", "s003"]
-    assert count_roster(1000)[-1].id == "s1000"
-    assert count_roster(1000)[0].id == "s0001"
-    with pytest.raises(InputError, match="from 1 to 100000, got 0"):
-        count_roster(0)
 
 
 # --------------------------------------------------------------------------- questions
@@ -313,47 +244,6 @@ def test_golden_sheet_and_key(tmp_path: Path) -> None:
     check_golden("exam-key.md", (tmp_path / "keys" / f"{stem}.md").read_text("utf-8"))
 
 
-def _broken(manifest: dict[str, Any], edit: str) -> dict[str, Any]:
-    data = json.loads(json.dumps(manifest))
-    item = data["students"][1]["items"][2]
-    part = item["parts"][0]
-    if edit == "points-text":
-        part["points"] = "1"
-    elif edit == "seed-bool":
-        item["seed"] = True
-    elif edit == "unlisted":
-        item["template"] = "metrics/other"
-    elif edit == "no-parts":
-        del item["parts"]
-    elif edit == "part-not-object":
-        item["parts"][0] = "accuracy"
-    elif edit == "params-list":
-        item["params"] = []
-    elif edit == "answer-text-number":
-        part["answer_text"] = 0.5
-    return data
-
-
-@pytest.mark.parametrize(("edit", "message"), [
-    ("points-text", "students[1].items[2].parts[0].points: unexpected value '1'"),
-    ("seed-bool", "students[1].items[2].seed: unexpected value True"),
-    ("unlisted", "students[1].items[2]: template 'metrics/other' is not listed under "
-                 "\"templates\""),
-    ("no-parts", "students[1].items[2]: missing 'parts'"),
-    ("part-not-object", "students[1].items[2].parts[0]: missing 'id'"),
-    ("params-list", "students[1].items[2].params: unexpected value []"),
-    ("answer-text-number", "students[1].items[2].parts[0].answer_text: unexpected value 0.5"),
-])
-def test_a_broken_manifest_entry_is_named(small_exam: Path, tmp_path: Path, edit: str,
-                                          message: str) -> None:
-    manifest = json.loads((small_exam / "exam.json").read_text(encoding="utf-8"))
-    path = tmp_path / "exam.json"
-    path.write_text(json.dumps(_broken(manifest, edit)), encoding="utf-8")
-    with pytest.raises(InputError) as caught:
-        load_manifest(path)
-    assert str(caught.value) == f"{path}: {message}"
-
-
 # --------------------------------------------------------------------------- command line
 
 
@@ -433,73 +323,3 @@ def test_generate_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ar
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
-
-
-# --------------------------------------------------------------------------- files
-
-
-@given(st.text(max_size=60))
-def test_student_stems_are_safe_file_names(student_id: str) -> None:
-    """Whatever the id holds, its file stem is lower-case ASCII letters, digits and hyphens,
-    ends in 6 hex digits of the id's hash, and is never '.', '..' or a path."""
-    stem = student_stem(student_id)
-    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{6}", stem)
-    assert safe_slug(student_id) != ""
-
-
-@given(st.text(max_size=40), st.text(max_size=40))
-def test_different_ids_get_different_stems(a: str, b: str) -> None:
-    """Two different ids never share a file (up to a 24-bit hash collision, which these
-    examples do not reach)."""
-    if a != b:
-        assert student_stem(a) != student_stem(b)
-
-
-#: What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection
-#: list), written out here rather than taken from the module under test.
-SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
-
-
-@given(st.text(alphabet="'=+-@\t\r0123456789.eEax ,\"", max_size=12) | st.text(max_size=40))
-def test_csv_cells_never_start_a_formula(text: str) -> None:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (also
-    when apostrophes come before the formula, so none is lost on reading back), plain numbers
-    stay as they are, and `unneutralise` gives back exactly the original text."""
-    cell = csv_cell(text)
-    assert isinstance(cell, str)
-    plain = PLAIN_NUMBER.fullmatch(text) is not None
-    if text.lstrip("'").startswith(SPREADSHEET_TRIGGERS) and not plain:
-        assert cell == "'" + text
-    else:
-        assert cell == text
-    assert plain or not cell.startswith(SPREADSHEET_TRIGGERS)
-    assert unneutralise(cell) == text
-
-
-@pytest.mark.parametrize(("value", "cell"), [
-    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"),
-    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("-0.5", "-0.5"), ("+3", "+3"), ("1e-3", "1e-3"), (0.25, 0.25), (3, 3), (None, ""),
-    ("s001", "s001"), ("'x", "'x"),
-    ("'=x", "''=x"), ("''+1", "'''+1"), ("'-0.5", "''-0.5"),
-])
-def test_csv_cell_table(value: object, cell: object) -> None:
-    assert csv_cell(value) == cell
-
-
-def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "t.csv"
-    atomic_write_text(path, csv_text(["student", "score"], [["=1+1", 1.5], ["a,b", "x\"y"]]))
-    assert path.read_text() == "student,score\n'=1+1,1.5\n\"a,b\",\"x\"\"y\"\n"
-    assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
-
-
-def test_markdown_escaping() -> None:
-    assert md_escape("<script>*x*</script> [a](b) | `c`") == \
-        r"\<script\>\*x\*\</script\> \[a\](b) \| \`c\`"
-    assert md_code("a`b\n\nc") == "`a'b c`"
-    assert md_code("  ") == "''"
-    assert tex_escape("x_i^2 & 50% #1 ~ {a}") == \
-        r"x\_i\textasciicircum{}2 \& 50\% \#1 \textasciitilde{} \{a\}"
-    assert tex_escape("∂f/∂Xᵢⱼ") == r"$\partial$f/$\partial$X$_{ij}$"
