@@ -44,7 +44,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.exam.manifest import (
     FREEZE_EVERY,
@@ -70,13 +70,12 @@ from grader.judge.check import check_part
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
 
-__all__ = ["GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "Progress",
-           "grade_exam"]
+if TYPE_CHECKING:
+    from grader.exam.generate import Progress
+
+__all__ = ["GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "grade_exam"]
 
 _MAX_CELL = 100_000
-
-#: Opens a progress display for `total` steps; the context yields ``update(n_steps)``.
-Progress = Callable[[str, int], Any]
 
 #: (student's outcome, their feedback pages by format, or None)
 Graded = tuple[StudentOutcome, dict[str, str] | None]
@@ -327,10 +326,10 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     manifest = load_manifest(exam)
     subs = read_submissions(submissions, [p.column for p in manifest.columns])
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
-    # cyclic garbage collector would walk all of them again at each full collection. Frozen
-    # (`gc.freeze`) it skips them; they are freed by reference counting as usual, and unfrozen
-    # when the batch ends. Measured on 10,000 students x 10 parts: 7.2 s of CPU without any
-    # freezing, 4.1 s with the manifest frozen as it is read, 3.8 s also with this.
+    # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
+    # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as
+    # usual, and unfrozen when the batch ends. Grading 10,000 students x 10 parts took 7.2 s
+    # of CPU without freezing, 3.6 s with it (3.6 s with the collector off).
     gc.freeze()
     try:
         to_grade, problems = _resolve(subs.rows, {s.id: s for s in manifest.students})

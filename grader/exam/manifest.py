@@ -367,7 +367,10 @@ def load_manifest(path: str | Path) -> Manifest:
 
 
 #: How many students are read (or graded) between two `gc.freeze` calls (see `_stream`).
-FREEZE_EVERY = 500
+#: Each call also restarts the collector's count of new objects, so the young generations
+#: stay small: grading 10,000 x 10 took 3.95 s of CPU freezing every 500, 3.57 s every 50,
+#: the same as with the collector off (3.58 s).
+FREEZE_EVERY = 50
 
 
 def _stream(text: str, reader: _Reader) -> Manifest | None:
