@@ -42,7 +42,8 @@ from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
 
 __all__ = [
-    "MANIFEST_FORMAT", "MANIFEST_VERSION", "STORED_TYPES", "Item", "Manifest", "MistakeSource",
+    "FREEZE_EVERY", "MANIFEST_FORMAT", "MANIFEST_VERSION", "STORED_TYPES", "Item", "Manifest",
+    "MistakeSource",
     "Question", "QuestionPart", "StoredPart", "StudentRecord", "column_name", "load_manifest",
     "same_mistakes", "write_manifest",
 ]
