@@ -66,7 +66,7 @@ from grader.exam.outcomes import (
 )
 from grader.exam.rebuild import ItemRebuild, Rebuilder, Rebuilt, first_items
 from grader.exam.submissions import SubmissionRow, read_submissions
-from grader.judge.check import check_part
+from grader.judge.check import check_key
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
 
@@ -190,7 +190,7 @@ def _verdict(column: str, stored: StoredPart, text: str, instance: Any, key: Any
     """The judge's verdict on `text` against `key` (a stored or a rebuilt part); `instance`
     gives an expression part its seed. An internal error is reported for this answer only."""
     try:
-        result = check_part(instance, key, text)
+        result = check_key(key, text, instance.seed)
     except QuizError as exc:
         return _outcome(column, stored, text, "invalid", str(exc))
     except Exception as exc:  # one answer must never stop the batch

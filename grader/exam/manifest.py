@@ -32,7 +32,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from grader.files import atomic_write_chunks, decode_text, json_chunks
 from questionbank.errors import InputError
@@ -170,37 +170,6 @@ class StoredPart:
     @property
     def symbols(self) -> None:
         return None
-
-    # -- a bridge: grader/judge/check.py of today reads `part.value` and `part.mistakes[i]`
-    # (id, feedback); delete these two once it reads only the AnswerKey protocol
-    # (`answer`/`numeric_value`, `mistake_values[i][0]`, `mistake_feedback(i)`)
-
-    @property
-    def value(self) -> Any:
-        return self.answer
-
-    @property
-    def mistakes(self) -> Sequence[_MistakeNote]:
-        return _MistakeNotes(self)
-
-
-class _MistakeNote(NamedTuple):
-    id: str
-    feedback: str
-
-
-class _MistakeNotes(Sequence[_MistakeNote]):
-    """``part.mistakes[i]`` of a stored part: its id and feedback, rendered when asked."""
-
-    def __init__(self, part: StoredPart) -> None:
-        self._part = part
-
-    def __len__(self) -> int:
-        return len(self._part.mistake_values)
-
-    def __getitem__(self, index: Any) -> Any:
-        return _MistakeNote(self._part.mistake_values[index][0],
-                            self._part.mistake_feedback(index))
 
 
 @dataclass(slots=True, frozen=True)

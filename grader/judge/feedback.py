@@ -85,4 +85,3 @@ def render_results(instance: Instance, results: Sequence[Result], fmt: str = "te
     return render_page(f"feedback.{ext}.j2", results=views, colours=colours)
 
 
-STATUS_LABELS = _STATUS_LABEL

@@ -454,14 +454,14 @@ def test_an_internal_error_in_one_answer_does_not_stop_the_batch(
         exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import grader.exam.grade
 
-    real = grader.exam.grade.check_part
+    real = grader.exam.grade.check_key
 
-    def flaky(instance: Any, part: Any, text: str) -> Any:
+    def flaky(key: Any, text: str, seed: int) -> Any:
         if text == "boom":
             raise RuntimeError("simulated bug")
-        return real(instance, part, text)
+        return real(key, text, seed)
 
-    monkeypatch.setattr(grader.exam.grade, "check_part", flaky)
+    monkeypatch.setattr(grader.exam.grade, "check_key", flaky)
     right = exam["right"]
     write_csv(tmp_path / "s.csv", [
         ["student", *COLUMNS],

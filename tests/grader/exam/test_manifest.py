@@ -21,7 +21,7 @@ from grader.exam.manifest import (
     write_manifest,
 )
 from grader.exam.rebuild import ItemRebuild, Rebuilder, first_items
-from grader.judge.check import check_part
+from grader.judge.check import check_key
 from questionbank.api import default_bank
 from questionbank.bank import load_bank
 from questionbank.errors import InputError
@@ -213,8 +213,8 @@ def test_a_stored_part_is_judged_as_the_generated_part(template_id: str) -> None
             seen.add(part.type)
             assert key is not None
             for text in _answers(part):
-                assert _verdict(check_part(stored, key, text)) == \
-                    _verdict(check_part(instance, part, text)), (seed, part.id, text)
+                assert _verdict(check_key(key, text, stored.seed)) == \
+                    _verdict(check_key(part, text, instance.seed)), (seed, part.id, text)
             assert stored.usable()
     assert seen
 
@@ -329,12 +329,12 @@ def test_an_item_is_rebuilt_only_when_a_part_needs_it(manifest: Manifest) -> Non
     assert isinstance(stored, ItemRebuild)
     key = stored.key(item.parts[0])
     assert key is not None
-    check_part(stored, key, item.parts[0].answer_text)
-    check_part(stored, key, "0.000123")  # wrong, and no declared mistake
+    check_key(key, item.parts[0].answer_text, stored.seed)
+    check_key(key, "0.000123", stored.seed)  # wrong, and no declared mistake
     assert stored.state is None and stored.usable()
     mistaken = key.mistake_answers[0] if key.mistake_answers else None
     assert mistaken is not None
-    result = check_part(stored, key, repr(float(mistaken[1])))
+    result = check_key(key, repr(float(mistaken[1])), stored.seed)
     assert result.mistake == mistaken[0] and result.feedback
     assert stored.state is not None and stored.state.state == "ok" and stored.usable()
 
