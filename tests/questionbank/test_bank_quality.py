@@ -1,0 +1,197 @@
+"""Quality of the built-in bank as a grader is judged: what it accepts.
+
+Optimizers: every misconception a student is known to make is computed here again, with numpy,
+from PyTorch's documented update rules (never from the solvers' code), and must be graded
+incorrect with its own declared mistake on every one of 300 seeds, while the independent right
+answer is graded correct. Choice questions: the right option must not give itself away by its
+length or position, and instances must vary.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import cli
+from grader.judge.check import check
+from questionbank import Instance, generate, load_bank
+
+BANK = load_bank(builtin=True, use_env=False)
+SEEDS = 300
+
+
+@functools.cache
+def instances(template_id: str, count: int = SEEDS) -> tuple[Instance, ...]:
+    template = BANK.get(template_id)
+    return tuple(generate(template, seed) for seed in range(count))
+
+
+def _text(values: np.ndarray) -> str:
+    return "[" + ", ".join(f"{float(x):.10g}" for x in values) + "]"
+
+
+# --------------------------------------------------------------------------- PyTorch's rules
+# Each function returns the weights after the steps (the rows of `grads`), starting from w.
+
+
+def sgd(w: np.ndarray, grads: np.ndarray, lr: float) -> np.ndarray:
+    """torch.optim.SGD without momentum: w ← w − lr·g."""
+    for g in grads:
+        w = w - lr * g
+    return w
+
+
+def sgd_momentum(w: np.ndarray, grads: np.ndarray, lr: float, beta: float, *,
+                 ema: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """torch.optim.SGD(momentum=β, dampening=0): b = g at t = 1, then b = β·b + g; w ← w − lr·b.
+    With `ema`, the misconception b = β·b + (1 − β)·g (from b = 0). Returns (b, w)."""
+    buf = np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        if ema:
+            buf = beta * buf + (1 - beta) * g
+        else:
+            buf = g.copy() if t == 1 else beta * buf + g
+        w = w - lr * buf
+    return buf, w
+
+
+def rmsprop(w: np.ndarray, grads: np.ndarray, lr: float, alpha: float, eps: float, *,
+            eps_inside: bool = False) -> np.ndarray:
+    """torch.optim.RMSprop: v = α·v + (1 − α)·g²; w ← w − lr·g/(√v + ε) (ε inside the root with
+    `eps_inside`)."""
+    square_avg = np.zeros_like(w)
+    for g in grads:
+        square_avg = alpha * square_avg + (1 - alpha) * g * g
+        denom = np.sqrt(square_avg + eps) if eps_inside else np.sqrt(square_avg) + eps
+        w = w - lr * g / denom
+    return w
+
+
+def adam(w: np.ndarray, grads: np.ndarray, lr: float, beta1: float, beta2: float, eps: float,
+         *, correct_m: bool = True, correct_v: bool = True, t_shift: int = 0,
+         eps_inside: bool = False) -> np.ndarray:
+    """torch.optim.Adam: m = β1·m + (1 − β1)·g, v = β2·v + (1 − β2)·g², m̂ = m/(1 − β1ᵗ),
+    v̂ = v/(1 − β2ᵗ), w ← w − lr·m̂/(√v̂ + ε). The switches give the misconceptions: a moment
+    left uncorrected, the corrections with t + `t_shift`, ε inside the root."""
+    m, v = np.zeros_like(w), np.zeros_like(w)
+    for t, g in enumerate(grads, start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** (t + t_shift)) if correct_m else m
+        v_hat = v / (1 - beta2 ** (t + t_shift)) if correct_v else v
+        denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+        w = w - lr * m_hat / denom
+    return w
+
+
+Answers = dict[str, np.ndarray]
+
+
+def momentum_weights(p: dict[str, object], w: np.ndarray, grads: np.ndarray) -> Answers:
+    lr, beta = float(p["lr"]), float(p["beta"])  # type: ignore[arg-type]
+    return {"key": sgd_momentum(w, grads, lr, beta)[1], "no-change": w,
+            "no-momentum": sgd(w, grads, lr), "ema-form": sgd_momentum(w, grads, lr, beta,
+                                                                        ema=True)[1]}
+
+
+def rmsprop_weights(p: dict[str, object], w: np.ndarray, grads: np.ndarray) -> Answers:
+    args = (float(p["lr"]), float(p["alpha"]), float(p["eps"]))  # type: ignore[arg-type]
+    return {"key": rmsprop(w, grads, *args), "no-change": w,
+            "plain-sgd": sgd(w, grads, args[0]),
+            "eps-inside-sqrt": rmsprop(w, grads, *args, eps_inside=True)}
+
+
+def adam_weights(p: dict[str, object], w: np.ndarray, grads: np.ndarray) -> Answers:
+    args = tuple(float(p[k]) for k in ("lr", "beta1", "beta2", "eps"))  # type: ignore[arg-type]
+    return {"key": adam(w, grads, *args), "no-change": w, "plain-sgd": sgd(w, grads, args[0]),
+            "no-bias-correction": adam(w, grads, *args, correct_m=False, correct_v=False),
+            "bias-correction-m-only": adam(w, grads, *args, correct_v=False),
+            "bias-correction-v-only": adam(w, grads, *args, correct_m=False),
+            "t-off-by-one": adam(w, grads, *args, t_shift=1),
+            "eps-inside-sqrt": adam(w, grads, *args, eps_inside=True)}
+
+
+RULES: dict[str, Callable[[dict[str, object], np.ndarray, np.ndarray], Answers]] = {
+    "optimizers/momentum": momentum_weights,
+    "optimizers/rmsprop": rmsprop_weights,
+    "optimizers/adam": adam_weights,
+}
+
+
+@pytest.mark.parametrize("template_id", sorted(RULES))
+def test_every_optimizer_misconception_is_graded_wrong_with_its_own_mistake(
+        template_id: str) -> None:
+    """Over 300 seeds: the independent right weights are correct; no change, plain SGD and the
+    template's own misconceptions are each incorrect and recognised as themselves."""
+    for inst in instances(template_id):
+        p = dict(inst.params)
+        w, grads = np.array(p["w"], dtype=float), np.array(p["g"], dtype=float)
+        answers = RULES[template_id](p, w, grads)
+        result = check(inst, "w_new", _text(answers.pop("key")))
+        assert result.correct, (inst.seed, result.feedback)
+        for mistake_id, wrong in answers.items():
+            result = check(inst, "w_new", _text(wrong))
+            assert (result.status, result.mistake) == ("incorrect", mistake_id), (
+                inst.seed, mistake_id, result.mistake, result.feedback)
+
+
+def test_momentum_velocity_misconceptions_are_graded_wrong() -> None:
+    """The EMA-form velocity and the last gradient alone (plain SGD) are wrong velocities."""
+    for inst in instances("optimizers/momentum"):
+        p = inst.params
+        w, grads = np.array(p["w"], dtype=float), np.array(p["g"], dtype=float)
+        velocity, _ = sgd_momentum(w, grads, p["lr"], p["beta"])
+        ema, _ = sgd_momentum(w, grads, p["lr"], p["beta"], ema=True)
+        assert check(inst, "v", _text(velocity)).correct, inst.seed
+        for mistake_id, wrong in (("ema-form", ema), ("no-momentum", grads[-1])):
+            result = check(inst, "v", _text(wrong))
+            assert (result.status, result.mistake) == ("incorrect", mistake_id), inst.seed
+
+
+@pytest.mark.parametrize(("template_id", "most"), [
+    ("optimizers/momentum", 0.0), ("optimizers/rmsprop", 1 / 3), ("optimizers/adam", 1 / 3)])
+def test_most_optimizer_instances_take_several_steps(template_id: str, most: float) -> None:
+    """At most a third of the instances take one step (none for momentum, where one step from
+    v₀ = 0 is plain SGD), and some take three."""
+    counts = Counter(len(inst.params["g"]) for inst in instances(template_id))
+    assert counts[1] <= most * SEEDS, counts
+    assert counts[3] > 0, counts
+
+
+@pytest.mark.parametrize("template_id", sorted(RULES))
+def test_the_tolerance_is_small_next_to_every_move(template_id: str) -> None:
+    """Every weight moves by at least 0.01, a hundred times the tolerance of 0.0001."""
+    for inst in instances(template_id):
+        moved = np.abs(np.array(inst.part("w_new").answer) - np.array(inst.params["w"]))
+        assert moved.min() >= 0.01 - 1e-12, inst.seed
+        assert inst.part("w_new").tolerance.value == pytest.approx(1e-4)
+
+
+@pytest.mark.parametrize(("template_id", "seed", "answer"), [
+    ("optimizers/adam", "6", "[0.19015, 0.10845]"),
+    ("optimizers/rmsprop", "22", "[-0.494448, 0.703635, -1.199930]"),
+])
+def test_the_issue_commands_are_now_incorrect(template_id: str, seed: str, answer: str) -> None:
+    """The answers the review found accepted (ε inside the root) are not accepted any more."""
+    result = CliRunner().invoke(cli, ["check", template_id, "--seed", seed, "--part", "w_new",
+                                      "--", answer])
+    assert "Incorrect" in result.output, result.output
+
+
+@pytest.mark.parametrize(("template_id", "seed"), [("optimizers/adam", 6),
+                                                   ("optimizers/rmsprop", 22)])
+def test_eps_inside_the_root_at_the_issue_seeds(template_id: str, seed: int) -> None:
+    """The same misconception, for the instances these seeds give now, through the CLI."""
+    inst = instances(template_id)[seed]
+    p = dict(inst.params)
+    wrong = RULES[template_id](p, np.array(p["w"], dtype=float),
+                               np.array(p["g"], dtype=float))["eps-inside-sqrt"]
+    result = CliRunner().invoke(cli, ["check", template_id, "--seed", str(seed), "--part",
+                                      "w_new", "--json", "--", _text(wrong)])
+    assert '"mistake": "eps-inside-sqrt"' in result.output, result.output
+    assert '"status": "incorrect"' in result.output
