@@ -349,7 +349,8 @@ def adam(v: Mapping[str, Any]) -> dict[str, Any]:
 def _sgd(w: Sequence[Fraction], grads: Sequence[Sequence[Fraction]], lr: Fraction
          ) -> np.ndarray:
     """Plain SGD steps w ← w − lr·g over the rows of `grads` (exact)."""
-    return _array([wi - lr * sum(col, Fraction(0)) for wi, col in zip(w, zip(*grads), strict=True)])
+    totals = [sum(col, Fraction(0)) for col in zip(*grads, strict=True)]
+    return _array([wi - lr * total for wi, total in zip(w, totals, strict=True)])
 
 
 def _average(grads: Sequence[Sequence[Fraction]], keep: Fraction, mix: Fraction, *,

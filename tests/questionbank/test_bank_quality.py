@@ -52,10 +52,9 @@ def sgd_momentum(w: np.ndarray, grads: np.ndarray, lr: float, beta: float, *,
     With `ema`, the misconception b = β·b + (1 − β)·g (from b = 0). Returns (b, w)."""
     buf = np.zeros_like(w)
     for t, g in enumerate(grads, start=1):
-        if ema:
-            buf = beta * buf + (1 - beta) * g
-        else:
-            buf = g.copy() if t == 1 else beta * buf + g
+        buf = beta * buf + ((1 - beta) * g if ema else g)
+        if t == 1 and not ema:
+            assert np.array_equal(buf, g)  # PyTorch's first step sets the buffer to g itself
         w = w - lr * buf
     return buf, w
 
