@@ -168,7 +168,8 @@ def test_the_tolerance_is_small_next_to_every_move(template_id: str) -> None:
     for inst in instances(template_id):
         moved = np.abs(np.array(inst.part("w_new").answer) - np.array(inst.params["w"]))
         assert moved.min() >= 0.01 - 1e-12, inst.seed
-        assert inst.part("w_new").tolerance.value == pytest.approx(1e-4)
+        tolerance = inst.part("w_new").tolerance
+        assert tolerance is not None and tolerance.value == pytest.approx(1e-4)
 
 
 @pytest.mark.parametrize(("template_id", "seed", "answer"), [
