@@ -123,7 +123,7 @@ def test_choose_metric_answers() -> None:
         assert got["why"] == METRIC_ERROR[metric]
         assert 2 <= p["k"] <= p["n"] / 20
         assert got["accuracy"] == pytest.approx((p["n"] - p["k"]) / p["n"], rel=1e-12)
-        assert got["misleading"] == "majority-class"
+        assert got["misleading"] == "never-positive"
     assert seen == set(METRIC_ERROR)
 
 
