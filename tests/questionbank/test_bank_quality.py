@@ -10,6 +10,7 @@ length or position, and instances must vary.
 from __future__ import annotations
 
 import functools
+import json
 from collections import Counter
 from collections.abc import Callable
 
@@ -195,3 +196,75 @@ def test_eps_inside_the_root_at_the_issue_seeds(template_id: str, seed: int) -> 
                                       "w_new", "--json", "--", _text(wrong)])
     assert '"mistake": "eps-inside-sqrt"' in result.output, result.output
     assert '"status": "incorrect"' in result.output
+
+
+# --------------------------------------------------------------------------- choice questions
+
+CHOICE_TEMPLATES = ("dropout/where", "metrics/choose-metric", "gradients/vanishing",
+                    "gradients/remedies", "optimizers/compare", "regularization/l1-vs-l2",
+                    "fitting/diagnose")
+MANY = 1000
+
+
+def _choice_parts() -> list[tuple[str, str]]:
+    return [(t, p.id) for t in CHOICE_TEMPLATES for p in BANK.get(t).parts
+            if p.type == "choice"]
+
+
+@pytest.mark.parametrize(("template_id", "part_id"), _choice_parts())
+def test_the_right_option_is_not_given_away(template_id: str, part_id: str) -> None:
+    """Over 1000 seeds the right option is the strictly longest in at most 60% of the
+    instances, every position holds it at least half as often as a uniform spread would, and
+    the right option (or its text) is not always the same."""
+    longest = 0
+    positions: Counter[str] = Counter()
+    rights: set[str] = set()
+    n_options = 0
+    for inst in instances(template_id, MANY):
+        part = inst.part(part_id)
+        n_options = len(part.options)
+        (right,) = [o for o in part.options if o.correct]
+        longest += len(right.text) > max(len(o.text) for o in part.options if not o.correct)
+        positions[part.answer] += 1
+        rights.add(right.id + "|" + right.text)
+    assert longest <= 0.6 * MANY, longest
+    assert len(positions) == n_options
+    assert min(positions.values()) >= MANY / n_options / 2, positions
+    assert len(rights) >= 2, rights
+
+
+def test_dropout_placement_is_not_always_the_hidden_layers() -> None:
+    counts = Counter(next(o.id for o in inst.part("placement").options if o.correct)
+                     for inst in instances("dropout/where", MANY))
+    assert counts["hidden-layers"] < MANY / 2
+    assert len(counts) == 5, counts
+
+
+def _duplicate_share(template_id: str) -> float:
+    """The share of seeds whose instance has the same params as an earlier seed's (as
+    `mlquiz validate` counts duplicates)."""
+    seen: set[str] = set()
+    duplicates = 0
+    for inst in instances(template_id, MANY):
+        key = json.dumps(inst.to_dict()["params"], sort_keys=True)
+        duplicates += key in seen
+        seen.add(key)
+    return duplicates / MANY
+
+
+@pytest.mark.parametrize("template_id", BANK.ids())
+def test_few_instances_repeat(template_id: str) -> None:
+    """Over 1000 seeds, under 30% of the instances repeat an earlier one."""
+    assert _duplicate_share(template_id) < 0.3
+
+
+@pytest.mark.parametrize("template_id", ["gradients/remedies", "optimizers/compare",
+                                         "regularization/l1-vs-l2"])
+def test_the_selection_of_a_choices_part_varies(template_id: str) -> None:
+    """The right selection of the select-all parts changes from instance to instance."""
+    for part in BANK.get(template_id).parts:
+        if part.type != "choices":
+            continue
+        selections = {frozenset(o.id for o in inst.part(part.id).options if o.correct)
+                      for inst in instances(template_id, MANY)}
+        assert len(selections) >= 8, (part.id, selections)
