@@ -268,3 +268,72 @@ def test_the_selection_of_a_choices_part_varies(template_id: str) -> None:
         selections = {frozenset(o.id for o in inst.part(part.id).options if o.correct)
                       for inst in instances(template_id, MANY)}
         assert len(selections) >= 8, (part.id, selections)
+
+
+# --------------------------------------------------------------------------- new mistakes
+
+
+def _grade(inst: Instance, part_id: str, text: str) -> tuple[str, str | None]:
+    result = check(inst, part_id, text)
+    return result.status, result.mistake
+
+
+def test_f1_slips_are_named() -> None:
+    """P·R/(P + R) (the factor 2 left out) and √(P·R) (the geometric mean) are never accepted
+    as F1 and are each named; P and R are computed here from the counts."""
+    for inst in instances("metrics/confusion-matrix"):
+        p = inst.params
+        precision = p["tp"] / (p["tp"] + p["fp"])
+        recall = p["tp"] / (p["tp"] + p["fn"])
+        halved = precision * recall / (precision + recall)
+        geometric = float(np.sqrt(precision * recall))
+        assert _grade(inst, "f1", f"{2 * halved:.10g}") == ("correct", None)
+        assert _grade(inst, "f1", f"{halved:.10g}") == ("incorrect", "harmonic-without-two")
+        assert _grade(inst, "f1", f"{geometric:.10g}") == ("incorrect", "geometric-mean")
+
+
+def test_inverted_dropout_scaled_by_the_kept_share_is_named() -> None:
+    """Dividing by the share of units this mask kept (Σm/n) instead of 1 − p is wrong and
+    named, wherever the two scalings (and 1/p) differ; the mask keeps about 1 − p of units."""
+    named = 0
+    for inst in instances("dropout/inverted"):
+        p = inst.params
+        a, m, drop = np.array(p["a"]), np.array(p["m"]), p["p"]
+        assert abs(m.sum() - (1 - drop) * len(m)) <= 1 + 1e-9
+        assert _grade(inst, "output", _text(a * m / (1 - drop)))[0] == "correct"
+        share = m.mean()
+        if abs((1 - drop) / share - 1) > 0.02 and abs(drop / share - 1) > 0.02:
+            got = _grade(inst, "output", _text(a * m / share))
+            assert got == ("incorrect", "scaled-by-kept-share"), (inst.seed, got)
+            named += 1
+    assert named >= 0.8 * SEEDS
+
+
+def test_a_mask_answer_with_only_the_kept_entries_is_named() -> None:
+    for inst in instances("dropout/apply-mask"):
+        a, m = np.array(inst.params["a"]), np.array(inst.params["m"])
+        got = _grade(inst, "output", _text(a[m == 1]))
+        assert got == ("incorrect", "kept-entries-only"), inst.seed
+
+
+@pytest.mark.parametrize(("shape", "mistake"), [("1x{out}", "bias-as-row"),
+                                                ("{out}x1", "bias-as-column")])
+def test_a_bias_gradient_written_as_a_matrix_is_named(shape: str, mistake: str) -> None:
+    """`check gradients/layer-shapes --seed 1 --part db -- 1x387` names the slip."""
+    for inst in instances("gradients/layer-shapes")[:100]:
+        text = shape.format(out=inst.params["n_out"])
+        assert _grade(inst, "db", text) == ("incorrect", mistake), inst.seed
+    result = CliRunner().invoke(cli, ["check", "gradients/layer-shapes", "--seed", "1",
+                                      "--part", "db", "--json", "--", "1x387"])
+    assert '"mistake": "bias-as-row"' in result.output, result.output
+
+
+def test_the_layout_of_a_gradient_is_stated() -> None:
+    """gradients/shape states its (denominator) layout and defines n and m; the Jacobian
+    template does not give its answer away in the prompt."""
+    for inst in instances("gradients/shape")[:50]:
+        n, m = inst.params["n"], inst.params["m"]
+        assert "denominator" in inst.prompt and f"n = {n} rows and m = {m} columns" in inst.prompt
+        assert f"an {n} ×" not in inst.prompt
+    for inst in instances("gradients/jacobian-shape")[:50]:
+        assert "one row per output" not in inst.prompt
