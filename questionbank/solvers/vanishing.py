@@ -38,7 +38,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
                     np.exp(-np.abs(z)) / (1.0 + np.exp(-np.abs(z))))
 
 
-def forward(x0: float, w: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+def forward(x0: float, w: Sequence[float] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The pre-activations zᵢ and activations aᵢ of the chain, layer by layer."""
     z = np.empty(len(w))
     a = np.empty(len(w))
