@@ -113,7 +113,9 @@ def test_manifest_stores_seeds_params_and_answers(small_exam: Path) -> None:
     manifest = json.loads((small_exam / "exam.json").read_text(encoding="utf-8"))
     assert manifest["format"] == "mlquiz-exam" and manifest["format_version"] == 1
     assert manifest["title"] == "Quiz 1 <intro>" and manifest["exam_seed"] == 2024
-    assert manifest["templates"] == {t: 1 for t in FAMILIES.split(",")}
+    assert manifest["templates"] == {t: default_bank().get(t).version
+                                     for t in FAMILIES.split(",")}
+    assert set(manifest["templates"].values()) == {2}
     assert [q["template"] for q in manifest["questions"]] == FAMILIES.split(",")
     bank = default_bank()
     for student in manifest["students"]:

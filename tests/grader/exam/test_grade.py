@@ -154,8 +154,8 @@ def copy_template(folder: Path, template_id: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize(("old", "new", "status", "message"), [
-    ("version: 1", "version: 2", "key-changed",
-     "template gradients/layer-shapes is now version 2, the exam was made with version 1; not "
+    ("version: 2", "version: 3", "key-changed",
+     "template gradients/layer-shapes is now version 3, the exam was made with version 2; not "
      "graded against a different key (restore that version with --bank to grade it)"),
     ('answer: "[n_out, n_in]"', 'answer: "[n_in, n_out]"', "key-changed",
      "part dW: the template now gives the answer '{swapped}', the exam's key says '{stored}'; "
