@@ -7,7 +7,7 @@ import re
 from fractions import Fraction
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from questionbank.markup import Blocks, convert, md_to_html, md_to_tex, md_to_text, tex_escape
@@ -172,6 +172,35 @@ def test_text_without_marks_is_unchanged_in_text(text: str) -> None:
     text = re.sub(r"\n\s*\n", "\n\n", "\n".join(ln.rstrip(" ") for ln in text.split("\n")))
     text = text.strip()
     assert md_to_text(text) == text
+
+
+@pytest.mark.parametrize(("source", "fmt", "expected"), [
+    ("x *-1* **-2.5**", "html", "<p>x <em>-1</em> <strong>-2.5</strong></p>"),
+    ("a-1*b*", "html", "<p>a-1*b*</p>"),
+    (r"\-1 \*2*", "text", "-1 *2*"),
+    ("2. two\n10. ten", "html", '<ol start="2"><li>two</li><li>ten</li></ol>'),
+    ("3.5 is not a list", "html", "<p>3.5 is not a list</p>"),
+    ("| a | b |\n|---|---|\n| 1 | 2 | 3 |\n| 4 | 5 |", "html",
+     '<table class="grid"><thead><tr><th>a</th><th>b</th></tr></thead><tbody>'
+     "<tr><td>1</td><td>2</td></tr><tr><td>4</td><td>5</td></tr></tbody></table>"),
+    ("v = [0.5, -1]\n\n    w₁ = 2·0.5 = 1", "text", "v = [0.5, -1]\n\n    w₁ = 2·0.5 = 1"),
+    ("`-1.5` and \ue000 **7**", "html", "<p><code>-1.5</code> and \ue000 <strong>7</strong></p>"),
+])
+def test_numbers_render_where_they_are(source: str, fmt: str, expected: str) -> None:
+    """Chunks are parsed with their numbers set aside (one parse per template); the numbers
+    come back in place, and list numbers and a table row's dropped cells still count."""
+    assert convert(source, fmt) == expected
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab0159-*\\`|+._) \n")), max_size=50))
+def test_numbers_do_not_change_the_parse(text: str) -> None:
+    """A text renders as when parsed with its numbers in place: the same text with one letter
+    swapped for the number mark (which makes the parser read the text as it is) gives the same
+    output, once the letter is put back."""
+    assume("a" in text)
+    as_is = text.replace("a", "\ue000", 1)
+    for fmt in ("html", "text"):
+        assert convert(as_is, fmt).replace("\ue000", "a") == convert(text, fmt)
 
 
 def test_blocks_replace_their_marker_paragraphs() -> None:
