@@ -30,6 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import repeat
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core.state_core import StateCore
@@ -313,8 +314,8 @@ class Writer:
     code_block: Callable[[Sequence[str]], str]
     bullets: Callable[[str, Sequence[str]], str]  #: (marker, items)
     numbered: Callable[[int, str, Sequence[str]], str]  #: (start, delimiter, items)
-    table: Callable[[Sequence[str] | None, Rows], str]
-    separator: str  #: between blocks
+    table: Callable[[Sequence[str] | None, Rows], str]  #: (header, rows)
+    separator: str  #: between chunks (blocks apart by a blank line in the source)
 
 
 _WRITERS = {
@@ -323,6 +324,8 @@ _WRITERS = {
         marks={"strong_open": "<strong>", "strong_close": "</strong>", "em_open": "<em>",
                "em_close": "</em>"},
         hardbreak="<br>\n", item_break=" ", paragraph=lambda s: "<p>" + s + "</p>",
+        # code blocks and the table helper's cells escape quotes too (`html.escape`'s
+        # default); both spellings show the same, and the pages keep their bytes
         code_block=lambda lines: "<pre>" + html.escape("\n".join(lines)) + "</pre>",
         bullets=lambda _, items: _html_list("ul", items),
         numbered=lambda start, _, items: _html_list("ol", items, start),
@@ -340,7 +343,7 @@ _WRITERS = {
         marks={"strong_open": "", "strong_close": "", "em_open": "", "em_close": ""},
         hardbreak="\n", item_break="\n", paragraph=_same,
         code_block=lambda lines: "\n".join("    " + ln for ln in lines),
-        bullets=lambda marker, items: _text_list(iter(lambda: marker, None), items),
+        bullets=lambda marker, items: _text_list(repeat(marker), items),
         numbered=lambda start, delim, items: _text_list(
             (f"{n}{delim}" for n in range(start, start + len(items))), items),
         table=_pipe_table, separator="\n\n"),
@@ -504,7 +507,10 @@ def convert(text: str, fmt: str, blocks: Sequence[str] = ()) -> str:
         if not chunk:
             continue
         marker = _BLOCK_RE.fullmatch(chunk.strip()) if blocks else None
-        out.append(blocks[int(marker.group(1))] if marker else _chunk(chunk, fmt))
+        if marker and int(marker.group(1)) < len(blocks):
+            out.append(blocks[int(marker.group(1))])
+        else:
+            out.append(_chunk(chunk, fmt))
     return _WRITERS[fmt].separator.join(out)
 
 
@@ -530,7 +536,6 @@ def plain_table(fmt: str, rows: Rows, header: Sequence[str] | None) -> str:
         return _grid_table(header, rows)
     if fmt == "md":
         return _pipe_table(header, rows)
-    # html.escape with quotes for cells, as for code blocks (both spellings read the same)
-    escape = html.escape if fmt == "html" else _WRITERS[fmt].escape
+    escape = html.escape if fmt == "html" else _WRITERS[fmt].escape  # see the html Writer
     head = [escape(c) for c in header] if header is not None else None
     return _WRITERS[fmt].table(head, [[escape(c) for c in r] for r in rows])
