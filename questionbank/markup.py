@@ -359,8 +359,8 @@ _WRITERS = {
 #: 419 parses instead of 9,000 (without it, generating the html sheets took 70% longer). A
 #: minus is part of the number except after ``*`` or ``\\``, where it decides the markup; a
 #: chunk with a list number (markup too) is parsed as it is.
-_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
-_NUMBER_AFTER_MARK = re.compile(r"(?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?")  # half as fast
+_NUMBER = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)")
+_NUMBER_AFTER_MARK = re.compile(r"((?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?)")  # half as fast
 _LIST_NUMBER = re.compile(r"(?m)^[ \t]*[0-9]+[.)]")
 _NUMBER_MARK = "\ue000"
 
@@ -485,10 +485,11 @@ def _chunk(chunk: str, fmt: str) -> str:
     lines = chunk.split("\n")
     if _NUMBER_MARK not in chunk and not _LIST_NUMBER.search(chunk):
         number = _NUMBER_AFTER_MARK if "*-" in chunk or "\\-" in chunk else _NUMBER
-        numbers = number.findall(chunk)
+        parts = number.split(chunk)  # text, number, text, ..., text
+        numbers = parts[1::2]
         walk = _Walk(w, numbers, lines)
         try:
-            out = walk.blocks(_parse(number.sub(_NUMBER_MARK, chunk)), "\n", True)
+            out = walk.blocks(_parse(_NUMBER_MARK.join(parts[::2])), "\n", True)
             if walk.used == len(numbers):
                 return "\n".join(out)  # blocks on adjacent lines
         except _Misaligned:
