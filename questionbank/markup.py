@@ -361,7 +361,7 @@ _WRITERS = {
 #: chunk with a list number (markup too) is parsed as it is.
 _NUMBER = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)")
 _NUMBER_AFTER_MARK = re.compile(r"((?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?)")  # half as fast
-_LIST_NUMBER = re.compile(r"(?m)^[ \t]*[0-9]+[.)]")
+_LIST_NUMBER = re.compile(r"(?m)^[-+*0-9.) \t]*[0-9][.)]")  # may follow other list marks
 _NUMBER_MARK = "\ue000"
 
 
