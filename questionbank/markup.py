@@ -31,13 +31,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import repeat
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
-from markdown_it.rules_core.state_core import StateCore
-from markdown_it.rules_inline.backticks import backtick
-from markdown_it.rules_inline.newline import newline
-from markdown_it.rules_inline.state_inline import Delimiter, StateInline
-from markdown_it.token import Token
+if TYPE_CHECKING:  # markdown-it itself is imported on the first parse (see `_parser`)
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_core.state_core import StateCore
+    from markdown_it.rules_inline.state_inline import StateInline
+    from markdown_it.token import Token
 
 __all__ = ["TEX_UNICODE", "Blocks", "convert", "md_to_html", "md_to_tex", "md_to_text",
            "plain_table", "tex_escape"]
@@ -71,6 +71,8 @@ def _star_emphasis(state: StateInline, silent: bool) -> bool:
     (``a_L``, ``‖X‖²_F``) and ``2*x*y`` a product, as in the notation students type."""
     if silent or state.src[state.pos] != "*":
         return False
+    from markdown_it.rules_inline.state_inline import Delimiter
+
     scanned = state.scanDelims(state.pos, False)  # False: cannot split a word (CommonMark's _)
     for _ in range(scanned.length):
         token = state.push("text", "", 0)
@@ -85,6 +87,8 @@ def _star_emphasis(state: StateInline, silent: bool) -> bool:
 def _one_line_code(state: StateInline, silent: bool) -> bool:
     """markdown-it's code span rule within one line: a code span never hides a line break, so
     every line break of a paragraph stays a break token (and keeps its line's indentation)."""
+    from markdown_it.rules_inline.backticks import backtick
+
     line_end = state.src.find("\n", state.pos, state.posMax)
     if line_end == -1:
         return backtick(state, silent)
@@ -100,6 +104,8 @@ def _line_break(state: StateInline, silent: bool) -> bool:
     """markdown-it's line break rule. In a paragraph each line is a line of its own (a formula,
     an answer echoed above a caret), so ``*`` opened before the break cannot close after it; a
     list item's continuation lines continue its text, and its marks pair across them."""
+    from markdown_it.rules_inline.newline import newline
+
     if not newline(state, silent):
         return False
     if not silent and not state.env.get("wrapped"):
@@ -124,6 +130,10 @@ def _inline_in_context(state: StateCore) -> None:
 
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
+    """The configured parser. markdown-it is imported here, on the first parse: the commands
+    that render no Markdown (`list`, grading without pages) start without it (25 ms)."""
+    from markdown_it import MarkdownIt
+
     parser = MarkdownIt("zero", {"maxNesting": 20})  # zero: paragraphs and text only
     parser.enable(["list", "code", "table", "emphasis", "backticks", "newline", "escape"])
     parser.inline.ruler.at("emphasis", _star_emphasis)
