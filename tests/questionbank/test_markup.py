@@ -185,7 +185,8 @@ def test_text_without_marks_is_unchanged_in_text(text: str) -> None:
      '<table class="grid"><thead><tr><th>a</th><th>b</th></tr></thead><tbody>'
      "<tr><td>1</td><td>2</td></tr><tr><td>4</td><td>5</td></tr></tbody></table>"),
     ("v = [0.5, -1]\n\n    w₁ = 2·0.5 = 1", "text", "v = [0.5, -1]\n\n    w₁ = 2·0.5 = 1"),
-    ("`-1.5` and \ue000 **7**", "html", "<p><code>-1.5</code> and \ue000 <strong>7</strong></p>"),
+    ("`-1.5` and ſ **7**", "html", "<p><code>-1.5</code> and ſ <strong>7</strong></p>"),
+    ("ſ **7**", "tex", r"ſ \textbf{7}"),
 ])
 def test_numbers_render_where_they_are(source: str, fmt: str, expected: str) -> None:
     """Chunks are parsed with their numbers set aside (one parse per template); the numbers
@@ -200,9 +201,9 @@ def test_numbers_do_not_change_the_parse(text: str) -> None:
     swapped for the number mark (which makes the parser read the text as it is) gives the same
     output, once the letter is put back."""
     assume("a" in text)
-    as_is = text.replace("a", "\ue000", 1)
-    for fmt in ("html", "text"):
-        assert convert(as_is, fmt).replace("\ue000", "a") == convert(text, fmt)
+    as_is = text.replace("a", "ſ", 1)
+    for fmt in ("html", "text", "tex"):
+        assert convert(as_is, fmt).replace("ſ", "a") == convert(text, fmt)
 
 
 def test_blocks_replace_their_marker_paragraphs() -> None:
