@@ -46,7 +46,7 @@ _BLOCK = "\x00{}\x00"
 _BLOCK_RE = re.compile("\x00(\\d+)\x00")
 _CHUNK_BREAK = re.compile(r"\n\s*\n")
 #: What the parser could read as markup in a chunk; a chunk without any of it is one plain
-#: paragraph, written without parsing (most chunks of a solution are).
+#: paragraph, written without parsing (a third of the bank's chunks are).
 _MARKUP = re.compile(r"[*`|\\\t\r\x00]|\A\s|\s\Z|[ ]\n|\n[ ]"
                      r"|(?:\A|\n)(?:[-+]|\d{1,9}[.)])(?:[ ]|\n|\Z)")
 
