@@ -14,7 +14,7 @@ GOOD = """\
 title: Half of x
 topic: demo
 params:
-  x: {type: int, min: 2, max: 40}
+  x: {type: int, min: 2, max: 400}
 prompt: "What is half of {{ x }}?"
 parts:
   - id: half
@@ -104,7 +104,7 @@ tests:""")
 
 
 def test_never_active_mistake_is_a_warning(tmp_path: Path) -> None:
-    text = GOOD.replace('feedback: "You doubled x."}', 'feedback: "You doubled x.", when: x > 99}')
+    text = GOOD.replace('feedback: "You doubled x."}', 'feedback: "You doubled x.", when: x > 999}')
     _write(tmp_path, "demo/half.yaml", text)
     code, out = _run(str(tmp_path), "--seeds", "20", "--strict")
     assert code == 1

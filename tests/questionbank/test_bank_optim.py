@@ -239,12 +239,17 @@ def test_mse_is_the_mean_without_a_half() -> None:
 
 
 def test_updates_per_epoch_over_seeds() -> None:
-    """gd = 1, sgd = n, minibatch = ⌈n/b⌉ with n never a multiple of b."""
+    """Over E epochs: gd = E, sgd = E·n, minibatch = E·⌈n/b⌉ with n never a multiple of b;
+    one epoch in about a third of the instances (the notes' question)."""
+    epochs_seen = []
     for inst in instances("optimization/updates-per-epoch"):
-        n, b = inst.params["n"], inst.params["b"]
+        n, b, e = inst.params["n"], inst.params["b"], inst.params["epochs"]
         answers = {part.id: part.answer for part in inst.parts}
         assert n % b != 0
-        assert answers == {"gd": 1, "sgd": n, "minibatch": -(-n // b)}
+        assert answers == {"gd": e, "sgd": e * n, "minibatch": e * -(-n // b)}
+        epochs_seen.append(e)
+    assert 0.15 < epochs_seen.count(1) / len(epochs_seen) < 0.55
+    assert len(set(epochs_seen)) > 3
 
 
 # --------------------------------------------------------------------------- properties
