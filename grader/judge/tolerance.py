@@ -25,12 +25,15 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from questionbank.tolerance import Tolerance
 
 __all__ = [
+    "Window",
+    "accepted_window",
     "is_close_abs",
     "is_close_decimals",
     "is_close_rel",
@@ -148,17 +151,24 @@ def is_close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
     """
     _require_finite(a_sub, a_tru)
     digits = _whole("digits", digits, 1, _MAX_SIGFIGS)
+    return _within_window(a_sub, *_sigfigs_window(a_tru, digits))
+
+
+def _sigfigs_window(a_tru: float, digits: int) -> tuple[Decimal, Decimal, Decimal]:
+    """(the key rounded to `digits` figures, margin below, margin above) of `is_close_sigfigs`,
+    exact: half a unit in the last kept figure, a decade finer toward zero next to a power of
+    ten, and ``0.5 * 10**-digits`` around a key of 0."""
     if a_tru == 0:
         half = Decimal((0, (5,), -digits - 1))
-        return _within_window(a_sub, Decimal(0), half, half)
+        return Decimal(0), half, half
     rounded = _rounded_sigfigs(a_tru, digits)
     half = Decimal((0, (5,), rounded.adjusted() - digits))
     toward_zero = half
     if rounded.normalize(_EXACT).as_tuple().digits == (1,):  # |r| is a power of ten
         toward_zero = Decimal((0, (5,), rounded.adjusted() - digits - 1))
     if rounded > 0:
-        return _within_window(a_sub, rounded, toward_zero, half)
-    return _within_window(a_sub, rounded, half, toward_zero)
+        return rounded, toward_zero, half
+    return rounded, half, toward_zero
 
 
 def is_close_decimals(a_sub: float, a_tru: float, digits: int) -> bool:
@@ -170,9 +180,14 @@ def is_close_decimals(a_sub: float, a_tru: float, digits: int) -> bool:
     """
     _require_finite(a_sub, a_tru)
     digits = _whole("digits", digits, 0, _MAX_DECIMALS)
+    return _within_window(a_sub, *_decimals_window(a_tru, digits))
+
+
+def _decimals_window(a_tru: float, digits: int) -> tuple[Decimal, Decimal, Decimal]:
+    """(the key rounded to `digits` places, margin below, margin above) of `is_close_decimals`."""
     rounded = _denoised(a_tru).quantize(Decimal((0, (1,), -digits)), ROUND_HALF_UP, _EXACT)
     half = Decimal((0, (5,), -digits - 1))
-    return _within_window(a_sub, rounded, half, half)
+    return rounded, half, half
 
 
 def round_sigfigs(x: float, digits: int) -> float:
@@ -279,3 +294,82 @@ def within_all(tol: Tolerance, a_sub: Any, a_tru: Any) -> bool:
     if sub_shape != tru_shape:
         return False
     return all(within_each(tol, sub_values, tru_values))
+
+
+# --------------------------------------------------------------------------- as an interval
+
+
+@dataclass(slots=True, frozen=True)
+class Window:
+    """The closed interval ``[center - half, center + half]`` (``half`` >= 0): how an LMS
+    stores a numeric answer (Moodle's tolerance, GIFT's ``value:tolerance``, QTI's margin)."""
+
+    center: float
+    half: float
+
+    @property
+    def lo(self) -> float:
+        return self.center - self.half
+
+    @property
+    def hi(self) -> float:
+        return self.center + self.half
+
+    def contains(self, x: float) -> bool:
+        return self.lo <= x <= self.hi
+
+    def overlaps(self, other: Window) -> bool:
+        return self.lo <= other.hi and other.lo <= self.hi
+
+
+_MAX_NUDGES = 64
+
+
+def _bounds(tol: Tolerance, a_tru: float) -> tuple[Decimal, Decimal, Decimal]:
+    """(centre, margin below, margin above) of what `within(tol, ., a_tru)` accepts, exact
+    (the same windows the comparisons use, without their float slack)."""
+    mode = tol.mode
+    if mode in ("rel", "abs"):
+        bound = Decimal(tol.value if mode == "abs" else max(tol.value * abs(a_tru), tol.floor))
+        return Decimal(a_tru), bound, bound
+    if mode == "decimals":
+        return _decimals_window(a_tru, _whole("decimals", tol.value, 0, _MAX_DECIMALS))
+    if mode == "sigfigs":
+        return _sigfigs_window(a_tru, _whole("sigfigs", tol.value, 1, _MAX_SIGFIGS))
+    raise ValueError(f"unknown tolerance mode {mode!r}")
+
+
+def _float_down(x: Decimal) -> float:
+    """The largest float <= x (x >= 0)."""
+    f = float(x)
+    if Decimal(f) > x:
+        f = math.nextafter(f, -math.inf)
+    return max(f, 0.0)
+
+
+def accepted_window(tol: Tolerance, a_tru: float) -> Window:
+    """The widest window (centre, margin) inside what `within(tol, ., a_tru)` accepts: what an
+    LMS must accept for this key, so that it accepts nothing the judge refuses.
+
+    For ``rel`` and ``abs`` the centre is the key itself. For ``decimals`` and ``sigfigs`` the
+    judge accepts the values that round like the key, a window around the *rounded* key (and
+    lopsided next to a power of ten for ``sigfigs``): its midpoint is the centre. The window is
+    computed exactly, rounded inward, narrowed by the float slack and checked with `within` at
+    both ends.
+    """
+    if not math.isfinite(a_tru):
+        raise ValueError(f"the key must be finite, got {a_tru!r}")
+    mid, below, above = _bounds(tol, a_tru)
+    center_exact = _EXACT.add(mid, _EXACT.divide(_EXACT.subtract(above, below), 2))
+    half_exact = _EXACT.divide(_EXACT.add(above, below), 2)
+    center = float(center_exact)
+    # the float centre is off the exact one by up to half an ulp: take it off the margin
+    shift = _EXACT.abs(_EXACT.subtract(Decimal(center), center_exact))
+    half = _float_down(max(Decimal(0), _EXACT.subtract(half_exact, shift)))
+    # give up the float slack (twice over): an end then passes every comparison of the judge
+    half = max(0.0, half - 2 * _SLACK * (abs(center) + half))
+    for _ in range(_MAX_NUDGES):  # the LMS adds in floats: make sure both ends pass
+        if within(tol, center - half, a_tru) and within(tol, center + half, a_tru):
+            return Window(center, half)
+        half = max(0.0, half - math.ulp(max(abs(center), half)))
+    raise AssertionError(f"no window found for {a_tru!r} under {tol!r}")  # pragma: no cover

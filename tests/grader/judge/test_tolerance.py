@@ -35,7 +35,8 @@ INF = math.inf
 def test_public_api() -> None:
     assert sorted(compare_module.__all__) == sorted([
         "is_close_rel", "is_close_abs", "is_close_sigfigs", "is_close_decimals", "within",
-        "within_all", "within_each", "round_sigfigs", "shape_and_values",
+        "within_all", "within_each", "round_sigfigs", "shape_and_values", "Window",
+        "accepted_window",
     ])
 
 
