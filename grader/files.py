@@ -32,8 +32,8 @@ from questionbank.errors import InputError
 
 __all__ = [
     "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks", "atomic_write_text",
-    "csv_cell", "csv_text", "decode_text", "json_chunks",
-    "md_code", "md_escape", "safe_slug", "sniff_delimiter", "student_stem", "unneutralise",
+    "csv_cell", "csv_text", "json_chunks", "md_code", "md_escape", "read_input_text",
+    "safe_slug", "sniff_delimiter", "student_stem", "unneutralise",
 ]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP's list).
@@ -163,12 +163,18 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return buffer.getvalue()
 
 
-def decode_text(data: bytes, where: str) -> str:
-    """UTF-8 text with an optional byte-order mark; an `InputError` naming the byte otherwise."""
+def read_input_text(path: Path, what: str) -> str:
+    """The text of an input file (a roster, submissions, a manifest): UTF-8 with an optional
+    byte-order mark. An `InputError` names the file and `what` it is (``"the roster"``) when
+    it cannot be read, or the first byte that is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{where}: not UTF-8 text (invalid byte at offset {exc.start}); "
+        raise InputError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start}); "
                          "save the file as UTF-8") from None
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from grader.files import atomic_write_chunks, decode_text, json_chunks
+from grader.files import atomic_write_chunks, json_chunks, read_input_text
 from questionbank.errors import InputError
 from questionbank.instance import Instance, Mistake, Part
 from questionbank.schema import PartSpec, Template
@@ -325,10 +325,7 @@ def _stored_value(ptype: str, answer: Any) -> Any:
 def load_manifest(path: str | Path) -> Manifest:
     """Read and check an ``exam.json``; an `InputError` names the file and the bad entry."""
     path = Path(path)
-    try:
-        text = decode_text(path.read_bytes(), str(path))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the exam manifest: {exc.strerror}") from None
+    text = read_input_text(path, "the exam manifest")
     reader = _Reader(path)
     manifest = _stream(text, reader)
     if manifest is not None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader.files import decode_text, sniff_delimiter
+from grader.files import read_input_text, sniff_delimiter
 from questionbank.errors import InputError
 
 __all__ = ["MAX_ID_LENGTH", "MAX_STUDENTS", "Student", "count_roster", "read_roster",
@@ -67,11 +67,7 @@ def read_roster(path: str | Path) -> list[Student]:
     skipped. Duplicate ids are refused with every line they occur on.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the roster: {exc.strerror}") from None
-    text = decode_text(data, str(path))
+    text = read_input_text(path, "the roster")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     columns: tuple[int, int] | None = None
     header_line = 0

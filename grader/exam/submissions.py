@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.files import decode_text, sniff_delimiter, unneutralise
+from grader.files import read_input_text, sniff_delimiter, unneutralise
 from questionbank.errors import InputError
 
 __all__ = ["SubmissionRow", "Submissions", "read_submissions"]
@@ -53,11 +53,7 @@ def read_submissions(path: str | Path, columns: Sequence[str]) -> Submissions:
     An unreadable file raises `InputError`; a bad row only gets a `problem`.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the submissions: {exc.strerror}") from None
-    text = decode_text(data, str(path))
+    text = read_input_text(path, "the submissions")
     suffix = path.suffix.lower()
     if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt", ".yaml", ".yml") and \
             text.lstrip().startswith(("[", "{"))):

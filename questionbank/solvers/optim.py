@@ -206,6 +206,25 @@ def _denominator(second: Any, eps: Fraction, *, eps_inside: bool, root: bool) ->
     return math.sqrt(float(second)) + float(eps)
 
 
+def _scaled_step(weights: Sequence[Any], first: Sequence[Any], second: Sequence[Any], lr: Any,
+                 eps: Any, *, eps_inside: bool, root: bool
+                 ) -> tuple[list[float], list[float], list[float]]:
+    """The step RMSprop and Adam share, entry by entry: w ← w − lr·x/(√s + ε), with x the
+    gradient (RMSprop) or m̂ (Adam) in `first` and s the average of g² (RMSprop) or v̂ (Adam)
+    in `second`; `eps_inside` and `root` as in `_denominator`. Returns the denominators, the
+    updates and the new weights (floats: a square root is involved)."""
+    denom = [_denominator(si, eps, eps_inside=eps_inside, root=root) for si in second]
+    update = [float(lr * xi) / d for xi, d in zip(first, denom, strict=True)]
+    return denom, update, [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+
+
+def _shown_step(second: Sequence[Any], denom: Sequence[float], update: Sequence[float],
+                weights: Sequence[float]) -> dict[str, Any]:
+    """The entries of a `_scaled_step` that close a step record of the worked solution."""
+    return {"root": _array([_shown_root(si) for si in second]), "denom": _shown_all(denom),
+            "delta": _shown_all(update), "w": _shown_all(weights, places=6)}
+
+
 def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha: Any, eps: Any,
                 *, swapped: bool = False, square: bool = True, eps_inside: bool = False,
                 root: bool = True, record: bool = True,
@@ -227,15 +246,12 @@ def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha
         s = [keep * si + mix * (gi * gi if square else gi) for si, gi in zip(s, g, strict=True)]
         if not square:
             continue
-        denom = [_denominator(si, eps, eps_inside=eps_inside, root=root) for si in s]
-        update = [float(lr * gi) / d for gi, d in zip(g, denom, strict=True)]
-        weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        denom, update, weights = _scaled_step(weights, g, s, lr, eps, eps_inside=eps_inside,
+                                              root=root)
         if not record:
             continue
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
-                      "s": _array(s), "root": _array([_shown_root(si) for si in s]),
-                      "denom": _shown_all(denom), "delta": _shown_all(update),
-                      "w": _shown_all(weights, places=6)})
+                      "s": _array(s), **_shown_step(s, denom, update, weights)})
     return s, weights, steps
 
 
@@ -305,17 +321,14 @@ def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: A
         bc2 = 1 - beta2**(t + t_shift) if bias_correction and correct[1] else one
         m_hat = [mi / bc1 for mi in m]
         v_hat = [vi / bc2 for vi in sq]
-        denom = [_denominator(vh, eps, eps_inside=eps_inside, root=root) for vh in v_hat]
-        update = [float(lr * mh) / d for mh, d in zip(m_hat, denom, strict=True)]
-        weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        denom, update, weights = _scaled_step(weights, m_hat, v_hat, lr, eps,
+                                              eps_inside=eps_inside, root=root)
         if not record:
             continue
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
                       "m": _array(m), "v": _array(sq), "bc1": bc1, "bc2": bc2,
                       "m_hat": _shown_all(m_hat), "v_hat": _shown_all(v_hat),
-                      "root": _array([_shown_root(x) for x in v_hat]),
-                      "denom": _shown_all(denom), "delta": _shown_all(update),
-                      "w": _shown_all(weights, places=6)})
+                      **_shown_step(v_hat, denom, update, weights)})
     return m, sq, weights, steps
 
 

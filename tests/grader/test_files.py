@@ -16,10 +16,12 @@ from grader.files import (
     csv_text,
     md_code,
     md_escape,
+    read_input_text,
     safe_slug,
     student_stem,
     unneutralise,
 )
+from questionbank.errors import InputError
 from questionbank.render import tex_escape
 
 # --------------------------------------------------------------------------- files
@@ -80,6 +82,30 @@ def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
     atomic_write_text(path, csv_text(["student", "score"], [["=1+1", 1.5], ["a,b", "x\"y"]]))
     assert path.read_text() == "student,score\n'=1+1,1.5\n\"a,b\",\"x\"\"y\"\n"
     assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
+
+
+@pytest.mark.parametrize(("data", "text"), [
+    (b"id,name\n1,Zo\xc3\xab\n", "id,name\n1,Zoë\n"),
+    (b"\xef\xbb\xbfid\n", "id\n"),  # the byte-order mark is dropped
+    (b"", ""),
+])
+def test_read_input_text(tmp_path: Path, data: bytes, text: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(data)
+    assert read_input_text(path, "the roster") == text
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (None, r"in\.csv: cannot read the roster: No such file"),
+    (b"id\nZo\xeb\n", r"in\.csv: not UTF-8 text \(invalid byte at offset 5\); save the file"),
+])
+def test_read_input_text_names_the_file_and_the_problem(
+        tmp_path: Path, data: bytes | None, message: str) -> None:
+    path = tmp_path / "in.csv"
+    if data is not None:
+        path.write_bytes(data)
+    with pytest.raises(InputError, match=message):
+        read_input_text(path, "the roster")
 
 
 def test_markdown_escaping() -> None:
