@@ -104,3 +104,9 @@ def test_readme_examples_are_found() -> None:
     assert [e.command for e in examples] == [
         "mlquiz a --b 1  # Correct", "mlquiz show metrics/confusion-matrix --seed 7"]
     assert mentions == ["progress"]
+
+
+def test_the_quick_start_outputs_are_ignored_by_git() -> None:
+    """The README's first command writes exam/ and graded/ in the checkout: git ignores them."""
+    ignored = (README.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert {"/exam/", "/graded/"} <= set(ignored)

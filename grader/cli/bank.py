@@ -49,7 +49,8 @@ def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, .
     for r in rows:
         parts = ", ".join(p["id"] for p in r["parts"])
         click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
-    click.echo(f"\n{len(rows)} templates; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
+    noun = "template" if len(rows) == 1 else "templates"
+    click.echo(f"\n{len(rows)} {noun}; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
                err=True)
 
 

@@ -76,3 +76,16 @@ def test_help_example_runs_as_claimed(example: Example,
                                       tmp_path_factory: pytest.TempPathFactory) -> None:
     assert example.command.startswith(("mlquiz ", "printf ")) or example.command == "mlquiz"
     check_example(example, tmp_path_factory.mktemp("help"))
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["list", "--topic", "fitting"], "1 template; topics: fitting"),
+    (["validate", "--template", "fitting/diagnose", "--seeds", "5"],
+     "1 template: 1 passed, 0 failed, 0 with warnings"),
+])
+def test_one_template_is_counted_in_the_singular(args: list[str], line: str) -> None:
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert line in result.output.splitlines()
