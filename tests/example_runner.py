@@ -97,13 +97,15 @@ def verdict_of(outcome: Outcome) -> str | None:
     if text.startswith("{"):
         status = json.loads(text).get("status", "")
         return str(status).capitalize() or None
+    if text.startswith("Could not read"):  # how the text output says `invalid`
+        return "Invalid"
     first = text.split(" ", 1)[0] if text else ""
     return first if first in VERDICTS else None
 
 
 def _mlquiz(workdir: Path, *args: str) -> None:
     """Run one preparatory ``mlquiz`` command (a failure is a broken fixture, not an example)."""
-    subprocess.run([sys.executable, "-m", "grader", *args], cwd=workdir, env=_env(workdir),
+    subprocess.run([sys.executable, "-m", "grader", *args], cwd=workdir, env=env_for(workdir),
                    check=True, capture_output=True, text=True, timeout=TIMEOUT)
 
 
@@ -150,11 +152,12 @@ def prepare(args: list[str], workdir: Path) -> None:
                 shutil.copyfile(ROOT / "questionbank/bank/metrics/confusion-matrix.yaml", path)
 
 
-def _env(workdir: Path) -> dict[str, str]:
+def env_for(workdir: Path, columns: int = 100) -> dict[str, str]:
+    """The environment examples run in: this checkout first, progress kept in `workdir`."""
     env = dict(os.environ)
     env.update(PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
                MLQUIZ_DB=str(workdir / "progress.sqlite3"), XDG_DATA_HOME=str(workdir / "xdg"),
-               HOME=str(workdir), NO_COLOR="1", COLUMNS="100")
+               HOME=str(workdir), NO_COLOR="1", COLUMNS=str(columns))
     env.pop("MLQUIZ_BANK", None)
     return env
 
@@ -168,7 +171,7 @@ def run(example: Example, workdir: Path) -> Outcome:
         parse = "import json, sys; json.load(sys.stdin)"
         prelude += f'jq() {{ {shlex.quote(sys.executable)} -c "{parse}"; }}\n'
     proc = subprocess.run(["bash", "-c", prelude + example.runnable], cwd=workdir,
-                          env=_env(workdir), input="quit\n", capture_output=True, text=True,
+                          env=env_for(workdir), input="quit\n", capture_output=True, text=True,
                           timeout=TIMEOUT)
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
 

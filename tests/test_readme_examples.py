@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -17,7 +19,7 @@ import pytest
 
 from grader.cli import cli
 
-from .example_runner import Example, check_example
+from .example_runner import Example, check_example, env_for
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 PLACEHOLDERS = {"ID": "metrics/confusion-matrix", "SEED": "7"}
@@ -110,3 +112,21 @@ def test_the_quick_start_outputs_are_ignored_by_git() -> None:
     """The README's first command writes exam/ and graded/ in the checkout: git ignores them."""
     ignored = (README.parent / ".gitignore").read_text(encoding="utf-8").splitlines()
     assert {"/exam/", "/graded/"} <= set(ignored)
+
+
+def test_the_practice_transcript_is_what_practice_prints(tmp_path: Path) -> None:
+    """The ``$ mlquiz practice ...`` transcript, run with its ``answer>`` lines as input in an
+    80-column terminal: every line it shows comes out, in order (``...`` skips lines; the
+    session's time is left out)."""
+    (lines,) = [lines for language, lines in fenced_blocks(README.read_text(encoding="utf-8"))
+                if not language and lines and lines[0].startswith("$ mlquiz practice")]
+    args = lines[0].split()[2:]
+    answers = [line.removeprefix("answer> ") for line in lines if line.startswith("answer> ")]
+    proc = subprocess.run([sys.executable, "-m", "grader", *args], cwd=tmp_path,
+                          env=env_for(tmp_path, columns=80), input="\n".join(answers) + "\n",
+                          capture_output=True, text=True, timeout=120, check=True)
+    output = iter(re.sub(r"time \d+ s", "time N s", proc.stdout).splitlines())
+    for shown in lines[1:]:
+        if shown.strip() and shown != "...":
+            shown = re.sub(r"time \d+ s", "time N s", shown)
+            assert any(line == shown for line in output), f"not printed (in order): {shown!r}"

@@ -13,7 +13,7 @@ import pytest
 
 from grader.cli import cli
 
-from ...example_runner import Example, check_example
+from ...example_runner import Example, assert_outcome, check_example, run_once
 
 
 def _commands(group: click.Group, ctx: click.Context) -> list[tuple[str, click.Command]]:
@@ -89,3 +89,26 @@ def test_one_template_is_counted_in_the_singular(args: list[str], line: str) -> 
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert line in result.output.splitlines()
+
+
+CM_FIXED = ("mlquiz check metrics/confusion-matrix --part f1 --param tp=80 --param fp=80 "
+            "--param fn=20 --param tn=820")
+
+
+@pytest.mark.parametrize(("answer", "claim", "holds"), [
+    ("8/13", "# Correct", True), ("8/13", "# Incorrect: wrong", False),
+    ("0.5", "# Incorrect", True), ("0.5", "# Correct", False),
+    ("8/0", "# Invalid", True), ("8/13", "# exit 1", False),
+    ("8/13 --json", "# Correct", True),
+])
+def test_a_false_claim_fails(answer: str, claim: str, holds: bool,
+                             tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The checker itself: a verdict or exit code the output contradicts is caught."""
+    json_flag = " --json" if answer.endswith("--json") else ""
+    example = Example("test", f"{CM_FIXED}{json_flag} -- {answer.split()[0]}  {claim}")
+    outcome = run_once(example, tmp_path_factory.mktemp("claims"))
+    if holds:
+        assert_outcome(example, outcome)
+    else:
+        with pytest.raises(AssertionError):
+            assert_outcome(example, outcome)
