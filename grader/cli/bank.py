@@ -120,15 +120,15 @@ def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id:
     Examples:
       mlquiz check metrics/confusion-matrix --seed 7 --part f1 --show-answer -- 0.5
       mlquiz check metrics/confusion-matrix --part f1 --param tp=80 --param fp=80 \\
-          --param fn=20 --param tn=820 -- 8/13              # Correct
+          --param fn=20 --param tn=820 -- 8/13                    # Correct
       mlquiz check metrics/confusion-matrix --part precision --param tp=80 \\
-          --param fp=80 --param fn=20 --param tn=820 -- 0.8  # Incorrect: that is recall
+          --param fp=80 --param fn=20 --param tn=820 -- 0.8       # Incorrect: that is recall
       mlquiz check metrics/confusion-matrix --part recall --json --param tp=80 \\
-          --param fp=80 --param fn=20 --param tn=820 -- 80%  # Correct
+          --param fp=80 --param fn=20 --param tn=820 -- 80%       # Correct
       mlquiz check dropout/apply-mask --param a="[2.0, 5.0, 7.12, 4.5, 6.0]" \\
-          --param m="[1, 0, 0, 1, 1]" -- "[2, 0, 0, 4.5, 6]"  # Correct
+          --param m="[1, 0, 0, 1, 1]" -- "[2, 0, 0, 4.5, 6]"      # Correct
       mlquiz check gradients/matrix-calculus --part grad --param form=aTXb \\
-          --param n=3 --param m=4 --param k=2 -- "a*b^T"    # Correct
+          --param n=3 --param m=4 --param k=2 -- "a*b^T"          # Correct
     """
     from grader.judge.check import check
     from questionbank.instance import generate
