@@ -276,8 +276,10 @@ def _read_array(key: AnswerKey, text: str
     note = ""
     try:
         numbers = parse_vector(text)
-    except AnswerError:
-        column = _column(text)
+    except AnswerError as exc:
+        # Only an answer the vector parser found shaped like a matrix can be a column; other
+        # refusals (a 100 kB junk answer) are not parsed a second time.
+        column = _column(text) if "looks like a matrix" in exc.message else None
         if column is None:
             raise
         numbers, note = column, ", a column read as a vector"
