@@ -260,6 +260,7 @@ def format_table(reports: Sequence[TemplateReport], strict: bool) -> str:
             lines.append(f"warn {r.id}: {w}")
     n_fail = sum(r.status(strict) == "FAIL" for r in reports)
     n_warn = sum(bool(r.warnings) for r in reports)
-    lines.append(f"{len(reports)} templates: {len(reports) - n_fail} passed, {n_fail} failed"
+    noun = "template" if len(reports) == 1 else "templates"
+    lines.append(f"{len(reports)} {noun}: {len(reports) - n_fail} passed, {n_fail} failed"
                  f", {n_warn} with warnings{' (strict)' if strict else ''}")
     return "\n".join(lines) + "\n"

@@ -49,7 +49,8 @@ def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, .
     for r in rows:
         parts = ", ".join(p["id"] for p in r["parts"])
         click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
-    click.echo(f"\n{len(rows)} templates; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
+    noun = "template" if len(rows) == 1 else "templates"
+    click.echo(f"\n{len(rows)} {noun}; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
                err=True)
 
 
@@ -112,12 +113,22 @@ def check_command(template_id: str, answer: tuple[str, ...], seed: int, part_id:
     several words are joined with spaces. With no ANSWER, it is read from standard input.
     The exit code is 0 whatever the verdict; the verdict is in the output.
 
+    The examples fix the params with --param, so their verdicts hold whatever the seed: with
+    tp=80, fp=80, fn=20, tn=820 the precision is 1/2, the recall 4/5 and F1 8/13.
+
     \b
     Examples:
-      mlquiz check metrics/confusion-matrix --seed 1 --part f1 -- 8/13
-      mlquiz check metrics/confusion-matrix --seed 1 --part recall --json -- 61.5%
-      mlquiz check dropout/apply-mask --seed 3 -- "[2, 0, 0, 4.5, 6]"
-      mlquiz check gradients/matrix-calculus --seed 2 --part grad -- "a*b^T"
+      mlquiz check metrics/confusion-matrix --seed 7 --part f1 --show-answer -- 0.5
+      mlquiz check metrics/confusion-matrix --part f1 --param tp=80 --param fp=80 \\
+          --param fn=20 --param tn=820 -- 8/13                    # Correct
+      mlquiz check metrics/confusion-matrix --part precision --param tp=80 \\
+          --param fp=80 --param fn=20 --param tn=820 -- 0.8       # Incorrect: that is recall
+      mlquiz check metrics/confusion-matrix --part recall --json --param tp=80 \\
+          --param fp=80 --param fn=20 --param tn=820 -- 80%       # Correct
+      mlquiz check dropout/apply-mask --param a="[2.0, 5.0, 7.12, 4.5, 6.0]" \\
+          --param m="[1, 0, 0, 1, 1]" -- "[2, 0, 0, 4.5, 6]"      # Correct
+      mlquiz check gradients/matrix-calculus --part grad --param form=aTXb \\
+          --param n=3 --param m=4 --param k=2 -- "a*b^T"          # Correct
     """
     from grader.judge.check import check
     from questionbank.instance import generate

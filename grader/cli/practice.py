@@ -53,7 +53,10 @@ def practice_command(topics: tuple[str, ...], template_ids: tuple[str, ...], cou
     Questions come one at a time, each part in turn. After each answer you see the verdict
     and the feedback at once. Instead of an answer you may type hint, solution (the part then
     scores 0), skip, quit, or ? for help; Ctrl-D and Ctrl-C end the session with its summary.
-    Templates you get wrong come back sooner, mastered ones later (a Leitner box schedule).
+    A right answer scores its points less a quarter for every wrong try and every hint before
+    it (never below 0): right at once scores 1, right on try 2 after one hint 0.5. The summary
+    and the saved progress use these scores. Templates you get wrong come back sooner,
+    mastered ones later (a Leitner box schedule).
 
     With no --topic or --template, a terminal gets a menu of topics; piped input uses the
     whole bank and reads the answers line by line.

@@ -29,7 +29,7 @@ def validate_command(paths: tuple[str, ...], seeds: int, strict: bool,
 
     \b
     Examples:
-      mlquiz validate                          the whole built-in bank, 200 seeds each
+      mlquiz validate                     # the whole built-in bank, 200 seeds each
       mlquiz validate --strict --seeds 1000
       mlquiz validate my-bank/metrics/roc.yaml
       mlquiz validate --template optimizers/adam

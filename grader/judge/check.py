@@ -252,17 +252,39 @@ class _ArrayAnswer:
 
 
 def _read_array(key: AnswerKey, text: str
-                ) -> tuple[Sequence[ParsedNumber], list[float], tuple[int, ...], Any]:
-    """The entries of a vector or matrix answer as typed, their values row by row, its shape
-    and the JSON-native value."""
+                ) -> tuple[Sequence[ParsedNumber], list[float], tuple[int, ...], Any, str]:
+    """The entries of a vector or matrix answer as typed, their values row by row, its shape,
+    the JSON-native value and a note on how it was read ('' unless a column became a vector)."""
     if key.type == "matrix":
         rows = parse_matrix(text)
         numbers: Sequence[ParsedNumber] = [n for row in rows for n in row]
         flat = [n.value for n in numbers]
-        return numbers, flat, (len(rows), len(rows[0])), [[n.value for n in row] for row in rows]
-    numbers = parse_vector(text)
+        value = [[n.value for n in row] for row in rows]
+        return numbers, flat, (len(rows), len(rows[0])), value, ""
+    note = ""
+    try:
+        numbers = parse_vector(text)
+    except AnswerError as exc:
+        # Only an answer the vector parser found shaped like a matrix can be a column; other
+        # refusals (a 100 kB junk answer) are not parsed a second time.
+        column = _column(text) if "looks like a matrix" in exc.message else None
+        if column is None:
+            raise
+        numbers, note = column, ", a column read as a vector"
     flat = [n.value for n in numbers]
-    return numbers, flat, (len(numbers),), flat
+    return numbers, flat, (len(numbers),), flat, note
+
+
+def _column(text: str) -> tuple[ParsedNumber, ...] | None:
+    """The entries of a single column ('[1.31; 2.2]'), which a vector part reads as its vector;
+    None if `text` is not a matrix of one column and several rows."""
+    try:
+        rows = parse_matrix(text)
+    except AnswerError:
+        return None
+    if len(rows) < 2 or any(len(row) != 1 for row in rows):
+        return None
+    return tuple(row[0] for row in rows)
 
 
 def _flat_text(flat: Sequence[float], shape: tuple[int, ...]) -> str:
@@ -295,8 +317,8 @@ def _transposed(flat: Sequence[float], shape: tuple[int, ...]) -> list[float]:
 
 
 def _check_array(key: AnswerKey, text: str, seed: int) -> Result:
-    numbers, flat, shape, value = _read_array(key, text)
-    read_as = _flat_text(flat, shape)
+    numbers, flat, shape, value, note = _read_array(key, text)
+    read_as = _flat_text(flat, shape) + note
     tol = key.effective_tolerance
     want_shape, want = key.numeric_value
     if _all_within(tol, shape, flat, want_shape, want):

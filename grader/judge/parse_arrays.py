@@ -48,6 +48,10 @@ _ROW_GAP_RE = re.compile(r"\s*[,;]?\s*")
 # several dimensions, so it is refused with a hint to add spaces.
 _AMBIGUOUS_SHAPE_WORD_RE = re.compile(r"(?:[A-Za-z]|[0-9]+)(?:[xX](?:[A-Za-z]|[0-9]+))+")
 _X_THEN_NUMBER_RE = re.compile(r"[xX][0-9]+")
+# A comma between two digits where entries are also split by spaces, ';' or ', ' ('0,5 1,2',
+# '[1,5, 2,5]'): decimal commas, which could be read two ways.
+_DIGIT_COMMA_DIGIT_RE = re.compile(r"[0-9],[0-9]")
+_OTHER_SEPARATOR_RE = re.compile(r"[0-9.]\s+[0-9.+-]|;|,\s")
 
 
 # --------------------------------------------------------------------------------------------
@@ -93,6 +97,15 @@ def _row(
     return tuple(entries)
 
 
+def _check_decimal_commas(t: str, a: int, b: int) -> None:
+    """Refuse decimal commas ('0,5 1,2', '[0,5; 1,2]') with the decimal-point hint, before
+    the commas are taken as entry separators."""
+    m = _DIGIT_COMMA_DIGIT_RE.search(t, a, b)
+    if m is not None and _OTHER_SEPARATOR_RE.search(t, a, b):
+        raise Problem("a comma is not accepted in a number", m.start() + 1,
+                      "Use a decimal point, e.g. 0.5, and separate entries with spaces or ', '.")
+
+
 def _unwrap(t: str, lo: int, hi: int) -> tuple[int, int]:
     """If t[lo:hi] is in one pair of brackets [..] or (..), the region inside it; else as is.
 
@@ -124,6 +137,7 @@ def parse_vector(text: str) -> tuple[ParsedNumber, ...]:
         if lo == hi:
             raise Problem("the vector is empty", 0)
         t = normalized(text)
+        _check_decimal_commas(t, lo, hi)
         a, b = _unwrap(t, lo, hi)
         m = _VECTOR_STRUCTURE_RE.search(t, a, b)
         if m is not None:

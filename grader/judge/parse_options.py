@@ -32,6 +32,10 @@ _CHOICE_RE = re.compile(
 )
 
 
+# Words that describe a selection instead of listing it ('none' would read as N, O, N, E).
+_SELECTION_WORDS = frozenset({"none", "nothing", "neither", "all", "both"})
+
+
 def _check_options(n_options: int) -> str:
     """Validate the number of options of a question (a template bug if wrong); the last letter."""
     if isinstance(n_options, bool) or not isinstance(n_options, int) or not 1 <= n_options <= 26:
@@ -153,6 +157,9 @@ def parse_choices(text: str, n_options: int) -> frozenset[int]:
             if text[i:j].lower() in ("and", "or"):
                 raise Problem(f"'{text[i:j]}' is not an option", i,
                               "Give only the letters, e.g. A, C.")
+            if text[i:j].lower() in _SELECTION_WORDS:
+                raise Problem(f"'{text[i:j]}' is not an option", i, "Give the letters of the "
+                              "options you choose, e.g. A, C.")
             for p in range(i, j):
                 option = ord(text[p].upper()) - ord("A")
                 if option >= n_options:

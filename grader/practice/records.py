@@ -9,14 +9,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PART_OUTCOMES", "QUESTION_OUTCOMES", "AttemptRecord", "PractisedPart",
-           "QuestionRecord"]
+__all__ = ["HELP_PENALTY", "PART_OUTCOMES", "QUESTION_OUTCOMES", "AttemptRecord", "PractisedPart",
+           "QuestionRecord", "credited_score"]
+
+#: What each wrong try and each hint before the accepted answer takes off a part's score.
+HELP_PENALTY = 0.25
 
 #: How a part can end: right in the end, wrong after the last try, the solution revealed,
 #: skipped, or left when the session stopped.
 PART_OUTCOMES = ("correct", "incorrect", "solution", "skipped", "unfinished")
 #: The Leitner outcome of a question (see `grader.practice.schedule`).
 QUESTION_OUTCOMES = ("right", "hinted", "wrong")
+
+
+
+def credited_score(score: float, wrong_tries: int, hints: int) -> float:
+    """The score a practice part earns: the answer's score less `HELP_PENALTY` for every
+    wrong try and every hint before it, never below 0 (a right answer on the first try with no
+    hint keeps its full score; practice rewards what the student knew unaided)."""
+    return max(0.0, score * (1.0 - HELP_PENALTY * (wrong_tries + hints)))
+
 
 _LABELS = {"incorrect": "wrong", "solution": "solution shown", "skipped": "skipped",
            "unfinished": "unfinished"}

@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from grader.practice.console import Console
-from grader.practice.records import AttemptRecord, PractisedPart, QuestionRecord
+from grader.practice.records import (
+    HELP_PENALTY,
+    AttemptRecord,
+    PractisedPart,
+    QuestionRecord,
+    credited_score,
+)
 from grader.practice.report import QuestionReport, SessionReport, mistake_name
 from grader.practice.schedule import (
     Card,
@@ -39,6 +45,7 @@ from grader.practice.schedule import (
     topic_choices,
 )
 from grader.practice.store import ProgressError, ProgressStore
+from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.errors import QuizError
 
 __all__ = ["COMMANDS", "PracticeOptions", "PracticeRequest", "bank_loader", "choose_topics",
@@ -200,7 +207,15 @@ def _text(instance: Any, source: str) -> str:
     """Template text (a hint, a part's solution) rendered for a terminal."""
     from questionbank.render import render
 
-    return render(source, instance.context, "text")
+    return wrap_text(render(source, instance.context, "text"), terminal_width() - 2)
+
+
+def _help_used(state: _PartState) -> str:
+    """'1 wrong try, 2 hints': the help a part's credit was reduced for."""
+    wrong = state.graded - 1
+    used = [f"{wrong} wrong {'try' if wrong == 1 else 'tries'}" if wrong else "",
+            f"{state.hints} hint{'' if state.hints == 1 else 's'}" if state.hints else ""]
+    return ", ".join(u for u in used if u)
 
 
 def _indent(text: str, prefix: str = "  ") -> str:
@@ -261,7 +276,8 @@ class _Session:
         self.console.write(render_page(
             "practice_question.txt.j2", number=planned.number, total=len(self.plan),
             id=instance.template_id, title=instance.title, topic=instance.topic,
-            seed=instance.seed, prompt=instance.render_prompt("text")))
+            seed=instance.seed,
+            prompt=wrap_text(instance.render_prompt("text"), terminal_width())))
         for index, part in enumerate(instance.parts, 1):
             self.part = _PartState(part=part)
             self.end_part(q, self.ask_part(q, self.part, index))
@@ -338,10 +354,13 @@ class _Session:
             self.say("Try again: an answer that cannot be read does not use up a try.")
             return None
         state.graded += 1
-        state.score = result.score
+        state.score = credited_score(result.score, state.graded - 1, state.hints)
         if state.first_try is None:
             state.first_try = result.correct
         if result.correct:
+            if state.score < result.score:
+                self.say(f"Credit {state.score:g} of 1 ({_help_used(state)}: "
+                         f"{HELP_PENALTY:g} off each).")
             self.say("")
             return state.finish("correct")
         left = self.options.attempts - state.graded
@@ -369,7 +388,8 @@ class _Session:
         instance, part = q.instance, state.part
         lines = []
         if not q.solution_shown:
-            lines.append("Worked solution:\n" + _indent(instance.render_solution("text")))
+            lines.append("Worked solution:\n" + _indent(
+                wrap_text(instance.render_solution("text"), terminal_width() - 2)))
             q.solution_shown = True
         spec = instance.template.part(part.id)
         if spec.solution:

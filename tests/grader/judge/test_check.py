@@ -312,11 +312,11 @@ VECTOR_CASES = [
     ("[2, 0, 0, 4.5]", "incorrect", "wrong-shape"),
     ("[2, 0, 0, 4.5, 6, 0]", "incorrect", "wrong-shape"),
     ("[2, 0, 0, 4.6, 6]", "incorrect", None),
-    ("[2; 0; 0; 4.5; 6]", "invalid", None),
+    ("[2; 0; 0; 4.5; 6]", "correct", None),  # a column, read as the vector (issue 13)
     ("[[2, 0, 0, 4.5, 6]]", "invalid", None),
     ("[2, 0, 0, 4.5, 6", "invalid", None),
     ("[]", "invalid", None),
-    ("[2, 0, 0, 4,5, 6]", "incorrect", "wrong-shape"),
+    ("[2, 0, 0, 4,5, 6]", "invalid", None),  # a decimal comma among separators (issue 13)
 ]
 
 

@@ -319,7 +319,7 @@ def test_parse_vector_keeps_each_entry_text() -> None:
     ("[1, 2)", "the '[' is closed by ')'", 5),
     ("[1, 2]]", "the ']' has no matching '['", 5),
     ("1, 2, x", "entry 3: unexpected 'x'", 6),
-    ("1 2 3 4,5 6", "entry 1: it looks like more than one number", 2),  # commas separate
+    ("1 2 3 4,5 6", "a comma is not accepted in a number", 7),  # a decimal comma (issue 13)
     ("true false", "entry 1: 'true' is not a number", 0),
     ("[1, 2, false]", "entry 3: 'false' is not a number", 7),
     ("1,,2", "entry 2 is empty", 2),

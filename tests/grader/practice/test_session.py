@@ -29,6 +29,7 @@ from grader.practice.session import (
     run_session,
 )
 from grader.practice.store import ProgressStore
+from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.bank import load_bank
 from questionbank.errors import QuizError
 
@@ -87,7 +88,7 @@ def test_right_answers_to_every_part_score_full_marks(template: str) -> None:
         sum(p.points for p in inst.parts), sum(p.points for p in inst.parts), True, "right")
     assert [p.label for p in q.parts] == ["right"] * len(inst.parts)
     assert out.count("Correct · ") == len(inst.parts)
-    assert inst.render_prompt("text") in out
+    assert wrap_text(inst.render_prompt("text"), terminal_width()) in out
     assert report.ended_by == "end of plan"
 
 
@@ -119,11 +120,12 @@ def test_a_declared_mistake_gets_its_feedback_and_is_stored(store: ProgressStore
     assert "Try again (2 tries left), or type hint, solution, skip or ? for help." in out
     (q,) = report.questions
     assert [p.label for p in q.parts] == ["right", "right on try 2", "right", "right"]
-    assert q.points == 4 and q.outcome == "wrong"
+    assert q.points == 3.75 and q.outcome == "wrong"  # one wrong try: 0.25 off precision
+    assert "Credit 0.75 of 1 (1 wrong try: 0.25 off each)." in out
     summary = render_summary(report)
     assert "Mistakes\n  recall-for-precision: That is recall, TP / (TP + FN).\n" \
            f"      {CM} · precision\n" in summary
-    assert f"mlquiz practice --template {CM}   (score 100%; mistakes: recall-for-precision)" \
+    assert f"mlquiz practice --template {CM}   (score 94%; mistakes: recall-for-precision)" \
         in summary
     assert rows(db, "SELECT part, status, mistake, note FROM attempts WHERE mistake IS NOT "
                     "NULL") == [("precision", "incorrect", "recall-for-precision",
@@ -161,7 +163,8 @@ def test_hints_come_one_at_a_time() -> None:
     assert "No more hints for this part. Type solution to see the worked solution." in out
     (q,) = report.questions
     assert q.parts[0].label == "right, 2 hints"
-    assert q.outcome == "hinted" and q.points == 4
+    assert q.outcome == "hinted" and q.points == 3.5  # two hints: 0.5 off accuracy
+    assert "Credit 0.5 of 1 (2 hints: 0.25 off each)." in out
 
 
 def test_hints_are_rendered_with_the_instance_values() -> None:
@@ -169,7 +172,7 @@ def test_hints_are_rendered_with_the_instance_values() -> None:
     _, out = session([answers(inst)[0], "hint", *answers(inst)[1:]])
     pos = inst.params["label"]["pos"]
     assert f"Precision answers: of everything the model flagged as {pos}, how much really " \
-           "was?" in out
+           "was?" in " ".join(out.split())  # wrapped to the terminal
 
 
 def test_solution_shows_the_worked_solution_once_and_scores_0() -> None:
