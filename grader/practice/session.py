@@ -24,17 +24,15 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from grader.practice.console import Console
 from grader.practice.records import (
     HELP_PENALTY,
-    AttemptRecord,
     PractisedPart,
     QuestionRecord,
-    credited_score,
 )
-from grader.practice.report import QuestionReport, SessionReport, mistake_name
+from grader.practice.report import QuestionReport, SessionReport
 from grader.practice.schedule import (
     Card,
     PlannedQuestion,
@@ -44,7 +42,8 @@ from grader.practice.schedule import (
     select_templates,
     topic_choices,
 )
-from grader.practice.store import ProgressError, ProgressStore
+from grader.practice.state import PartState
+from grader.practice.store import GuardedRecorder, ProgressError, ProgressStore, Recorder
 from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.errors import QuizError
 
@@ -100,13 +99,6 @@ def choose_topics(choices: Sequence[TopicChoice], console: Console) -> tuple[str
 # --------------------------------------------------------------------------- progress
 
 
-class _Recorder(Protocol):
-    def begin_session(self, seed: int, selection: Mapping[str, Any]) -> None: ...
-    def record_part(self, question: QuestionRecord, part: PractisedPart) -> None: ...
-    def finish_question(self, question: QuestionRecord, outcome: str | None) -> None: ...
-    def finish_session(self) -> None: ...
-
-
 def open_progress(path: Path, *, save: bool, warn: Callable[[str], None]
                   ) -> tuple[ProgressStore | None, dict[str, Card]]:
     """The store to record into (None with ``--no-save`` or when the database is unusable)
@@ -132,27 +124,6 @@ def open_progress(path: Path, *, save: bool, warn: Callable[[str], None]
     return store, cards
 
 
-class _GuardedRecorder:
-    """Passes records to the store; on the first `ProgressError` warns once and stops saving."""
-
-    def __init__(self, store: _Recorder | None, warn: Callable[[str], None]) -> None:
-        self._store = store
-        self._warn = warn
-
-    @property
-    def active(self) -> bool:
-        return self._store is not None
-
-    def call(self, method: str, *args: Any) -> None:
-        if self._store is None:
-            return
-        try:
-            getattr(self._store, method)(*args)
-        except ProgressError as exc:
-            self._store = None
-            self._warn(f"warning: {exc}; the rest of this session is not saved.")
-
-
 # --------------------------------------------------------------------------- the session
 
 
@@ -167,24 +138,6 @@ class PracticeOptions:
 
 class _Quit(Exception):
     """The student typed ``quit``."""
-
-
-@dataclass
-class _PartState:
-    """A part being answered (mutable while the student works on it)."""
-
-    part: Any
-    attempts: list[AttemptRecord] = field(default_factory=list)
-    graded: int = 0
-    first_try: bool | None = None
-    hints: int = 0
-    score: float = 0.0
-
-    def finish(self, outcome: str, score: float | None = None) -> PractisedPart:
-        return PractisedPart(part=self.part.id, outcome=outcome,
-                             score=self.score if score is None else score,
-                             points=float(self.part.points), first_try=bool(self.first_try),
-                             hints=self.hints, attempts=tuple(self.attempts))
 
 
 @dataclass
@@ -210,7 +163,7 @@ def _text(instance: Any, source: str) -> str:
     return wrap_text(render(source, instance.context, "text"), terminal_width() - 2)
 
 
-def _help_used(state: _PartState) -> str:
+def _help_used(state: PartState) -> str:
     """'1 wrong try, 2 hints': the help a part's credit was reduced for."""
     wrong = state.graded - 1
     used = [f"{wrong} wrong {'try' if wrong == 1 else 'tries'}" if wrong else "",
@@ -226,7 +179,7 @@ class _Session:
     """One run through a plan; see `run_session`."""
 
     def __init__(self, plan: Sequence[PlannedQuestion], load: Callable[[PlannedQuestion], Any],
-                 console: Console, recorder: _GuardedRecorder, options: PracticeOptions,
+                 console: Console, recorder: GuardedRecorder, options: PracticeOptions,
                  warn: Callable[[str], None]) -> None:
         self.plan = plan
         self.load = load
@@ -236,7 +189,7 @@ class _Session:
         self.warn = warn
         self.questions: list[_QuestionState] = []
         self.current: _QuestionState | None = None
-        self.part: _PartState | None = None
+        self.part: PartState | None = None
         self.colour = False
         self.warm = False
 
@@ -279,7 +232,7 @@ class _Session:
             seed=instance.seed,
             prompt=wrap_text(instance.render_prompt("text"), terminal_width())))
         for index, part in enumerate(instance.parts, 1):
-            self.part = _PartState(part=part)
+            self.part = PartState(part=part)
             self.end_part(q, self.ask_part(q, self.part, index))
         q.complete = True
         self.end_question(q)
@@ -305,7 +258,7 @@ class _Session:
 
     # ---- parts
 
-    def ask_part(self, q: _QuestionState, state: _PartState, index: int) -> PractisedPart:
+    def ask_part(self, q: _QuestionState, state: PartState, index: int) -> PractisedPart:
         from grader.pages import FORMAT_HINTS, render_page
 
         instance, part = q.instance, state.part
@@ -338,25 +291,18 @@ class _Session:
                 if record is not None:
                     return record
 
-    def grade(self, q: _QuestionState, state: _PartState, text: str) -> PractisedPart | None:
+    def grade(self, q: _QuestionState, state: PartState, text: str) -> PractisedPart | None:
         """Grade one answer, print the verdict; the part's record when it is over."""
         from grader.judge.check import check
         from grader.judge.feedback import render_result
 
         instance, part = q.instance, state.part
         result = check(instance, part.id, text)
-        note = mistake_name(result.feedback) if result.mistake else None
-        state.attempts.append(AttemptRecord(answer=text, status=result.status,
-                                            score=result.score, mistake=result.mistake,
-                                            note=note))
+        counted = state.take(result, text)
         self.console.write(render_result(instance, result, "text", colour=self.colour))
-        if result.status == "invalid":
+        if not counted:
             self.say("Try again: an answer that cannot be read does not use up a try.")
             return None
-        state.graded += 1
-        state.score = credited_score(result.score, state.graded - 1, state.hints)
-        if state.first_try is None:
-            state.first_try = result.correct
         if result.correct:
             if state.score < result.score:
                 self.say(f"Credit {state.score:g} of 1 ({_help_used(state)}: "
@@ -371,7 +317,7 @@ class _Session:
                  "solution, skip or ? for help.")
         return None
 
-    def show_hint(self, q: _QuestionState, state: _PartState) -> None:
+    def show_hint(self, q: _QuestionState, state: PartState) -> None:
         spec = q.instance.template.part(state.part.id)
         hints = spec.hints
         if state.hints < len(hints):
@@ -384,7 +330,7 @@ class _Session:
             self.say("There is no hint for this part. Type solution to see the worked "
                      "solution.")
 
-    def show_solution(self, q: _QuestionState, state: _PartState) -> None:
+    def show_solution(self, q: _QuestionState, state: PartState) -> None:
         instance, part = q.instance, state.part
         lines = []
         if not q.solution_shown:
@@ -406,7 +352,7 @@ def _help_text() -> str:
 
 
 def run_session(plan: Sequence[PlannedQuestion], load: Callable[[PlannedQuestion], Any],
-                console: Console, *, store: _Recorder | None = None,
+                console: Console, *, store: Recorder | None = None,
                 options: PracticeOptions | None = None, session_seed: int = 0,
                 selection: Mapping[str, Any] | None = None,
                 warn: Callable[[str], None] | None = None,
@@ -416,7 +362,7 @@ def run_session(plan: Sequence[PlannedQuestion], load: Callable[[PlannedQuestion
     the report. `load` makes a planned question's instance. Never raises on quit, end of input
     or Ctrl-C: those end the session, and what was answered is kept."""
     warn = warn or (lambda message: console.write(message + "\n"))
-    recorder = _GuardedRecorder(store, warn)
+    recorder = GuardedRecorder(store, warn)
     recorder.call("begin_session", session_seed, dict(selection or {}))
     session = _Session(plan, load, console, recorder, options or PracticeOptions(), warn)
     start = clock()

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 from grader.practice.records import (
     PART_OUTCOMES,
@@ -35,8 +35,8 @@ from grader.practice.records import (
 from grader.practice.schedule import Card, leitner_cards
 from questionbank.errors import QuizError
 
-__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "MistakeAttempt", "ProgressError",
-           "ProgressStore", "SessionStats", "default_db_path"]
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "SCHEMA_VERSION", "GuardedRecorder", "MistakeAttempt",
+           "ProgressError", "ProgressStore", "Recorder", "SessionStats", "default_db_path"]
 
 T = TypeVar("T")
 
@@ -420,3 +420,41 @@ class ProgressStore:
                                  max_points=round(mx, 6)) for sid, at, n, pts, mx in rows]
 
         return self._read(read, [])
+
+
+class Recorder(Protocol):
+    """What a practice session records through: a `ProgressStore` (or a test's fake)."""
+
+    def begin_session(self, seed: int, selection: Mapping[str, Any]) -> None: ...
+    def record_part(self, question: QuestionRecord, part: PractisedPart) -> None: ...
+    def finish_question(self, question: QuestionRecord, outcome: str | None) -> None: ...
+    def finish_session(self) -> None: ...
+
+
+class GuardedRecorder:
+    """Passes records to a store; on the first `ProgressError` it closes the store, warns once
+    and stops saving, so the session goes on unsaved (terminal and web alike)."""
+
+    def __init__(self, store: Recorder | None, warn: Callable[[str], None]) -> None:
+        self.store = store
+        self._warn = warn
+
+    @property
+    def active(self) -> bool:
+        return self.store is not None
+
+    def call(self, method: str, *args: Any) -> None:
+        if self.store is None:
+            return
+        try:
+            getattr(self.store, method)(*args)
+        except ProgressError as exc:
+            self.close()
+            self._warn(f"warning: {exc}; the rest of this session is not saved.")
+
+    def close(self) -> None:
+        """Close the store (if it can be) and save nothing more."""
+        store, self.store = self.store, None
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()

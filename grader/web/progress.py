@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from grader.practice.records import PractisedPart, QuestionRecord
 from grader.practice.schedule import Card
+from grader.practice.store import GuardedRecorder
 
 __all__ = ["DatabaseThread", "RunRecorder"]
 
@@ -60,7 +61,6 @@ class RunRecorder:
         self._db = db
         self.path = path
         self.warning: str | None = None
-        self._store: Any = None
         self.cards: dict[str, Card] = {}
         self._db.call(self._open, save)
 
@@ -71,19 +71,11 @@ class RunRecorder:
     def _open(self, save: bool) -> None:
         from grader.practice.session import open_progress
 
-        self._store, self.cards = open_progress(self.path, save=save, warn=self._warn)
+        store, self.cards = open_progress(self.path, save=save, warn=self._warn)
+        self._guard = GuardedRecorder(store, self._warn)
 
     def _call(self, method: str, *args: Any) -> None:
-        from grader.practice.store import ProgressError
-
-        if self._store is None:
-            return
-        try:
-            getattr(self._store, method)(*args)
-        except ProgressError as exc:
-            self._store.close()
-            self._store = None
-            self._warn(f"warning: {exc}; the rest of this session is not saved.")
+        self._guard.call(method, *args)
 
     def begin_session(self, seed: int, selection: Mapping[str, Any]) -> None:
         self._db.queue(self._call, "begin_session", seed, dict(selection))
@@ -99,11 +91,9 @@ class RunRecorder:
         after this are dropped). True when the whole run was saved."""
 
         def finish() -> bool:
-            self._call("finish_session")
-            if self._store is None:
-                return False
-            self._store.close()
-            self._store = None
-            return True
+            self._guard.call("finish_session")
+            saved = self._guard.active
+            self._guard.close()
+            return saved
 
         return self._db.call(finish)

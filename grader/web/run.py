@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.practice.records import AttemptRecord, PractisedPart, QuestionRecord
-from grader.practice.report import QuestionReport, SessionReport, mistake_name
+from grader.practice.records import PractisedPart, QuestionRecord
+from grader.practice.report import QuestionReport, SessionReport
 from grader.practice.schedule import PlannedQuestion
+from grader.practice.state import PartState as _PartState
 from grader.web.progress import RunRecorder
 from questionbank.errors import QuizError
 
@@ -32,34 +33,16 @@ ATTEMPTS = 3
 
 
 @dataclass
-class PartState:
-    """One part being answered (mutable while the student works on it)."""
+class PartState(_PartState):
+    """One part on the page: the practice rule (`grader.practice.state.PartState`) plus what
+    the page shows (the last verdict, whether the solution was revealed, tries left)."""
 
-    part: Any
-    attempts: list[AttemptRecord] = field(default_factory=list)
-    graded: int = 0
-    first_try: bool | None = None
-    hints: int = 0
-    score: float = 0.0
-    outcome: str | None = None
     last: Any = None
     solution_shown: bool = False
 
     @property
-    def done(self) -> bool:
-        return self.outcome is not None
-
-    @property
     def tries_left(self) -> int:
         return max(ATTEMPTS - self.graded, 0)
-
-    def finish(self, outcome: str, score: float | None = None) -> PractisedPart:
-        self.outcome = outcome
-        if score is not None:
-            self.score = score
-        return PractisedPart(part=self.part.id, outcome=outcome, score=self.score,
-                             points=float(self.part.points), first_try=bool(self.first_try),
-                             hints=self.hints, attempts=tuple(self.attempts))
 
 
 @dataclass
@@ -163,17 +146,9 @@ class PracticeRun:
         from grader import check
 
         result = check(q.instance, state.part.id, text)
-        note = mistake_name(result.feedback) if result.mistake else None
-        state.attempts.append(AttemptRecord(answer=text, status=result.status,
-                                            score=result.score, mistake=result.mistake,
-                                            note=note))
         state.last = result
-        if result.status == "invalid":
+        if not state.take(result, text):
             return
-        state.graded += 1
-        state.score = result.score
-        if state.first_try is None:
-            state.first_try = result.correct
         if result.correct:
             self._end_part(q, state.finish("correct"))
         elif state.tries_left <= 0:

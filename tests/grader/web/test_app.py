@@ -237,7 +237,8 @@ def test_a_whole_run_is_summarised_and_saved(client: Client, tmp_path: Path) -> 
     assert reply.status == 303 and reply.location == "/practice"
     assert client.get("/practice").location == "/practice/summary"
     summary = client.get("/practice/summary").body
-    assert "2 of 4 points" in summary and "(50%)" in summary
+    # the practice credit rule, as in the terminal: right on try 2 earns 1 - 0.25
+    assert "1.75 of 4 points" in summary and "(44%)" in summary
     assert "metrics" in summary and "right on try 2" in summary and "solution shown" in summary
     assert html.escape(b.mistakes[0].feedback.split(".")[0], quote=False) in summary
     conn = sqlite3.connect(tmp_path / "progress.sqlite3")
@@ -247,7 +248,7 @@ def test_a_whole_run_is_summarised_and_saved(client: Client, tmp_path: Path) -> 
         outcome = conn.execute("SELECT outcome FROM questions").fetchall()
     finally:
         conn.close()
-    assert parts == [(a.id, "correct", 1.0), (b.id, "correct", 1.0), (c.id, "solution", 0.0),
+    assert parts == [(a.id, "correct", 1.0), (b.id, "correct", 0.75), (c.id, "solution", 0.0),
                      (_d.id, "skipped", 0.0)]
     assert ended[0][0] is not None and outcome == [("wrong",)]
 
