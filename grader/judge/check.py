@@ -160,6 +160,16 @@ def _first_mistake(key: AnswerKey, answer: Any,
     return None
 
 
+def _exact_verdict(key: AnswerKey, text: str, got: Any, value: Any, read_as: str,
+                   truth: Any) -> Result | None:
+    """For the types compared exactly (integers, shapes): correct when `got` equals the key,
+    the first declared mistake it equals, or None when neither (the caller explains it)."""
+    if got == truth:
+        return _correct(key, text, value, read_as)
+    index = _first_mistake(key, got)
+    return None if index is None else _mistaken(key, text, value, read_as, index)
+
+
 def _mistaken(key: AnswerKey, text: str, value: Any, read_as: str, index: int,
               note: str = "") -> Result:
     """The verdict for an answer that matches the `index`-th declared mistake (`note` is
@@ -225,11 +235,9 @@ def _check_integer(key: AnswerKey, text: str, seed: int) -> Result:
     value = parse_integer(text)
     truth = int(key.answer)
     read_as = str(value)
-    if value == truth:
-        return _correct(key, text, value, read_as)
-    index = _first_mistake(key, value)
-    if index is not None:
-        return _mistaken(key, text, value, read_as, index)
+    known = _exact_verdict(key, text, value, value, read_as, truth)
+    if known is not None:
+        return known
     if truth != 0 and value == -truth:
         return _incorrect(key, text, value, read_as, "The size is right but the sign is "
                           "wrong.", "sign-error")
@@ -386,11 +394,9 @@ def _check_shape(key: AnswerKey, text: str, seed: int) -> Result:
     truth = tuple(key.answer)
     read_as = "x".join(str(d) for d in dims)
     value = list(dims)
-    if dims == truth:
-        return _correct(key, text, value, read_as)
-    index = _first_mistake(key, dims)
-    if index is not None:
-        return _mistaken(key, text, value, read_as, index)
+    known = _exact_verdict(key, text, dims, value, read_as, truth)
+    if known is not None:
+        return known
     if any(isinstance(d, str) for d in dims) and not any(isinstance(d, str) for d in truth):
         return _incorrect(key, text, value, read_as, "Give the sizes as numbers: the question"
                           " states them.", "symbolic-shape")
