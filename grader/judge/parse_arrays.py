@@ -16,11 +16,9 @@ from grader.judge.parse_common import (
     DIGITS,
     OPENERS,
     Problem,
-    bounds,
     char_problem,
-    check_length,
-    fail,
     normalized,
+    read_answer,
     scan_digits,
     skip_space,
     unexpected,
@@ -131,27 +129,25 @@ def parse_vector(text: str) -> tuple[ParsedNumber, ...]:
     number as for `parse_number`. Anything that looks like a matrix is refused.
     """
     prefix = "Could not read the answer as a vector"
-    lo, hi = bounds(text)
-    check_length(prefix, text, lo, hi, _MAX_ARRAY_CHARS)
-    try:
-        if lo == hi:
-            raise Problem("the vector is empty", 0)
-        t = normalized(text)
-        _check_decimal_commas(t, lo, hi)
-        a, b = _unwrap(t, lo, hi)
-        m = _VECTOR_STRUCTURE_RE.search(t, a, b)
-        if m is not None:
-            for i in range(m.start(), b):
-                if t[i] in "[(;\n\r":
-                    raise Problem("this looks like a matrix", i, "Give a single row of numbers.")
-            ch = m.group()
-            raise Problem(f"the '{ch}' has no matching '{CLOSERS[ch]}'", m.start())
-        spans = _entry_spans(t, a, b)
-        if not spans:
-            raise Problem("the vector is empty", lo)
-        return _row(text, t, spans, 0, "")
-    except Problem as problem:
-        raise fail(prefix, problem, text) from None
+    return read_answer(text, prefix, _MAX_ARRAY_CHARS, "the vector is empty", _vector)
+
+
+def _vector(text: str, lo: int, hi: int) -> tuple[ParsedNumber, ...]:
+    """`parse_vector` past the shared lead-in (`read_answer`): the answer is text[lo:hi]."""
+    t = normalized(text)
+    _check_decimal_commas(t, lo, hi)
+    a, b = _unwrap(t, lo, hi)
+    m = _VECTOR_STRUCTURE_RE.search(t, a, b)
+    if m is not None:
+        for i in range(m.start(), b):
+            if t[i] in "[(;\n\r":
+                raise Problem("this looks like a matrix", i, "Give a single row of numbers.")
+        ch = m.group()
+        raise Problem(f"the '{ch}' has no matching '{CLOSERS[ch]}'", m.start())
+    spans = _entry_spans(t, a, b)
+    if not spans:
+        raise Problem("the vector is empty", lo)
+    return _row(text, t, spans, 0, "")
 
 
 def _bracket_pairs(t: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
@@ -230,53 +226,51 @@ def parse_matrix(text: str) -> tuple[tuple[ParsedNumber, ...], ...]:
     Every row must have the same number of entries; entries are numbers as for `parse_number`.
     """
     prefix = "Could not read the answer as a matrix"
-    lo, hi = bounds(text)
-    check_length(prefix, text, lo, hi, _MAX_ARRAY_CHARS)
-    try:
-        if lo == hi:
-            raise Problem("the matrix is empty", 0)
-        t = normalized(text)
-        pairs = _bracket_pairs(t, lo, hi)
-        outer = [(o, c) for o, c, depth in pairs if depth == 0]
-        inner = [(o, c) for o, c, depth in pairs if depth == 1]
-        wrapped = len(outer) == 1 and outer[0] == (lo, hi - 1)
-        if wrapped and inner:
-            rows = _rows_in_brackets(text, t, inner, lo + 1, hi - 1)
-        elif wrapped:
-            rows = _flat_rows(t, lo + 1, hi - 1)
-        elif inner and len(outer) > 1:
-            raise Problem("put the whole matrix in one pair of brackets", outer[1][0],
-                          "Write for example [[1, 2], [3, 4]].")
-        elif inner:  # one pair with rows inside, and something before or after it
-            (o, c), = outer
-            outside = lo if o > lo else skip_space(t, c + 1, hi)
-            raise Problem("everything must be inside the matrix's brackets", outside,
-                          "Write for example [[1, 2], [3, 4]].")
-        elif outer:
-            rows = _rows_in_brackets(text, t, outer, lo, hi)
-        else:
-            rows = _flat_rows(t, lo, hi)
-        result = []
-        width = 0
-        total = 0
-        for k, (r0, r1) in enumerate(rows, 1):
-            spans = _entry_spans(t, r0, r1)
-            if not spans:
-                if len(rows) == 1:
-                    raise Problem("the matrix is empty", lo)
-                raise Problem(f"row {k} is empty", r0)
-            if k == 1:
-                width = len(spans)
-            elif len(spans) != width:
-                count = f"{len(spans)} entr{'y' if len(spans) == 1 else 'ies'}"
-                raise Problem(f"row {k} has {count}, row 1 has {width}", spans[0][0],
-                              "Every row must have the same number of entries.")
-            where = f"row {k}, " if len(rows) > 1 else ""
-            result.append(_row(text, t, spans, total, where))
-            total += len(spans)
-        return tuple(result)
-    except Problem as problem:
-        raise fail(prefix, problem, text) from None
+    return read_answer(text, prefix, _MAX_ARRAY_CHARS, "the matrix is empty", _matrix)
+
+
+def _matrix(text: str, lo: int, hi: int) -> tuple[tuple[ParsedNumber, ...], ...]:
+    """`parse_matrix` past the shared lead-in (`read_answer`): the answer is text[lo:hi]."""
+    t = normalized(text)
+    pairs = _bracket_pairs(t, lo, hi)
+    outer = [(o, c) for o, c, depth in pairs if depth == 0]
+    inner = [(o, c) for o, c, depth in pairs if depth == 1]
+    wrapped = len(outer) == 1 and outer[0] == (lo, hi - 1)
+    if wrapped and inner:
+        rows = _rows_in_brackets(text, t, inner, lo + 1, hi - 1)
+    elif wrapped:
+        rows = _flat_rows(t, lo + 1, hi - 1)
+    elif inner and len(outer) > 1:
+        raise Problem("put the whole matrix in one pair of brackets", outer[1][0],
+                      "Write for example [[1, 2], [3, 4]].")
+    elif inner:  # one pair with rows inside, and something before or after it
+        (o, c), = outer
+        outside = lo if o > lo else skip_space(t, c + 1, hi)
+        raise Problem("everything must be inside the matrix's brackets", outside,
+                      "Write for example [[1, 2], [3, 4]].")
+    elif outer:
+        rows = _rows_in_brackets(text, t, outer, lo, hi)
+    else:
+        rows = _flat_rows(t, lo, hi)
+    result = []
+    width = 0
+    total = 0
+    for k, (r0, r1) in enumerate(rows, 1):
+        spans = _entry_spans(t, r0, r1)
+        if not spans:
+            if len(rows) == 1:
+                raise Problem("the matrix is empty", lo)
+            raise Problem(f"row {k} is empty", r0)
+        if k == 1:
+            width = len(spans)
+        elif len(spans) != width:
+            count = f"{len(spans)} entr{'y' if len(spans) == 1 else 'ies'}"
+            raise Problem(f"row {k} has {count}, row 1 has {width}", spans[0][0],
+                          "Every row must have the same number of entries.")
+        where = f"row {k}, " if len(rows) > 1 else ""
+        result.append(_row(text, t, spans, total, where))
+        total += len(spans)
+    return tuple(result)
 
 
 # --------------------------------------------------------------------------------------------
@@ -290,14 +284,12 @@ def parse_shape(text: str) -> tuple[int | str, ...]:
     could be one name or several dimensions ('nxm') are refused with a hint to add spaces.
     """
     prefix = "Could not read the answer as a shape"
-    lo, hi = bounds(text)
-    check_length(prefix, text, lo, hi, _MAX_SHAPE_CHARS)
-    try:
-        if lo == hi:
-            raise Problem("the shape is empty", 0)
-        return _scan_shape(text, normalized(text), lo, hi)
-    except Problem as problem:
-        raise fail(prefix, problem, text) from None
+    return read_answer(text, prefix, _MAX_SHAPE_CHARS, "the shape is empty", _shape)
+
+
+def _shape(text: str, lo: int, hi: int) -> tuple[int | str, ...]:
+    """`parse_shape` past the shared lead-in (`read_answer`): the answer is text[lo:hi]."""
+    return _scan_shape(text, normalized(text), lo, hi)
 
 
 

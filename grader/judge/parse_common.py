@@ -11,8 +11,12 @@ parsers: the public API is `grader.judge.parse`.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from questionbank.errors import AnswerError
+
+T = TypeVar("T")
 
 __all__ = [
     "CLOSERS",
@@ -25,6 +29,7 @@ __all__ = [
     "check_length",
     "fail",
     "normalized",
+    "read_answer",
     "scan_digits",
     "skip_space",
     "unexpected",
@@ -71,6 +76,22 @@ def normalized(text: str) -> str:
 def fail(prefix: str, problem: Problem, text: str) -> AnswerError:
     """The student-facing error for `problem` found in `text`."""
     return AnswerError(f"{prefix}: {problem.reason}.", text, problem.position, problem.hint)
+
+
+def read_answer(text: str, prefix: str, limit: int, empty: str,
+                body: Callable[..., T], *args: Any) -> T:
+    """The lead-in every parser of an answer shares: refuse an over-long answer, call an empty
+    one `empty`, run ``body(text, lo, hi, *args)`` on the text without its surrounding
+    whitespace (``text[lo:hi]``), and turn a `Problem` it finds into the student-facing
+    `AnswerError` (``prefix: reason.`` with a caret)."""
+    lo, hi = bounds(text)
+    check_length(prefix, text, lo, hi, limit)
+    try:
+        if lo == hi:
+            raise Problem(empty, 0)
+        return body(text, lo, hi, *args)
+    except Problem as problem:
+        raise fail(prefix, problem, text) from None
 
 
 def check_length(prefix: str, text: str, start: int, end: int, limit: int) -> None:

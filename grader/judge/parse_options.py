@@ -14,10 +14,8 @@ from grader.judge.parse_common import (
     DIGITS,
     OPENERS,
     Problem,
-    bounds,
     char_problem,
-    check_length,
-    fail,
+    read_answer,
     unexpected,
 )
 
@@ -66,22 +64,21 @@ def parse_choice(text: str, n_options: int) -> int:
     """
     last = _check_options(n_options)
     prefix = "Could not read the answer as an option"
-    lo, hi = bounds(text)
-    check_length(prefix, text, lo, hi, _MAX_CHOICE_CHARS)
-    try:
-        if lo == hi:
-            raise Problem("the answer is empty", 0)
-        m = _CHOICE_RE.fullmatch(text, lo, hi)
-        if m is not None:
-            index = m.lastindex or 1
-            letter = m.group(index)
-            option = ord(letter.upper()) - ord("A")
-            if option >= n_options:
-                raise _no_such_option(letter, last, m.start(index))
-            return option
-        raise _diagnose_choice(text, lo, hi, n_options, last)
-    except Problem as problem:
-        raise fail(prefix, problem, text) from None
+    return read_answer(text, prefix, _MAX_CHOICE_CHARS, "the answer is empty", _choice,
+                       n_options, last)
+
+
+def _choice(text: str, lo: int, hi: int, n_options: int, last: str) -> int:
+    """`parse_choice` past the shared lead-in (`read_answer`): the answer is text[lo:hi]."""
+    m = _CHOICE_RE.fullmatch(text, lo, hi)
+    if m is not None:
+        index = m.lastindex or 1
+        letter = m.group(index)
+        option = ord(letter.upper()) - ord("A")
+        if option >= n_options:
+            raise _no_such_option(letter, last, m.start(index))
+        return option
+    raise _diagnose_choice(text, lo, hi, n_options, last)
 
 
 def _diagnose_choice(text: str, lo: int, hi: int, n_options: int, last: str) -> Problem:
@@ -127,47 +124,46 @@ def parse_choices(text: str, n_options: int) -> frozenset[int]:
     """
     last = _check_options(n_options)
     prefix = "Could not read the answer as a set of options"
-    lo, hi = bounds(text)
-    check_length(prefix, text, lo, hi, _MAX_CHOICE_CHARS)
-    try:
-        if lo == hi:
-            raise Problem("no option was given", 0)
-        a, b = lo, hi
-        first, final = text[lo], text[hi - 1]
-        if first in "{[(":
-            if hi - lo < 2 or final != OPENERS[first]:
-                if hi - lo >= 2 and final in "}])":
-                    raise Problem(f"the '{first}' is closed by '{final}'", hi - 1)
-                raise Problem(f"the '{first}' is never closed", lo)
-            a, b = lo + 1, hi - 1
-        elif final in "}])":
-            raise Problem(f"the '{final}' has no matching '{CLOSERS[final]}'", hi - 1)
-        chosen: set[int] = set()
-        i = a
-        while i < b:
-            ch = text[i]
-            if ch.isspace() or ch in ",;":
-                i += 1
-                continue
-            if not (ch.isascii() and ch.isalpha()):
-                raise _option_char_problem(text, i, a, b, many=True)
-            j = i
-            while j < b and text[j].isascii() and text[j].isalpha():
-                j += 1
-            if text[i:j].lower() in ("and", "or"):
-                raise Problem(f"'{text[i:j]}' is not an option", i,
-                              "Give only the letters, e.g. A, C.")
-            if text[i:j].lower() in _SELECTION_WORDS:
-                raise Problem(f"'{text[i:j]}' is not an option", i, "Give the letters of the "
-                              "options you choose, e.g. A, C.")
-            for p in range(i, j):
-                option = ord(text[p].upper()) - ord("A")
-                if option >= n_options:
-                    raise _no_such_option(text[p], last, p)
-                chosen.add(option)
-            i = j
-        if not chosen:
-            raise Problem("no option was given", lo)
-        return frozenset(chosen)
-    except Problem as problem:
-        raise fail(prefix, problem, text) from None
+    return read_answer(text, prefix, _MAX_CHOICE_CHARS, "no option was given", _choices,
+                       n_options, last)
+
+
+def _choices(text: str, lo: int, hi: int, n_options: int, last: str) -> frozenset[int]:
+    """`parse_choices` past the shared lead-in (`read_answer`): the answer is text[lo:hi]."""
+    a, b = lo, hi
+    first, final = text[lo], text[hi - 1]
+    if first in "{[(":
+        if hi - lo < 2 or final != OPENERS[first]:
+            if hi - lo >= 2 and final in "}])":
+                raise Problem(f"the '{first}' is closed by '{final}'", hi - 1)
+            raise Problem(f"the '{first}' is never closed", lo)
+        a, b = lo + 1, hi - 1
+    elif final in "}])":
+        raise Problem(f"the '{final}' has no matching '{CLOSERS[final]}'", hi - 1)
+    chosen: set[int] = set()
+    i = a
+    while i < b:
+        ch = text[i]
+        if ch.isspace() or ch in ",;":
+            i += 1
+            continue
+        if not (ch.isascii() and ch.isalpha()):
+            raise _option_char_problem(text, i, a, b, many=True)
+        j = i
+        while j < b and text[j].isascii() and text[j].isalpha():
+            j += 1
+        if text[i:j].lower() in ("and", "or"):
+            raise Problem(f"'{text[i:j]}' is not an option", i,
+                          "Give only the letters, e.g. A, C.")
+        if text[i:j].lower() in _SELECTION_WORDS:
+            raise Problem(f"'{text[i:j]}' is not an option", i, "Give the letters of the "
+                          "options you choose, e.g. A, C.")
+        for p in range(i, j):
+            option = ord(text[p].upper()) - ord("A")
+            if option >= n_options:
+                raise _no_such_option(text[p], last, p)
+            chosen.add(option)
+        i = j
+    if not chosen:
+        raise Problem("no option was given", lo)
+    return frozenset(chosen)
