@@ -92,6 +92,13 @@ def start_template(page: Any, server: Server, template: str = CM) -> Any:
     return generate(BANK.get(template), seed)
 
 
+def assert_focus(page: Any, element_id: str) -> None:
+    """The element `element_id` gets the focus (``autofocus`` applies once the page is
+    loaded, which on a busy machine may be after Playwright's click returns: wait for it)."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id",
+                           arg=element_id, timeout=10_000)
+
+
 def submit(page: Any, part: str, text: str) -> Any:
     page.fill(f"#answer-{part}", text)
     page.locator(f"#part-{part} button", has_text="Submit").click()
@@ -105,7 +112,7 @@ def test_practice_right_wrong_unreadable_hint_solution_summary(
     source = page.content()
     for part in instance.parts:
         assert part.answer_text not in source, "the key reached the browser"
-    assert page.evaluate("document.activeElement.id") == f"answer-{accuracy.id}"
+    assert_focus(page, f"answer-{accuracy.id}")
     assert "Answer as a number" in page.locator(f"#notation-{accuracy.id}").inner_text()
 
     mistake = accuracy.mistakes[0]
@@ -117,11 +124,11 @@ def test_practice_right_wrong_unreadable_hint_solution_summary(
     block = submit(page, accuracy.id, "55/")
     diagnostic = block.locator("pre.diagnostic").inner_text().splitlines()
     assert "  55/" in diagnostic and "     ^" in diagnostic
-    assert page.evaluate("document.activeElement.id") == f"answer-{accuracy.id}"
+    assert_focus(page, f"answer-{accuracy.id}")
 
     block = submit(page, accuracy.id, accuracy.answer_text)
     assert "Correct" in block.locator(".verdict").inner_text()
-    assert page.evaluate("document.activeElement.id") == f"answer-{precision.id}"
+    assert_focus(page, f"answer-{precision.id}")
 
     page.locator(f"#part-{precision.id} button", has_text="Hint 1").click()
     assert precision.hints[0].replace("*", "")[:30] in page.locator(
@@ -134,6 +141,7 @@ def test_practice_right_wrong_unreadable_hint_solution_summary(
     page.locator(f"#part-{precision.id} button", has_text="Show the solution").click()
     assert precision.answer_text in page.locator(f"#part-{precision.id} .outcome").inner_text()
 
+    assert_focus(page, f"answer-{recall.id}")
     page.keyboard.type(recall.answer_text)  # the focus is on recall's input: Enter submits
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#part-{recall.id} .verdict.correct")
