@@ -41,7 +41,8 @@ def read_template_source(path: Path, shown: str, root: Path | None = None) -> st
     """The text of a template file, read safely: a `TemplateError` at `shown` when the file
     resolves outside `root` (a resolved folder), is not a regular file (a FIFO would block, a
     device never end), is larger than `MAX_TEMPLATE_BYTES` or is not UTF-8."""
-    if root is not None and not path.resolve().is_relative_to(root):
+    # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop (3.11)
+    if root is not None and not Path(os.path.realpath(path)).is_relative_to(root):
         raise TemplateError("a symbolic link that leads outside the bank folder (not followed)",
                             path=shown)
     limit = MAX_TEMPLATE_BYTES
