@@ -84,7 +84,7 @@ def answer_for(part: dict[str, Any], k: int, mistakes: bool = False) -> str:
 def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Path]:
     """exam.json and answers.csv for `size` students (records copied from 1,000 real ones);
     `mistakes` as for `answer_for`."""
-    from grader.exam.sheets import generate_exam
+    from grader.exam.generate import generate_exam
 
     base = workdir / "base"
     generate_exam(base, count=min(size, 1000), seed=99, questions=[GRADE_QUESTIONS],
@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="worker processes for the parallel grading run")
     args = parser.parse_args(argv)
 
+    from grader.exam.generate import generate_exam
     from grader.exam.grade import grade_exam
-    from grader.exam.sheets import generate_exam
     from questionbank.api import default_bank, generate
 
     print(f"mlquiz exam benchmark · {os.cpu_count()} CPUs · Python {sys.version.split()[0]}")

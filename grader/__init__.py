@@ -16,8 +16,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from grader.exam.generate import generate_exam
     from grader.exam.grade import grade_exam
-    from grader.exam.sheets import generate_exam
     from grader.judge.check import ItemResult, Result, check, check_all
 
 __all__ = ["ItemResult", "Result", "check", "check_all", "generate_exam", "grade_exam"]
@@ -25,7 +25,7 @@ __all__ = ["ItemResult", "Result", "check", "check_all", "generate_exam", "grade
 _LAZY = {
     "check": "grader.judge.check", "check_all": "grader.judge.check",
     "Result": "grader.judge.check",
-    "ItemResult": "grader.judge.check", "generate_exam": "grader.exam.sheets",
+    "ItemResult": "grader.judge.check", "generate_exam": "grader.exam.generate",
     "grade_exam": "grader.exam.grade",
 }
 

@@ -1,4 +1,5 @@
-"""Writing output files safely: atomic writes, file names from untrusted ids, safe CSV cells.
+"""Reading input files and writing output files safely: UTF-8 text and CSV separators of
+untrusted files, atomic writes, file names from untrusted ids, safe CSV cells.
 
 - Every output is written to a temporary file in the target folder and moved into place with
   `os.replace`, so a reader (or a crash) never sees half a file.
@@ -8,7 +9,9 @@
   cannot become markup, links or raw HTML in a Markdown viewer.
 - A spreadsheet runs a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
   return as a formula ("CSV injection"); `csv_cell` puts an apostrophe in front of such text,
-  while numbers (and text that is exactly a plain number, like ``-0.5``) stay numbers.
+  while numbers (and text that is exactly a plain number, like ``-0.5``) stay numbers. Text
+  that already starts with apostrophes before such a character gets one more, so that
+  `unneutralise` (which removes one) gives back exactly what was written.
 """
 
 from __future__ import annotations
@@ -21,18 +24,23 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from questionbank.errors import InputError
+
 __all__ = [
     "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks", "atomic_write_text",
-    "csv_cell", "csv_text", "json_chunks",
-    "md_code", "md_escape", "safe_slug", "student_stem", "unneutralise",
+    "csv_cell", "csv_text", "decode_text", "json_chunks",
+    "md_code", "md_escape", "safe_slug", "sniff_delimiter", "student_stem", "unneutralise",
 ]
 
 #: First characters that make a spreadsheet treat a cell as a formula (OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Text `csv_cell` neutralises: a formula trigger after any number of apostrophes.
+_NEUTRALISED = re.compile("'*[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+_MAY_NEUTRALISE = (*FORMULA_TRIGGERS, "'")
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
@@ -69,28 +77,22 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     _atomic_write(path, (chunk.encode("utf-8") for chunk in chunks))
 
 
-def json_chunks(document: dict[str, Any], presorted: Collection[str] = ()) -> Iterator[str]:
+def json_chunks(document: dict[str, Any]) -> Iterator[str]:
     """A JSON document (``report.json``, ``exam.json``) as text pieces: sorted keys, one
     top-level key per line and one entry of each top-level list (a student, a row) per line,
     so it diffs well and `jq` reads it. Lists may be iterators, made while writing. Entries
-    use the C JSON encoder: an indented dump of a big class takes seconds.
-
-    The entries of the lists named in `presorted` are built with their keys in sorted order
-    at every depth, and are written as they are (sorting them again is a tenth of the time
-    of writing a big class's report)."""
-    def dump(value: Any, sort_keys: bool = True) -> str:
-        return json.dumps(value, sort_keys=sort_keys, ensure_ascii=False,
-                          separators=(", ", ": "))
+    use the C JSON encoder: an indented dump of a big class takes seconds."""
+    def dump(value: Any) -> str:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
 
     yield "{"
     for index, key in enumerate(sorted(document)):
         yield ("\n" if index == 0 else ",\n") + f"  {dump(key)}: "
         value = document[key]
         if isinstance(value, list | Iterator):
-            sort_keys = key not in presorted
             empty = True
             for entry in value:
-                yield ("[\n    " if empty else ",\n    ") + dump(entry, sort_keys)
+                yield ("[\n    " if empty else ",\n    ") + dump(entry)
                 empty = False
             yield "[]" if empty else "\n  ]"
         else:
@@ -127,24 +129,26 @@ def student_stem(student_id: str) -> str:
 def csv_cell(value: object) -> object:
     """A value ready for a CSV cell: numbers as they are, formula-looking text neutralised.
 
-    Text starting with one of `FORMULA_TRIGGERS` gets a leading apostrophe (which spreadsheets
-    show as "treat as text"), unless the whole text is a plain number such as ``-0.5``.
+    Text starting with one of `FORMULA_TRIGGERS` (after any apostrophes) gets a leading
+    apostrophe (which spreadsheets show as "treat as text"), unless the whole text is a plain
+    number such as ``-0.5``.
     """
-    if type(value) is str and not value.startswith(FORMULA_TRIGGERS):
+    if type(value) is str and not value.startswith(_MAY_NEUTRALISE):
         return value
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float) or value is None:
         return "" if value is None else value
     text = str(value)
-    if text.startswith(FORMULA_TRIGGERS) and not _PLAIN_NUMBER.fullmatch(text):
+    if _NEUTRALISED.match(text) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 
 
 def unneutralise(text: str) -> str:
-    """Undo `csv_cell` on text read back from a CSV file we wrote (``'=x`` -> ``=x``)."""
-    if text.startswith("'") and text[1:].startswith(FORMULA_TRIGGERS):
+    """Undo `csv_cell` on text read back from a CSV file we wrote (``'=x`` -> ``=x``,
+    ``''=x`` -> ``'=x``)."""
+    if text.startswith("'") and _NEUTRALISED.match(text, 1):
         return text[1:]
     return text
 
@@ -157,6 +161,23 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     for row in rows:
         writer.writerow([csv_cell(c) for c in row])
     return buffer.getvalue()
+
+
+def decode_text(data: bytes, where: str) -> str:
+    """UTF-8 text with an optional byte-order mark; an `InputError` naming the byte otherwise."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{where}: not UTF-8 text (invalid byte at offset {exc.start}); "
+                         "save the file as UTF-8") from None
+
+
+def sniff_delimiter(text: str) -> str:
+    """``;`` or tab when the first non-blank line uses it more than commas, else ``,``."""
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    counts = {d: first.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
 
 
 def md_escape(text: str) -> str:

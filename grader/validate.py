@@ -6,6 +6,8 @@ reference `answer_text` grades as correct, every declared mistake is distinguish
 answer under the part's tolerance (its own `answer_text` is recognised as that mistake, never
 accepted as correct), choice answers are balanced over option positions, the share of duplicate
 instances is reported, the template's own `tests:` pass, and the time per instance is measured.
+What students see over many seeds (options that give the answer away, answers that never vary,
+repeated instances, mistakes equal to the key) is checked by `grader.quality`.
 
 Failures make the run fail; warnings (unbalanced positions, a mistake that is never active, a
 low acceptance rate, a numeric template without tests) fail it only with ``--strict``.
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.quality import QualityStats
 from questionbank.bank import Bank, load_template_file
 from questionbank.errors import QuizError
 from questionbank.instance import Instance, generate
@@ -99,6 +102,7 @@ def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
     repeats: Counter[str] = Counter()
     fail_counts: Counter[str] = Counter()
     failing = 0.0  # seconds spent on seeds that failed
+    quality = QualityStats()
     for seed in range(seeds):
         start = time.perf_counter()
         try:
@@ -120,6 +124,7 @@ def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
         if key in seen:
             report.duplicates += 1
         seen.add(key)
+        quality.add(instance)
         for part in instance.parts:
             _check_part(instance, part, seed, report, fail_counts, active, check)
             if part.type == "choice":
@@ -131,6 +136,7 @@ def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
             report.failures.append(f"({kind}: {count} times in all)")
     _warn_positions(report, positions, option_counts)
     _warn_mistakes(report, template, active)
+    report.warnings.extend(quality.warnings(report.duplicate_share))
     if report.draws and report.acceptance < LOW_ACCEPTANCE:
         report.warnings.append(f"constraints accept only {report.acceptance:.1%} of samples; "
                                "widen the param ranges")

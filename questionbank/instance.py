@@ -36,7 +36,6 @@ from questionbank.sampling import (
     sample_params,
 )
 from questionbank.specs import MistakeSpec, PartSpec, Template
-from questionbank.storedkey import KeyedPart, keyed_part
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
 
@@ -196,30 +195,6 @@ class Part:
         if self.symbols:
             data["symbols"] = {k: list(v) for k, v in self.symbols.items()}
         return data
-
-    # ---- the exam manifest's stored keys: these leave questionbank for grader/exam (issue
-    # 18); `questionbank.storedkey` holds their implementation, nothing else here uses them.
-
-    #: the part types whose reference answer is fully given by its stored JSON value
-    STORED_TYPES = frozenset({"number", "integer", "vector", "matrix", "shape"})
-
-    @staticmethod
-    def from_key(spec: PartSpec, answer: Any, answer_text: str, points: float,
-                 mistakes: Callable[[], tuple[Mistake, ...]],
-                 stored_mistakes: Any = None) -> KeyedPart:
-        """A part judged against a stored key (`questionbank.storedkey.keyed_part`)."""
-        return keyed_part(spec, answer, answer_text, points, mistakes, stored_mistakes)
-
-    def stored_key(self) -> dict[str, Any]:
-        """What an exam manifest stores of this part to grade it without rebuilding the
-        instance: the answer, its text, the points and, for the types graded from the stored
-        key, the declared mistakes as ``[id, answer]`` pairs, in order (their feedback needs
-        the instance; pairs, not objects, keep a big class's manifest small in memory)."""
-        key: dict[str, Any] = {"id": self.id, "type": self.type, "answer": self.answer,
-                               "answer_text": self.answer_text, "points": self.points}
-        if self.type in self.STORED_TYPES:
-            key["mistakes"] = [[m.id, m.answer] for m in self.mistakes]
-        return key
 
 
 @dataclass(frozen=True)

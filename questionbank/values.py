@@ -14,16 +14,24 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["format_number", "is_terminating", "json_number", "to_json"]
+__all__ = ["format_number", "is_terminating", "json_number", "terminates", "to_json"]
 
 
-def is_terminating(q: Fraction) -> bool:
-    """True when `q` has a finite decimal expansion (denominator only 2s and 5s)."""
-    d = q.denominator
+@lru_cache(maxsize=1024)
+def terminates(denominator: int) -> bool:
+    """True when a fraction with this (reduced) denominator has a finite decimal expansion:
+    the denominator has no prime factor but 2 and 5. Cached: the same few denominators are
+    asked about for every entry of every displayed vector."""
+    d = denominator
     for p in (2, 5):
         while d % p == 0:
             d //= p
     return d == 1
+
+
+def is_terminating(q: Fraction) -> bool:
+    """True when `q` has a finite decimal expansion (denominator only 2s and 5s)."""
+    return terminates(q.denominator)
 
 
 def format_number(x: Any, style: str | None = None) -> str:

@@ -1,5 +1,5 @@
-"""``mlquiz generate`` and ``mlquiz grade``: the commands; the work is in `grader.exam.sheets` and
-`grader.exam.grade`."""
+"""``mlquiz generate`` and ``mlquiz grade``: the commands; the work is in `grader.exam.generate`
+and `grader.exam.grade`."""
 
 from __future__ import annotations
 
@@ -30,14 +30,14 @@ def _progress() -> Any:
 
 def _formats(value: str) -> tuple[str, ...]:
     """``--format html,tex`` -> ('html', 'tex'); an unknown format is a usage error (exit 2)."""
-    from grader.exam.sheets import FORMATS
+    from grader.exam.sheets import FORMATS, parse_formats
+    from questionbank.errors import InputError
 
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
+    try:
+        return parse_formats([value])
+    except InputError:
         raise click.BadParameter(f"expected a comma-separated list of {', '.join(FORMATS)}, "
-                                 f"got {value!r}", param_hint="--format")
-    return chosen
+                                 f"got {value!r}", param_hint="--format") from None
 
 
 def _shown(path: Path) -> str:
@@ -82,7 +82,7 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
       mlquiz generate --count 30 --questions metrics/confusion-matrix,dropout/inverted
       mlquiz generate --count 30 --topic gradients --format html,tex
     """
-    from grader.exam.sheets import generate_exam
+    from grader.exam.generate import generate_exam
 
     if roster is not None and count is not None:
         raise click.UsageError("give --roster or --count, not both")

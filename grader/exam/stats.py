@@ -23,17 +23,32 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-__all__ = ["HISTOGRAM_BINS", "Bin", "ClassStats", "MistakeCount", "PartRecord", "PartStats",
-           "class_statistics", "pearson"]
+__all__ = ["HISTOGRAM_BINS", "Bin", "ClassStats", "MistakeCount", "PartRecord", "PartResult",
+           "PartStats", "class_statistics", "pearson"]
 
 HISTOGRAM_BINS = 10
 TOP_MISTAKES = 5
 
 
+class PartResult(Protocol):
+    """One student's result on one part: what the statistics read (a graded exam's
+    `grader.exam.outcomes.PartOutcome`, or a `PartRecord`)."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def score(self) -> float: ...
+    @property
+    def mistake(self) -> str | None: ...
+    @property
+    def feedback(self) -> str: ...
+
+
 @dataclass(frozen=True, slots=True)
 class PartRecord:
-    """One student's result on one part: what the statistics need."""
+    """A `PartResult` made by hand (for a caller without grading outcomes)."""
 
     status: str
     score: float
@@ -111,7 +126,7 @@ def _histogram(percents: Sequence[float]) -> tuple[Bin, ...]:
     return tuple(Bin(low=i * width, high=(i + 1) * width, count=c) for i, c in enumerate(counts))
 
 
-def _mistakes(records: Sequence[PartRecord]) -> tuple[MistakeCount, ...]:
+def _mistakes(records: Sequence[PartResult]) -> tuple[MistakeCount, ...]:
     counts: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for r in records:
@@ -128,7 +143,7 @@ def _mistakes(records: Sequence[PartRecord]) -> tuple[MistakeCount, ...]:
 
 
 def class_statistics(columns: Sequence[str], points: Sequence[float],
-                     rows: Sequence[Sequence[PartRecord | None]]) -> ClassStats:
+                     rows: Sequence[Sequence[PartResult | None]]) -> ClassStats:
     """Statistics over `rows` (one per graded student, one entry per column; None = the part
     could not be graded for that student). Percentages are of the points of graded parts."""
     percents: list[float] = []

@@ -59,14 +59,27 @@ def _shape(gap: ShapeGap) -> list[str]:
 
 def _choice(gap: ChoiceGap) -> list[str]:
     lines = []
-    for option in gap.options:
+    weights = _weights(gap)
+    for option, weight in zip(gap.options, weights, strict=True):
         text = escape(f"{option.letter}) {option.text}")
         feedback = f"#{escape(option.feedback)}" if option.feedback else ""
         if gap.multiple:
-            lines.append(f"~%{fraction_text(option.fraction)}%{text}{feedback}")
+            lines.append(f"~%{weight}%{text}{feedback}")
         else:
             lines.append(f"{'=' if option.correct else '~'}{text}{feedback}")
     return ["{", *lines]
+
+
+def _weights(gap: ChoiceGap) -> list[str]:
+    """The options' weights as written; the last right option's takes what rounding left, so
+    that the right ones add up to exactly 100 (six right options of 16.66667 would make
+    100.00002, which GIFT readers refuse; Moodle rounds the sum to two places either way)."""
+    texts = [fraction_text(o.fraction) for o in gap.options]
+    right = [i for i, o in enumerate(gap.options) if o.fraction > 0]
+    if gap.multiple and right:
+        rest = Decimal(100) - sum((Decimal(texts[i]) for i in right[:-1]), Decimal(0))
+        texts[right[-1]] = fraction_text(float(rest))
+    return texts
 
 
 def question_text(slot: Slot) -> str:

@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
@@ -91,13 +91,6 @@ class ItemResult:
         return self.points / self.max_points if self.max_points else 0.0
 
 
-class _Seeded(Protocol):
-    """What `check_part` needs of the instance: its seed (an `Instance`, or an exam item)."""
-
-    @property
-    def seed(self) -> int: ...
-
-
 def _invalid(key: AnswerKey, text: str, message: str) -> Result:
     return Result(part=key.id, status="invalid", score=0.0, feedback=message, answer=text)
 
@@ -141,11 +134,6 @@ def check_key(key: AnswerKey, answer: str, seed: int) -> Result:
         if key.type == "expression":
             message = "Could not read the expression: " + message
         return _invalid(key, answer, message)
-
-
-def check_part(instance: _Seeded, part: AnswerKey, answer: str) -> Result:
-    """`check_key` with the seed taken from `instance` (the instance `part` belongs to)."""
-    return check_key(part, answer, instance.seed)
 
 
 def check_all(instance: Instance, answers: Mapping[str, str]) -> ItemResult:

@@ -83,3 +83,5 @@ def render_results(instance: Instance, results: Sequence[Result], fmt: str = "te
     views = [_view(instance, r, fmt, show_answer) for r in results]
     colours = _STATUS_COLOUR if colour and fmt == "text" else {}
     return render_page(f"feedback.{ext}.j2", results=views, colours=colours)
+
+

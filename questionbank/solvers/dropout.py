@@ -23,9 +23,10 @@ def _array(values: list[Any]) -> np.ndarray:
     return out
 
 
-@register("dropout.mask", outputs=("output", "dropped", "kept"))
+@register("dropout.mask", outputs=("output", "dropped", "kept", "kept_values"))
 def apply_mask(v: Mapping[str, Any]) -> dict[str, Any]:
-    """a ⊙ m, and which positions were dropped (1-based, for the worked solution)."""
+    """a ⊙ m, which positions were dropped and kept (1-based, for the worked solution), and
+    the kept activations alone (the slip of leaving the dropped entries out)."""
     a, m = _exact_vector(v["a"]), [int(x) for x in v["m"]]
     if len(a) != len(m):
         raise ValueError(f"a has {len(a)} entries but m has {len(m)}")
@@ -33,6 +34,7 @@ def apply_mask(v: Mapping[str, Any]) -> dict[str, Any]:
         "output": _array([x if k == 1 else x * k for x, k in zip(a, m, strict=True)]),
         "dropped": tuple(i + 1 for i, k in enumerate(m) if k == 0),
         "kept": tuple(i + 1 for i, k in enumerate(m) if k == 1),
+        "kept_values": _array([x for x, k in zip(a, m, strict=True) if k == 1]),
     }
 
 

@@ -208,13 +208,14 @@ def _denominator(second: Any, eps: Fraction, *, eps_inside: bool, root: bool) ->
 
 def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha: Any, eps: Any,
                 *, swapped: bool = False, square: bool = True, eps_inside: bool = False,
-                root: bool = True) -> tuple[Vector, Vector, list[dict[str, Any]]]:
+                root: bool = True, record: bool = True,
+                ) -> tuple[Vector, Vector, list[dict[str, Any]]]:
     """RMSprop from s₀ = 0: s ← αs + (1 − α)g², w ← w − lr·g/(√s + ε), for each step.
 
     The switches give the slips: `swapped` (α and 1 − α exchanged), `square=False` (g instead
     of g² in the average; only s is meaningful then, the weights are not computed),
     `eps_inside` (√(s + ε)), `root=False` (no square root). Returns the last s (exact), the
-    last weights (floats) and one record per step.
+    last weights (floats) and one record per step (none with `record=False`, for the slips).
     """
     lr, alpha, eps = Fraction(lr), Fraction(alpha), Fraction(eps)
     keep, mix = (1 - alpha, alpha) if swapped else (alpha, 1 - alpha)
@@ -229,6 +230,8 @@ def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha
         denom = [_denominator(si, eps, eps_inside=eps_inside, root=root) for si in s]
         update = [float(lr * gi) / d for gi, d in zip(g, denom, strict=True)]
         weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        if not record:
+            continue
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
                       "s": _array(s), "root": _array([_shown_root(si) for si in s]),
                       "denom": _shown_all(denom), "delta": _shown_all(update),
@@ -238,25 +241,26 @@ def rmsprop_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, alpha
 
 @register("optim.rmsprop", outputs=(
     "s", "w_new", "steps", "s_swapped", "s_g_not_squared", "s_no_one_minus_alpha",
-    "w_swapped", "w_eps_inside", "w_no_root"))
+    "w_swapped", "w_eps_inside", "w_no_root", "w_sgd"))
 def rmsprop(v: Mapping[str, Any]) -> dict[str, Any]:
     """PyTorch's RMSprop over the rows of `g`, and the slips named in `rmsprop_run`, plus
-    ``s_no_one_minus_alpha`` (s ← αs + g², the (1 − α) factor forgotten)."""
+    ``s_no_one_minus_alpha`` (s ← αs + g², the (1 − α) factor forgotten) and plain SGD steps
+    ``w_sgd`` (w ← w − lr·g)."""
     w = _vector(v["w"])
     grads = _rows(v["g"], len(w))
     lr, alpha, eps = Fraction(v["lr"]), Fraction(v["alpha"]), Fraction(v["eps"])
     s, w_new, steps = rmsprop_run(w, grads, lr, alpha, eps)
-    s_swapped, w_swapped, _ = rmsprop_run(w, grads, lr, alpha, eps, swapped=True)
+    s_swapped, w_swapped, _ = rmsprop_run(w, grads, lr, alpha, eps, swapped=True, record=False)
     s_lin, _, _ = rmsprop_run(w, grads, lr, alpha, eps, square=False)
-    _, w_eps_inside, _ = rmsprop_run(w, grads, lr, alpha, eps, eps_inside=True)
-    _, w_no_root, _ = rmsprop_run(w, grads, lr, alpha, eps, root=False)
+    _, w_eps_inside, _ = rmsprop_run(w, grads, lr, alpha, eps, eps_inside=True, record=False)
+    _, w_no_root, _ = rmsprop_run(w, grads, lr, alpha, eps, root=False, record=False)
     s_full = _average(grads, alpha, Fraction(1), square=True)
     return {
         "s": _array(s), "w_new": _array(w_new), "steps": steps,
         "s_swapped": _array(s_swapped), "s_g_not_squared": _array(s_lin),
         "s_no_one_minus_alpha": _array(s_full),
         "w_swapped": _array(w_swapped), "w_eps_inside": _array(w_eps_inside),
-        "w_no_root": _array(w_no_root),
+        "w_no_root": _array(w_no_root), "w_sgd": _sgd(w, grads, lr),
     }
 
 
@@ -265,7 +269,9 @@ def rmsprop(v: Mapping[str, Any]) -> dict[str, Any]:
 
 def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: Any, beta2: Any,
              eps: Any, *, swapped: bool = False, bias_correction: bool = True,
-             eps_inside: bool = False, root: bool = True,
+             correct: tuple[bool, bool] = (True, True), t_shift: int = 0,
+             eps_inside: bool = False, root: bool = True, record: bool = True,
+             exact: bool = True,
              ) -> tuple[Vector, Vector, Vector, list[dict[str, Any]]]:
     """Adam from m₀ = v₀ = 0 with t counting from 1, for each row of `grads`:
 
@@ -273,28 +279,37 @@ def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: A
     w ← w − lr·m̂/(√v̂ + ε).
 
     The switches give the slips: `swapped` (β and 1 − β exchanged in both averages; the bias
-    corrections keep 1 − βᵗ), `bias_correction=False` (m and v used as they are),
-    `eps_inside` (√(v̂ + ε)), `root=False` (v̂ + ε, no square root). Returns the last m and v
-    (exact), the last weights (floats) and one record per step.
+    corrections keep 1 − βᵗ), `bias_correction=False` (m and v used as they are), `correct`
+    (whether m and v are each bias-corrected: (True, False) corrects m only), `t_shift` (the
+    corrections use 1 − βᵗ⁺ˢʰⁱᶠᵗ: t off by one), `eps_inside` (√(v̂ + ε)), `root=False`
+    (v̂ + ε, no square root). Returns the last m and v (exact), the last weights (floats) and
+    one record per step for the worked solution (none with `record=False`: formatting them
+    was most of the solver's time for the slips, which no text shows). With `exact=False`
+    everything is computed in floats, several times faster: enough for a slip's weights,
+    which are floats and compared within a tolerance anyway.
     """
-    lr, beta1, beta2, eps = Fraction(lr), Fraction(beta1), Fraction(beta2), Fraction(eps)
+    num: Any = Fraction if exact else float
+    lr, beta1, beta2, eps = num(lr), num(beta1), num(beta2), num(eps)
     k1, c1 = (1 - beta1, beta1) if swapped else (beta1, 1 - beta1)
     k2, c2 = (1 - beta2, beta2) if swapped else (beta2, 1 - beta2)
-    weights: list[Any] = [Fraction(x) for x in w]
-    m = [Fraction(0)] * len(weights)
-    sq = [Fraction(0)] * len(weights)
+    weights: list[Any] = [num(x) for x in w]
+    m = [num(0)] * len(weights)
+    sq = [num(0)] * len(weights)
     steps = []
     for t, g in enumerate(grads, start=1):
-        g = [Fraction(x) for x in g]
+        g = [num(x) for x in g]
         m = [k1 * mi + c1 * gi for mi, gi in zip(m, g, strict=True)]
         sq = [k2 * vi + c2 * gi * gi for vi, gi in zip(sq, g, strict=True)]
-        bc1, bc2 = (1 - beta1**t, 1 - beta2**t) if bias_correction else (Fraction(1),
-                                                                          Fraction(1))
+        one = num(1)
+        bc1 = 1 - beta1**(t + t_shift) if bias_correction and correct[0] else one
+        bc2 = 1 - beta2**(t + t_shift) if bias_correction and correct[1] else one
         m_hat = [mi / bc1 for mi in m]
         v_hat = [vi / bc2 for vi in sq]
         denom = [_denominator(vh, eps, eps_inside=eps_inside, root=root) for vh in v_hat]
         update = [float(lr * mh) / d for mh, d in zip(m_hat, denom, strict=True)]
         weights = [float(wi) - u for wi, u in zip(weights, update, strict=True)]
+        if not record:
+            continue
         steps.append({"t": t, "g": _array(g), "g2": _array([gi * gi for gi in g]),
                       "m": _array(m), "v": _array(sq), "bc1": bc1, "bc2": bc2,
                       "m_hat": _shown_all(m_hat), "v_hat": _shown_all(v_hat),
@@ -306,20 +321,26 @@ def adam_run(w: Sequence[Any], grads: Sequence[Sequence[Any]], lr: Any, beta1: A
 
 @register("optim.adam", outputs=(
     "m", "v", "w_new", "steps", "m_hat", "v_hat", "m_swapped", "v_swapped", "v_g_not_squared",
-    "m_no_one_minus_beta", "w_no_bias_correction", "w_eps_inside", "w_swapped", "w_no_root"))
+    "m_no_one_minus_beta", "w_no_bias_correction", "w_eps_inside", "w_swapped", "w_no_root",
+    "w_correct_m_only", "w_correct_v_only", "w_t_plus_one", "w_sgd"))
 def adam(v: Mapping[str, Any]) -> dict[str, Any]:
     """PyTorch's Adam over the rows of `g`, and the slips named in `adam_run`, plus the
-    bias-corrected m̂ and v̂ (given for m and v), m ← β₁m + g (the 1 − β₁ forgotten) and
-    v ← β₂v + (1 − β₂)g (g not squared)."""
+    bias-corrected m̂ and v̂ (given for m and v), m ← β₁m + g (the 1 − β₁ forgotten),
+    v ← β₂v + (1 − β₂)g (g not squared), the bias correction of only m or only v, the
+    corrections with t + 1 (t off by one) and plain SGD steps w ← w − lr·g."""
     w = _vector(v["w"])
     grads = _rows(v["g"], len(w))
     params = (Fraction(v["lr"]), Fraction(v["beta1"]), Fraction(v["beta2"]), Fraction(v["eps"]))
     beta1, beta2 = params[1], params[2]
     m, sq, w_new, steps = adam_run(w, grads, *params)
-    m_sw, v_sw, w_sw, _ = adam_run(w, grads, *params, swapped=True)
-    _, _, w_nobc, _ = adam_run(w, grads, *params, bias_correction=False)
-    _, _, w_eps, _ = adam_run(w, grads, *params, eps_inside=True)
-    _, _, w_noroot, _ = adam_run(w, grads, *params, root=False)
+    m_sw, v_sw, w_sw, _ = adam_run(w, grads, *params, swapped=True, record=False)
+    slip: dict[str, Any] = {"record": False, "exact": False}  # weights only, in floats
+    _, _, w_nobc, _ = adam_run(w, grads, *params, bias_correction=False, **slip)
+    _, _, w_eps, _ = adam_run(w, grads, *params, eps_inside=True, **slip)
+    _, _, w_noroot, _ = adam_run(w, grads, *params, root=False, **slip)
+    _, _, w_m_only, _ = adam_run(w, grads, *params, correct=(True, False), **slip)
+    _, _, w_v_only, _ = adam_run(w, grads, *params, correct=(False, True), **slip)
+    _, _, w_t_plus_one, _ = adam_run(w, grads, *params, t_shift=1, **slip)
     t = len(grads)
     m_full = _average(grads, beta1, Fraction(1), square=False)
     v_lin = _average(grads, beta2, 1 - beta2, square=False)
@@ -331,7 +352,16 @@ def adam(v: Mapping[str, Any]) -> dict[str, Any]:
         "v_g_not_squared": _array(v_lin), "m_no_one_minus_beta": _array(m_full),
         "w_no_bias_correction": _array(w_nobc), "w_eps_inside": _array(w_eps),
         "w_swapped": _array(w_sw), "w_no_root": _array(w_noroot),
+        "w_correct_m_only": _array(w_m_only), "w_correct_v_only": _array(w_v_only),
+        "w_t_plus_one": _array(w_t_plus_one), "w_sgd": _sgd(w, grads, params[0]),
     }
+
+
+def _sgd(w: Sequence[Fraction], grads: Sequence[Sequence[Fraction]], lr: Fraction
+         ) -> np.ndarray:
+    """Plain SGD steps w ← w − lr·g over the rows of `grads` (exact)."""
+    totals = [sum(col, Fraction(0)) for col in zip(*grads, strict=True)]
+    return _array([wi - lr * total for wi, total in zip(w, totals, strict=True)])
 
 
 def _average(grads: Sequence[Sequence[Fraction]], keep: Fraction, mix: Fraction, *,

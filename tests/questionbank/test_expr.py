@@ -213,7 +213,8 @@ def test_errors_carry_message_and_caret(text: str, names: set[str] | None, mode:
     start = time.perf_counter()
     with pytest.raises(ExprError) as info:
         _run(text, names, mode)
-    assert time.perf_counter() - start < 0.5, "a hostile input must fail fast"
+    # generous: a backtracking blow-up takes minutes, and CI machines are shared
+    assert time.perf_counter() - start < 3.0, "a hostile input must fail fast"
     err = info.value
     assert fragment in err.message
     assert err.position == position

@@ -237,7 +237,8 @@ def test_overrides_that_break_a_constraint_fail_fast(
     start = time.perf_counter()
     with pytest.raises(TemplateError) as info:
         generate(template_id, 0, params)
-    assert time.perf_counter() - start < 0.2, "must not resample max_tries times"
+    # generous: resampling max_tries times takes minutes, and CI machines are shared
+    assert time.perf_counter() - start < 3.0, "must not resample max_tries times"
     err = info.value
     assert err.key == key
     assert err.path == f"bank/{template_id}.yaml"

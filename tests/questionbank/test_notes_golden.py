@@ -112,7 +112,7 @@ def test_gradient_has_the_shape_of_the_matrix(n: int, m: int) -> None:
         part = instance.part("shape")
         assert part.answer == [n, m]
         assert part.answer_text == f"{n}x{m}"
-        assert f"be an {n} × {m} matrix" in instance.prompt
+        assert f"with n = {n} rows and m = {m} columns" in instance.prompt
         assert f"**{n}x{m}**" in instance.solution
 
 

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +30,8 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["mlquiz", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=600, check=False)
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600, check=False)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -1,9 +1,10 @@
-"""Batch grading (`grader.exam.grade`) and class statistics (`grader.exam.stats`).
+"""Batch grading (`grader.exam.grade`): rows, stored keys and rebuilt questions, reports and
+feedback pages.
 
-Golden file: ``tests/grader/golden/exam-feedback.html`` pins one student's feedback page at a
-fixed seed. After an intended change, regenerate it with
+Golden file: ``tests/grader/exam/golden/exam-feedback.html`` pins one student's feedback page
+at a fixed seed. After an intended change, regenerate it with
 
-    MLQUIZ_UPDATE_GOLDEN=1 python -m pytest tests/grader/test_batch.py -p no:cacheprovider
+    MLQUIZ_UPDATE_GOLDEN=1 python -m pytest tests/grader/exam/test_grade.py -p no:cacheprovider
 
 and review the diff before committing.
 """
@@ -21,9 +22,9 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.exam.grade import grade_exam, read_submissions
-from grader.exam.sheets import Student, generate_exam
-from grader.exam.stats import PartRecord, class_statistics, pearson
+from grader.exam.generate import generate_exam
+from grader.exam.grade import grade_exam
+from grader.exam.roster import Student
 from grader.files import atomic_write_bytes, student_stem
 from questionbank.bank import BUILTIN_BANK, load_bank
 from questionbank.errors import InputError
@@ -74,142 +75,6 @@ def report(out: Path) -> dict[str, Any]:
 def parts_of(out: Path, student: str) -> dict[str, dict[str, Any]]:
     s = next(s for s in report(out)["students"] if s["id"] == student)
     return {p["column"]: p for i in s["items"] for p in i["parts"]}
-
-
-# --------------------------------------------------------------------------- reading CSV
-
-
-def test_csv_with_bom_semicolons_and_values_as_typed(tmp_path: Path) -> None:
-    path = tmp_path / "s.csv"
-    path.write_bytes("\ufeff student ; Q1.a ;Q1.b\n s1 ; 012 ; NO\n\n'@x;1e-3;\n".encode())
-    subs = read_submissions(path, ["Q1.a", "Q1.b"])
-    assert [(r.line, r.student, r.cells, r.problem) for r in subs.rows] == [
-        (2, "s1", {"student": " s1 ", "Q1.a": " 012 ", "Q1.b": " NO"}, None),
-        (4, "@x", {"student": "'@x", "Q1.a": "1e-3", "Q1.b": ""}, None)]
-    assert subs.notes == ()
-
-
-def test_csv_ragged_rows_multiline_cells_and_columns(tmp_path: Path) -> None:
-    path = tmp_path / "s.csv"
-    path.write_text('student,Q1.a,extra\ns1,"two\nlines",x\ns2,1\ns3,1,2,3\ns4,1,2,,\n',
-                    encoding="utf-8")
-    subs = read_submissions(path, ["Q1.a", "Q1.b"])
-    assert [(r.line, r.student, r.problem) for r in subs.rows] == [
-        (3, "s1", None), (4, "s2", "2 cells where the header has 3"),
-        (5, "s3", "4 cells where the header has 3"), (6, "s4", None)]
-    assert subs.rows[0].cells["Q1.a"] == "two\nlines"
-    assert subs.rows[0].missing == ("Q1.b",)
-    assert subs.notes == ("ignored columns that are not part of the exam: extra",
-                          "the file has no column for Q1.b: those answers count as blank")
-
-
-def test_csv_row_too_large_to_read_does_not_stop_the_file(tmp_path: Path) -> None:
-    path = tmp_path / "s.csv"
-    path.write_text("student,Q1.a\ns1," + "x" * 200_000 + "\ns2,ok\n", encoding="utf-8")
-    rows = read_submissions(path, ["Q1.a"]).rows
-    assert [(r.line, r.student, r.problem) for r in rows] == [
-        (2, None, "unreadable CSV: field larger than field limit (131072)"), (3, "s2", None)]
-
-
-@pytest.mark.parametrize(("content", "message"), [
-    ("name,Q1.a\nx,1\n", ":1: the header has no 'student' column (found 'name', 'Q1.a')"),
-    ("\n\n", "the file is empty (expected a header line 'student,Q1...')"),
-    ("student,Q1.a,Q1.a\n", ":1: the header repeats the column 'Q1.a'"),
-])
-def test_unreadable_csv_files(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "s.csv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        read_submissions(path, ["Q1.a"])
-    assert message in str(info.value)
-
-
-def test_missing_and_non_utf8_submission_files(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="cannot read the submissions: No such file"):
-        read_submissions(tmp_path / "none.csv", [])
-    (tmp_path / "latin.csv").write_bytes(b"student\n\xe9\n")
-    with pytest.raises(InputError, match=r"latin\.csv: not UTF-8 text"):
-        read_submissions(tmp_path / "latin.csv", [])
-
-
-# --------------------------------------------------------------------------- reading JSON
-
-
-def test_json_values_arrive_as_typed(tmp_path: Path) -> None:
-    path = tmp_path / "s.json"
-    path.write_text("""[
-  {"student": "s1", "Q1.a": 0.50, "Q1.b": 1e-3, "Q1.c": true, "Q1.d": null,
-   "Q1.e": [2, 0, 4.50], "Q1.f": {"x": 1}},
-  5,
-  {"student": "s2", "Q1.a": "8/13", "Q1.a": "x"},
-  {"id": "s3", "more": "1"}
-]
-""", encoding="utf-8")
-    subs = read_submissions(path, ["Q1.a", "Q1.b"])
-    rows = subs.rows
-    assert rows[0].line == 2 and rows[0].student == "s1"
-    assert rows[0].cells == {"student": "s1", "Q1.a": "0.50", "Q1.b": "1e-3", "Q1.c": "true",
-                             "Q1.d": "", "Q1.e": "[2, 0, 4.50]", "Q1.f": "{x: 1}"}
-    assert (rows[1].line, rows[1].problem) == (4, "the record is not a JSON object")
-    assert (rows[2].line, rows[2].student, rows[2].problem) == (5, "s2",
-                                                                "the key 'Q1.a' appears twice")
-    assert (rows[3].student, rows[3].missing) == ("s3", ("Q1.a", "Q1.b"))
-    assert subs.notes == ("ignored keys that are not part of the exam: Q1.c, Q1.d, Q1.e, Q1.f, "
-                          "more",)
-
-
-@pytest.mark.parametrize(("content", "message"), [
-    ('{"student": "s1"}', ":1: expected a JSON list of records"),
-    ('[{"student": "s1"},\n {"student": }]', ":2: not valid JSON (Expecting value)"),
-    ('[{"student": "s1"} {"student": "s2"}]', ":1: expected ',' or ']' between records"),
-    ('[{"student": "s1"}]\n[]', ":2: unexpected text after the list of records"),
-])
-def test_unreadable_json_files(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "s.json"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        read_submissions(path, [])
-    assert message in str(info.value)
-
-
-# --------------------------------------------------------------------------- reading YAML
-
-
-def test_yaml_values_arrive_as_typed_and_tags_do_nothing(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text("""# submissions
-- student: s1
-  Q1.a: NO
-  Q1.b: 012
-  Q1.c: 1e-3
-  Q1.d: !!python/object/apply:os.system ["touch PWNED"]
-  Q1.e: [2, 0, 4.5]
-  Q1.f:
-- just text
-- student: 7
-  Q1.a: ~
-""", encoding="utf-8")
-    subs = read_submissions(path, ["Q1.a"])
-    assert subs.rows[0].line == 2
-    assert subs.rows[0].cells == {"student": "s1", "Q1.a": "NO", "Q1.b": "012", "Q1.c": "1e-3",
-                                  "Q1.d": "[touch PWNED]", "Q1.e": "[2, 0, 4.5]", "Q1.f": ""}
-    assert (subs.rows[1].line, subs.rows[1].problem) == (9, "the record is not a mapping")
-    assert (subs.rows[2].student, subs.rows[2].cells["Q1.a"]) == ("7", "~")
-    assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
-
-
-@pytest.mark.parametrize(("content", "message"), [
-    ("student: s1\n", ":1: expected a YAML list of records"),
-    ("- a: &x [1, 2]\n  b: *x\n", ":2: YAML aliases (*name) are not allowed in submissions"),
-    ("- student: [1\n", "not valid YAML"),
-    ("- student: s1\n---\n- student: s2\n", "not valid YAML"),
-])
-def test_unreadable_yaml_files(tmp_path: Path, content: str, message: str) -> None:
-    path = tmp_path / "s.yml"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(InputError) as info:
-        read_submissions(path, [])
-    assert message in str(info.value)
 
 
 # --------------------------------------------------------------------------- grading
@@ -289,8 +154,8 @@ def copy_template(folder: Path, template_id: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize(("old", "new", "status", "message"), [
-    ("version: 1", "version: 2", "key-changed",
-     "template gradients/layer-shapes is now version 2, the exam was made with version 1; not "
+    ("version: 2", "version: 3", "key-changed",
+     "template gradients/layer-shapes is now version 3, the exam was made with version 2; not "
      "graded against a different key (restore that version with --bank to grade it)"),
     ('answer: "[n_out, n_in]"', 'answer: "[n_in, n_out]"', "key-changed",
      "part dW: the template now gives the answer '{swapped}', the exam's key says '{stored}'; "
@@ -454,16 +319,17 @@ def test_only_answers_matching_a_stored_mistake_rebuild_the_question(
         exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A wrong answer that no stored mistake explains is judged from the key alone; one that
     matches a stored mistake rebuilds its question once, for the mistake's feedback."""
-    from grader.exam import grade as batch
+    from grader.exam.manifest import Item
+    from grader.exam.rebuild import Rebuilder
 
     rebuilt: list[tuple[str, int]] = []
-    original = batch._Grader._instance
+    original = Rebuilder.rebuild
 
-    def counting(self: Any, item: dict[str, Any]) -> Any:
-        rebuilt.append((item["template"], item["seed"]))
+    def counting(self: Rebuilder, item: Item) -> Any:
+        rebuilt.append((item.template, item.seed))
         return original(self, item)
 
-    monkeypatch.setattr(batch._Grader, "_instance", counting)
+    monkeypatch.setattr(Rebuilder, "rebuild", counting)
     accuracy = exam["manifest"]["students"][2]["items"][1]["parts"][0]  # c3's accuracy
     mistake_id, mistake_answer = accuracy["mistakes"][0]
     rows = [["student", *COLUMNS]]
@@ -588,14 +454,14 @@ def test_an_internal_error_in_one_answer_does_not_stop_the_batch(
         exam: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import grader.exam.grade
 
-    real = grader.exam.grade.check_part
+    real = grader.exam.grade.check_key
 
-    def flaky(instance: Any, part: Any, text: str) -> Any:
+    def flaky(key: Any, text: str, seed: int) -> Any:
         if text == "boom":
             raise RuntimeError("simulated bug")
-        return real(instance, part, text)
+        return real(key, text, seed)
 
-    monkeypatch.setattr(grader.exam.grade, "check_part", flaky)
+    monkeypatch.setattr(grader.exam.grade, "check_key", flaky)
     right = exam["right"]
     write_csv(tmp_path / "s.csv", [
         ["student", *COLUMNS],
@@ -686,74 +552,3 @@ def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pyt
 def test_grade_api_rejects_zero_jobs(exam: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises(InputError, match="--jobs must be at least 1, got 0"):
         grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path, jobs=0)
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def test_pearson() -> None:
-    assert pearson([1, 2, 3, 4], [2, 4, 6, 8]) == pytest.approx(1.0)
-    assert pearson([1, 2, 3, 4], [8, 6, 4, 2]) == pytest.approx(-1.0)
-    assert pearson([1, 0, 1, 0], [3, 1, 2, 2]) == pytest.approx(0.7071067811865475)
-    assert pearson([1, 1, 1], [1, 2, 3]) is None
-    assert pearson([1, 2], [1, 2]) is None
-
-
-def test_class_statistics_difficulty_discrimination_histogram_mistakes() -> None:
-    def r(score: float, status: str = "", mistake: str | None = None) -> PartRecord:
-        return PartRecord(status or ("correct" if score == 1 else "incorrect"), score, mistake,
-                          f"feedback {mistake}")
-
-    rows = [
-        [r(1), r(1), r(1)],
-        [r(1), r(0, mistake="swap"), r(1)],
-        [r(0, mistake="swap"), r(0, "invalid"), r(1)],
-        [r(0, mistake="sign"), r(0, mistake="swap"), None],
-    ]
-    stats = class_statistics(["a", "b", "c"], [1.0, 2.0, 1.0], rows)
-    assert stats.n == 4
-    assert [round(p, 6) for p in (stats.mean, stats.median, stats.minimum, stats.maximum)] == \
-        [round((100 + 50 + 25 + 0) / 4, 6), 37.5, 0.0, 100.0]
-    a, b, c = stats.parts
-    assert (a.n, a.difficulty) == (4, 0.5)
-    # the score on a against the total of the other parts (4, 1, 1, 0)
-    assert a.discrimination == pytest.approx(pearson([1, 1, 0, 0], [3, 1, 1, 0]))
-    assert (c.n, c.difficulty, c.discrimination) == (3, 1.0, None)
-    assert [(m.mistake, m.count, m.share) for m in b.mistakes] == [("swap", 2, 0.5),
-                                                                   ("invalid", 1, 0.25)]
-    assert a.mistakes[0].example == "feedback sign"  # ties sorted by id: sign before swap
-    assert b.statuses == {"correct": 1, "incorrect": 2, "invalid": 1}
-    assert [bin_.count for bin_ in stats.histogram] == [1, 0, 1, 0, 0, 1, 0, 0, 0, 1]
-
-
-def test_histogram_edges() -> None:
-    rows = [[PartRecord("correct" if s else "incorrect", s)] for s in (0, 0.1, 0.0999, 0.9,
-                                                                        1.0)]
-    stats = class_statistics(["a"], [1.0], rows)
-    assert [b.count for b in stats.histogram] == [2, 1, 0, 0, 0, 0, 0, 0, 0, 2]
-    empty = class_statistics(["a"], [1.0], [])
-    assert (empty.n, empty.mean, empty.parts[0].difficulty) == (0, None, None)
-
-
-@pytest.mark.parametrize("pages", [False, True])
-def test_grading_makes_no_reference_cycles(exam: dict[str, Any], tmp_path: Path,
-                                           pages: bool) -> None:
-    """`grade_exam` pauses the cyclic garbage collector during a batch (it would walk every
-    outcome kept so far, again and again); that is only safe while grading makes no cycles."""
-    import gc
-
-    rows = [["student", *COLUMNS]]
-    for sid, answers in exam["right"].items():
-        rows.append([sid, *(["0", "", "x y z", "61.5", "[1, 2"][k % 5] if sid == "b2"
-                            else answers[c] for k, c in enumerate(COLUMNS))])
-    write_csv(tmp_path / "s.csv", rows)
-    grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "warm",
-               feedback_pages=pages)  # fills the caches (compiled texts, solvers)
-    gc.collect()
-    gc.disable()
-    try:
-        grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
-                   feedback_pages=pages)
-        assert gc.collect() == 0
-    finally:
-        gc.enable()

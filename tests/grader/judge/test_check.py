@@ -621,6 +621,16 @@ MISTAKE_CASES += [
     for form, answers in FORM_MISTAKE_ANSWERS.items() for mistake_id, text in answers.items()
 ]
 
+# the mistakes issue 12 added (bank quality)
+MISTAKE_CASES += [
+    ("metrics/confusion-matrix", NOTES_METRICS, "f1", "geometric-mean", "0.6325"),
+    ("metrics/confusion-matrix", NOTES_METRICS, "f1", "harmonic-without-two", "4/13"),
+    ("dropout/apply-mask", NOTES_MASK, "output", "kept-entries-only", "[2, 4.5, 6]"),
+    ("dropout/inverted", NOTES_INVERTED, "output", "scaled-by-kept-share", "[10/3, 0, 0, 7.5, 10]"),
+    ("gradients/layer-shapes", LAYER, "db", "bias-as-row", "1x10"),
+    ("gradients/layer-shapes", LAYER, "db", "bias-as-column", "10 x 1"),
+]
+
 
 def _case_id(case: tuple[str, dict[str, Any], str, str, str]) -> str:
     template, params, part, mistake_id, _ = case

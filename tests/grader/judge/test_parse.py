@@ -596,11 +596,12 @@ def test_option_count_is_checked(n_options: Any) -> None:
 ], ids=["vector-spaces", "vector-commas", "matrix-flat", "matrix-nested", "vector-blank",
         "vector-bad-last-entry", "number-1e6-chars", "shape-1e6-chars", "choices-1e6-chars"])
 def test_large_inputs_take_bounded_time(parser: Callable[[str], Any], text: str) -> None:
-    """Rule: the longest accepted inputs, and far longer refused ones, take well under 1 s."""
+    """Rule: the longest accepted inputs, and far longer refused ones, take bounded time."""
     started = time.perf_counter()
     with contextlib.suppress(AnswerError):
         parser(text)
-    assert time.perf_counter() - started < 1.0
+    # generous (these take about 20 ms): a quadratic blow-up takes minutes; CI machines are shared
+    assert time.perf_counter() - started < 5.0
 
 
 # --------------------------------------------------------------------------------------------

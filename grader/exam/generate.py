@@ -1,0 +1,263 @@
+"""Exam generation: a roster and a list of questions -> one version per student, printed sheets,
+answer keys, the blank submission file and the manifest ``exam.json``.
+
+Each student gets a distinct, reproducible version: the seed of question *n* for student *s* is
+``derive_seed(exam_seed, s, n)`` (SHA-256, never `hash()`). The manifest
+(`grader.exam.manifest`) stores, per student and question, the template id, that seed, the
+sampled params *and* the reference answers, so grading never depends on sampling again.
+
+Layout of the output folder (``FMT`` is each requested format: html, md, tex)::
+
+    exam.json             the manifest
+    answers.csv           blank submissions: `student`, then a column `Q<number>.<part id>`
+                          per part
+    sample-answers.csv    made-up answers to try the grader on (only when asked for)
+    sheets/, keys/, sheets-all.FMT, keys-all.FMT    see `grader.exam.sheets`
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.exam.manifest import (
+    Item,
+    Manifest,
+    Question,
+    StudentRecord,
+    column_name,
+    write_manifest,
+)
+from grader.exam.roster import Student, roster_students
+from grader.exam.sheets import (
+    DEFAULT_FORMATS,
+    item_view,
+    parse_formats,
+    points_text,
+    render_section,
+    sheets_document,
+    student_view,
+    version_code,
+)
+from grader.files import atomic_write_text, csv_text, student_stem
+from grader.selection import split_ids, topic_ids
+from questionbank.errors import InputError, QuizError
+from questionbank.instance import Instance
+
+__all__ = ["DEFAULT_TITLE", "SAMPLE_QUESTIONS", "GeneratedExam", "Progress", "generate_exam",
+           "select_templates"]
+
+DEFAULT_TITLE = "Machine-learning quiz"
+
+#: The questions of the sample exam (no --questions/--topic): the three families of the bank.
+SAMPLE_QUESTIONS = ("metrics/confusion-matrix", "dropout/inverted", "gradients/layer-shapes",
+                    "gradients/matrix-calculus")
+
+#: Opens a progress display for `total` steps; the context yields ``update(n_steps)``.
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], object]]]
+
+
+@dataclass(frozen=True)
+class GeneratedExam:
+    """What `generate_exam` wrote, for the caller to show or open."""
+
+    out_dir: Path
+    manifest: Path
+    answers_csv: Path
+    exam_seed: int
+    students: int
+    questions: tuple[str, ...]
+    formats: tuple[str, ...]
+    sheets_dir: Path
+    keys_dir: Path
+    #: format -> the file with every student's sheet (key), a page apart
+    combined_sheets: dict[str, Path] = field(default_factory=dict)
+    combined_keys: dict[str, Path] = field(default_factory=dict)
+    #: made-up answers to try ``mlquiz grade`` on (only when asked for)
+    sample_answers: Path | None = None
+
+
+def select_templates(bank: Any, questions: Iterable[str] = (), topics: Iterable[str] = ()
+                     ) -> list[Any]:
+    """The exam's templates in question order.
+
+    `questions` holds ids (each entry may be comma-separated; ``all`` means the whole bank, in
+    id order); `topics` picks every template of those topics, in id order. With neither, the
+    sample exam `SAMPLE_QUESTIONS`. The same id may be listed twice: each copy is a separate
+    question with its own version per student.
+    """
+    ids = split_ids(questions)
+    topics = list(topics)
+    if ids and topics:
+        raise InputError("choose the questions by --questions or by --topic, not both")
+    if topics:
+        return [bank.get(i) for i in topic_ids(bank, topics)]
+    if ids == ["all"]:
+        return bank.templates()
+    if "all" in ids:
+        raise InputError("'all' selects the whole bank and cannot be mixed with other ids")
+    return [bank.get(i) for i in (ids or SAMPLE_QUESTIONS)]
+
+
+def _sample_answer(part: Any, key: str) -> str:
+    """A made-up answer for `part`, chosen by a hash of `key`: six in ten right, two in ten a
+    declared mistake (or a wrong option), one blank, one unreadable."""
+    h = int.from_bytes(hashlib.sha256(f"mlquiz-sample:{key}".encode()).digest()[:8], "big")
+    roll = h % 10
+    if roll < 6:
+        return str(part.answer_text)
+    if roll < 8:
+        if part.mistakes:
+            return str(part.mistakes[(h // 10) % len(part.mistakes)].answer_text)
+        wrong = [o.letter for o in part.options if not o.correct]
+        return wrong[(h // 10) % len(wrong)] if part.type == "choice" and wrong else \
+            str(part.answer_text)
+    return "" if roll == 8 else "?"
+
+
+def _no_progress(label: str, total: int) -> AbstractContextManager[Callable[[int], object]]:
+    return nullcontext(lambda n: None)
+
+
+def _exam_seed(seed: int | None) -> int:
+    """The given exam seed, checked, or a fresh one from the operating system."""
+    from questionbank.instance import MAX_SEED
+
+    if seed is None:
+        seed = secrets.randbelow(10**9)
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise InputError(f"the exam seed must be a whole number from 0 to {MAX_SEED}")
+    return seed
+
+
+class _Writer:
+    """Generates each student's version and writes their sheets and keys as it goes; keeps
+    every rendered section for the combined files, and the manifest records."""
+
+    def __init__(self, out: Path, title: str, seed: int, templates: Sequence[Any],
+                 fmts: tuple[str, ...], sample_answers: bool) -> None:
+        self.out, self.title, self.seed, self.templates = out, title, seed, templates
+        self.fmts, self.sample_answers = fmts, sample_answers
+        self.total_points = points_text(sum(p.points for t in templates for p in t.parts))
+        # who each sheet is for (the combined file's title), and every student's rendered
+        # section per format, for the sheets and for the keys
+        self.heads: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
+        self.sections: dict[tuple[str, bool], list[str]] = {(f, k): [] for f in fmts
+                                                            for k in (False, True)}
+        self.records: list[StudentRecord] = []
+        self.samples: list[list[str]] = []
+
+    def versions(self, student: Student) -> list[tuple[Instance, list[dict[str, Any]]]]:
+        """The student's version of every question, with its view for each format."""
+        from questionbank.instance import generate as generate_instance
+        from questionbank.sampling import derive_seed
+
+        versions = []
+        for number, template in enumerate(self.templates, start=1):
+            try:
+                # the sheets render every text (and so surface a template's error); without
+                # sheets, generating renders them to check them
+                instance = generate_instance(template,
+                                             derive_seed(self.seed, student.id, number),
+                                             render_text=not self.fmts)
+                views = [item_view(number, instance, fmt) for fmt in self.fmts]
+            except QuizError as exc:
+                raise QuizError(f"question {number} ({template.id}) for student "
+                                f"{student.id!r}: {exc}") from None
+            versions.append((instance, views))
+        return versions
+
+    def add(self, student: Student, stem: str) -> None:
+        """Generate, record and write one student's version."""
+        code = version_code(self.seed, student.id)
+        versions = self.versions(student)
+        instances = [instance for instance, _ in versions]
+        self.records.append(StudentRecord(student.id, student.name, code, tuple(
+            Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1))))
+        if self.sample_answers:
+            self.samples.append([student.id, *(
+                _sample_answer(part, f"{self.seed}:{student.id}:{column_name(n, part.id)}")
+                for n, inst in enumerate(instances, start=1) for part in inst.parts)])
+        for index, fmt in enumerate(self.fmts):
+            view = student_view(student, code, [views[index] for _, views in versions], fmt)
+            head = {"id": view["id"], "name": view["name"]}
+            self.heads[fmt].append(head)
+            for key, folder in ((False, "sheets"), (True, "keys")):
+                section = render_section(fmt, self.title, view, key=key,
+                                         total_points=self.total_points)
+                self.sections[fmt, key].append(section)
+                atomic_write_text(self.out / folder / f"{stem}.{fmt}",
+                                  sheets_document(fmt, self.title, [head], [section], key=key))
+
+    def combined(self, key: bool) -> dict[str, Path]:
+        """Write every student's sheets (or keys) in one file per format."""
+        paths = {}
+        for fmt in self.fmts:
+            path = self.out / f"{'keys' if key else 'sheets'}-all.{fmt}"
+            atomic_write_text(path, sheets_document(fmt, self.title, self.heads[fmt],
+                                                    self.sections[fmt, key], key=key))
+            paths[fmt] = path
+        return paths
+
+
+def generate_exam(out_dir: str | Path = "exam", *,
+                  roster: str | Path | Sequence[Student] | None = None,
+                  count: int | None = None,
+                  questions: Iterable[str] = (),
+                  topics: Iterable[str] = (),
+                  seed: int | None = None,
+                  title: str | None = None,
+                  formats: Iterable[str] = DEFAULT_FORMATS,
+                  bank: Any = None,
+                  sheets: bool = True,
+                  sample_answers: bool = False,
+                  progress: Progress | None = None) -> GeneratedExam:
+    """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
+
+    Questions: see `select_templates`. `seed` is the exam seed; when None a fresh one is drawn
+    from the operating system, used and recorded in ``exam.json`` (so a forgotten ``--seed``
+    never makes every instructor's exam the same). `bank` is a `questionbank.Bank` (default:
+    the built-in bank plus ``MLQUIZ_BANK``). `sheets=False` writes only ``exam.json`` and
+    ``answers.csv`` (for a quiz delivered online). Files already in `out_dir` that this exam
+    does not write are left alone. `sample_answers=True` also writes ``sample-answers.csv``,
+    made-up answers (mostly right, some typical mistakes, a few blank or unreadable) to try
+    the grader on.
+    """
+    from questionbank.api import default_bank
+
+    fmts = parse_formats(formats) if sheets else ()
+    students = roster_students(roster, count)
+    templates = select_templates(bank if bank is not None else default_bank(), questions,
+                                 topics)
+    if not templates:
+        raise InputError("the exam has no questions")
+    seed = _exam_seed(seed)
+    title = title if title is not None else DEFAULT_TITLE
+    out = Path(out_dir)
+    writer = _Writer(out, title, seed, templates, fmts, sample_answers)
+    with (progress or _no_progress)("Generating sheets", len(students)) as update:
+        for student in students:
+            writer.add(student, student_stem(student.id))
+            update(1)
+    combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
+    columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
+    answers_csv = out / "answers.csv"
+    atomic_write_text(answers_csv, csv_text(
+        ["student", *columns], ([s.id, *([""] * len(columns))] for s in students)))
+    sample_path = out / "sample-answers.csv" if sample_answers else None
+    if sample_path is not None:
+        atomic_write_text(sample_path, csv_text(["student", *columns], writer.samples))
+    write_manifest(out / "exam.json", Manifest(
+        title, seed, {t.id: t.version for t in templates},
+        tuple(Question.from_template(n, t) for n, t in enumerate(templates, start=1)),
+        tuple(writer.records)))
+    return GeneratedExam(
+        out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
+        students=len(students), questions=tuple(t.id for t in templates), formats=fmts,
+        sheets_dir=out / "sheets", keys_dir=out / "keys", combined_sheets=combined_sheets,
+        combined_keys=combined_keys, sample_answers=sample_path)

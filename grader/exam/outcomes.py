@@ -1,0 +1,144 @@
+"""What batch grading found: one record per part, question, student and submission row.
+
+A part's status is one of `PART_STATUSES`: ``correct``, ``incorrect``, ``invalid`` (could not
+be read; the feedback says why), ``blank``, ``ungraded`` (its question could not be graded) or
+``error`` (an internal error of mlquiz while grading this one answer). A row's status is one
+of `ROW_STATUSES` (see `grader.exam.grade`).
+
+`PartOutcome` and `ItemOutcome` are NamedTuples: a big class makes one per answer, and a
+tuple is made in a third of the time of a frozen dataclass; holding only text and numbers,
+they are also left alone by the cyclic garbage collector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+__all__ = [
+    "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "ItemOutcome",
+    "PartOutcome", "RowStatus", "StudentOutcome", "round_score", "score_text",
+]
+
+ROW_STATUSES = ("graded", "missing-columns", "incomplete", "superseded", "unknown-student",
+                "missing-student", "malformed-row")
+GRADED_STATUSES = ("graded", "missing-columns", "incomplete")
+PART_STATUSES = ("correct", "incorrect", "invalid", "blank", "ungraded", "error")
+
+
+def round_score(x: float | None) -> float | None:
+    """A score for ``report.json``: 6 decimals, and no ``-0.0``."""
+    if x == 0:
+        return 0.0
+    if x is None or x == 1.0:  # the common scores, which rounding leaves alone
+        return x
+    value = round(x, 6)
+    return 0.0 if value == 0 else value
+
+
+def score_text(x: float | None, digits: int = 4) -> str:
+    """A score as gradebook text: at most `digits` decimals, no trailing zeros (1, 0.5,
+    0.3333)."""
+    if x is None:
+        return ""
+    text = f"{round(x, digits):.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+class PartOutcome(NamedTuple):
+    """The grading of one part for one student."""
+
+    column: str
+    part: str
+    answer: str
+    status: str
+    score: float
+    points: float
+    feedback: str
+    mistake: str | None
+    read_as: str | None
+    reference: str
+
+    @property
+    def earned(self) -> float | None:
+        return None if self.status == "ungraded" else self.score * self.points
+
+    def to_dict(self) -> dict[str, Any]:
+        """The part's entry in ``report.json``."""
+        return {"column": self.column, "part": self.part, "answer": self.answer,
+                "status": self.status, "score": round_score(self.score),
+                "points": self.points, "earned": round_score(self.earned),
+                "feedback": self.feedback, "mistake": self.mistake, "read_as": self.read_as,
+                "reference": self.reference}
+
+
+class ItemOutcome(NamedTuple):
+    """One question of one student: `status` is graded, key-changed, template-missing or error
+    (an internal error while rebuilding it)."""
+
+    number: int
+    template: str
+    status: str
+    message: str
+    parts: tuple[PartOutcome, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The item's entry in ``report.json``."""
+        return {"number": self.number, "template": self.template, "status": self.status,
+                "message": self.message, "parts": [p.to_dict() for p in self.parts]}
+
+
+@dataclass(slots=True, frozen=True)
+class StudentOutcome:
+    """A graded row: the student, the row's line and status, and every item."""
+
+    student: str
+    line: int
+    status: str
+    message: str
+    items: tuple[ItemOutcome, ...]
+
+    @property
+    def parts(self) -> Iterator[PartOutcome]:
+        for item in self.items:
+            yield from item.parts
+
+    @property
+    def total(self) -> float:
+        return math.fsum(p.earned or 0.0 for p in self.parts)
+
+
+@dataclass(slots=True, frozen=True)
+class RowStatus:
+    """One submission row as the report lists it."""
+
+    line: int
+    student: str | None
+    status: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"line": self.line, "student": self.student, "status": self.status,
+                "message": self.message}
+
+
+@dataclass(slots=True, frozen=True)
+class GradeReport:
+    """What `grade_exam` wrote and found."""
+
+    out_dir: Path
+    gradebook: Path
+    report: Path
+    summary: Path
+    feedback_dir: Path | None
+    rows: tuple[RowStatus, ...]
+    counts: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def not_graded(self) -> tuple[RowStatus, ...]:
+        """Rows that were not graded (superseded, unknown student, malformed ...)."""
+        return tuple(r for r in self.rows if r.status not in GRADED_STATUSES)

@@ -1,0 +1,235 @@
+"""The class's results: ``gradebook.csv``, ``report.json`` and ``summary.html``.
+
+- ``gradebook.csv``: ``student``, one score column per part (empty when not graded),
+  ``total``, ``max``, ``percent``, ``status``; one row per roster student, then the rows of
+  students not in the roster. Cells are neutralised against spreadsheet formulas.
+- ``report.json`` (format ``mlquiz-grades``, `REPORT_VERSION`): every detail, with sorted
+  keys, one row and one student per line; students' entries are made while writing.
+- ``summary.html``: score distribution, per-part difficulty and discrimination, most frequent
+  mistakes, and the rows and questions that were not graded.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from grader.exam.manifest import Manifest
+from grader.exam.outcomes import GradeReport, RowStatus, StudentOutcome, round_score, score_text
+from grader.exam.stats import ClassStats, PartResult, class_statistics
+from grader.exam.submissions import Submissions
+from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_chunks
+
+__all__ = ["REPORT_VERSION", "write_outputs"]
+
+REPORT_VERSION = 1
+
+#: (student's outcome, their feedback pages by format, or None)
+Graded = tuple[StudentOutcome, dict[str, str] | None]
+#: (number, template, status, message) of a question that could not be graded
+ItemProblem = tuple[int, str, str, str]
+
+
+class _Class:
+    """The graded class, indexed for the three outputs."""
+
+    def __init__(self, manifest: Manifest, subs: Submissions, graded: Sequence[Graded],
+                 problems: Sequence[RowStatus]) -> None:
+        self.manifest = manifest
+        columns = manifest.columns
+        self.columns = [p.column for p in columns]
+        self.points = [p.points for p in columns]
+        self.templates = [q.template for q in manifest.questions for _ in q.parts]
+        self.max_points = math.fsum(self.points)
+        self.by_student = {o.student: (o, pages) for o, pages in graded}
+        self.totals = {o.student: o.total for o, _ in graded}
+        self.problems = problems
+        self.problem_of = {p.student: p for p in problems
+                           if p.student is not None and p.status == "malformed-row"}
+        by_line = {p.line: p for p in problems}
+        self.rows: list[RowStatus] = []
+        for row in subs.rows:
+            if row.line in by_line:
+                self.rows.append(by_line[row.line])
+            elif row.student in self.by_student:
+                o = self.by_student[row.student][0]
+                self.rows.append(RowStatus(row.line, row.student, o.status, o.message))
+        counts: dict[str, int] = {}
+        for r in self.rows:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        self.counts = dict(sorted(counts.items()))
+        self.notes = list(subs.notes)
+        self.item_problems: list[ItemProblem] = sorted(
+            {(i.number, i.template, i.status, i.message)
+             for o, _ in graded for i in o.items if i.status != "graded"})
+
+    def percent(self, total: float) -> float:
+        return 100 * total / self.max_points if self.max_points else 0.0
+
+
+def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequence[Graded],
+                  problems: Sequence[RowStatus], pages_dir: Path | None) -> GradeReport:
+    """Write the gradebook, the report and the summary page; return what was written."""
+    graded_class = _Class(manifest, subs, graded, problems)
+    book, stat_rows = _gradebook(graded_class)
+    stats = class_statistics(graded_class.columns, graded_class.points, stat_rows)
+    del stat_rows
+    gradebook_path = out / "gradebook.csv"
+    report_path = out / "report.json"
+    summary_path = out / "summary.html"
+    atomic_write_text(gradebook_path, csv_text(
+        ["student", *graded_class.columns, "total", "max", "percent", "status"], book))
+    atomic_write_chunks(report_path, json_chunks(_report(graded_class, stats)))
+    atomic_write_text(summary_path, _summary_html(graded_class, stats))
+    return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
+                       summary=summary_path, feedback_dir=pages_dir if graded else None,
+                       rows=tuple(graded_class.rows), counts=graded_class.counts,
+                       notes=tuple(graded_class.notes))
+
+
+def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
+    """The gradebook's rows, and each graded student's part records for the statistics."""
+    num = lru_cache(maxsize=None)(score_text)  # most cells hold one of a few scores
+    book: list[list[object]] = []
+    stat_rows: list[list[PartResult | None]] = []
+    blank = [""] * len(c.columns)
+    for record in c.manifest.students:
+        sid = record.id
+        if sid not in c.by_student:
+            problem = c.problem_of.get(sid)
+            status = problem.status if problem else "no-submission"
+            book.append([sid, *blank, "", score_text(c.max_points), "", status])
+            continue
+        o = c.by_student[sid][0]
+        cells = {p.column: p for p in o.parts}
+        book_row: list[object] = [sid]
+        stat_row: list[PartResult | None] = []
+        for column in c.columns:
+            cell = cells.get(column)
+            if cell is None or cell.status == "ungraded":
+                book_row.append("")
+                stat_row.append(None)
+            else:
+                book_row.append(num(cell.score * cell.points))
+                stat_row.append(cell)
+        total = c.totals[sid]
+        book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status]
+        book.append(book_row)
+        stat_rows.append(stat_row)
+    for p in c.problems:
+        if p.status in ("unknown-student", "missing-student") or \
+                (p.status == "malformed-row" and p.student is None):
+            book.append([p.student or "", *blank, "", "", "", p.status])
+    return book, stat_rows
+
+
+def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
+    """``report.json``; its students are made one at a time while it is written."""
+    m = c.manifest
+    return {
+        "format": "mlquiz-grades",
+        "format_version": REPORT_VERSION,
+        "exam": {"title": m.title, "exam_seed": m.exam_seed, "templates": m.templates},
+        "columns": [{"column": column, "template": t, "points": p}
+                    for column, t, p in zip(c.columns, c.templates, c.points, strict=True)],
+        "counts": c.counts,
+        "notes": c.notes,
+        "questions_not_graded": [{"number": n, "template": t, "status": s, "message": msg}
+                                 for n, t, s, msg in c.item_problems],
+        "rows": [r.to_dict() for r in c.rows],
+        "statistics": _stats_json(stats),
+        "students": _student_entries(c),
+    }
+
+
+def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
+    """Every roster student's entry of ``report.json``."""
+    top = round_score(c.max_points)
+    for record in c.manifest.students:
+        entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
+                                 "max": top}
+        if record.id in c.by_student:
+            o, pages = c.by_student[record.id]
+            total = c.totals[record.id]
+            entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
+                         message=o.message, status=o.status, total=round_score(total),
+                         percent=round_score(c.percent(total)))
+        else:
+            problem = c.problem_of.get(record.id)
+            entry.update(feedback=None, items=[], line=problem.line if problem else None,
+                         message=problem.message if problem else "no row for this student",
+                         status=problem.status if problem else "no-submission", total=None,
+                         percent=None)
+        yield entry
+
+
+def _stats_json(stats: ClassStats) -> dict[str, Any]:
+    return {
+        "n": stats.n, "mean": round_score(stats.mean), "median": round_score(stats.median),
+        "stdev": round_score(stats.stdev), "min": round_score(stats.minimum),
+        "max": round_score(stats.maximum),
+        "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in stats.histogram],
+        "discrimination_method": "corrected item-total correlation (point-biserial for 0/1 "
+                                 "parts)",
+        "parts": [{"column": p.column, "points": p.points, "n": p.n,
+                   "difficulty": round_score(p.difficulty),
+                   "discrimination": round_score(p.discrimination), "statuses": p.statuses,
+                   "mistakes": [{"mistake": m.mistake, "count": m.count,
+                                 "share": round_score(m.share), "example": m.example}
+                                for m in p.mistakes]} for p in stats.parts],
+    }
+
+
+# --------------------------------------------------------------------------- summary page
+
+
+def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
+    """Bar geometry for the inline SVG histogram (computed here, drawn by the template)."""
+    width, height, left, bottom, top = 520, 220, 36, 28, 12
+    bins = stats.histogram
+    peak = max((b.count for b in bins), default=0) or 1
+    bar = (width - left - 8) / len(bins)
+    bars = []
+    for i, b in enumerate(bins):
+        h = (height - bottom - top) * b.count / peak
+        bars.append({"x": round(left + i * bar + 2, 1), "y": round(height - bottom - h, 1),
+                     "w": round(bar - 4, 1), "h": round(h, 1), "count": b.count,
+                     "label": f"{b.low}", "cx": round(left + i * bar + bar / 2, 1),
+                     "range": f"{b.low}-{b.high}%"})
+    ticks = sorted({0, peak, peak // 2})
+    return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
+            "axis_y": height - bottom, "ticks": [
+                {"value": t, "y": round(height - bottom - (height - bottom - top) * t / peak, 1)}
+                for t in ticks]}
+
+
+def _shown(x: float | None, digits: int) -> str:
+    return score_text(x, digits) if x is not None else "-"
+
+
+def _summary_html(c: _Class, stats: ClassStats) -> str:
+    from grader.pages import render_page
+
+    parts = [{
+        "column": p.column, "points": score_text(p.points), "n": p.n,
+        "difficulty": _shown(p.difficulty, 2),
+        "difficulty_pct": round(100 * p.difficulty) if p.difficulty is not None else 0,
+        "discrimination": _shown(p.discrimination, 2),
+        "statuses": p.statuses,
+        "mistakes": [{"mistake": m.mistake, "count": m.count,
+                      "share": score_text(100 * m.share, 1), "example": m.example}
+                     for m in p.mistakes],
+    } for p in stats.parts]
+    summary = {"n": stats.n, "roster": len(c.manifest.students),
+               "mean": _shown(stats.mean, 1), "median": _shown(stats.median, 1),
+               "stdev": _shown(stats.stdev, 1), "min": _shown(stats.minimum, 1),
+               "max": _shown(stats.maximum, 1)}
+    return render_page(
+        "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
+        histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
+        problems=[r for r in c.rows if r.status not in ("graded",)],
+        item_problems=[{"number": n, "template": t, "status": s, "message": msg}
+                       for n, t, s, msg in c.item_problems])

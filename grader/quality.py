@@ -1,0 +1,116 @@
+"""What students see of a template over many seeds, beyond whether its keys are right.
+
+`mlquiz validate` feeds every generated instance to a `QualityStats` and adds its warnings to
+the template's report (they fail the run under ``--strict``). Each check names the template
+part and the figure, so that a pack written by someone else gets the same scrutiny as the
+built-in bank:
+
+- a choice part whose right option is the strictly longest in more than 60% of seeds (the
+  length gives the answer away);
+- a part whose right answer never varies (the same number, shape or right-option text on every
+  seed), or a choice part whose right option always sits at the same letter;
+- more than 30% of instances identical to an earlier one;
+- a declared mistake whose answer equals the key on more than 5% of the seeds where it applies
+  (a mistake *within tolerance* of the key is already a failure of validation: this catches
+  the mistakes that are simply the right answer for many params, and so teach nothing there).
+
+Shares are judged only from `MIN_SEEDS` seeds on: below that they say nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "DUPLICATE_SHARE",
+    "LONGEST_SHARE",
+    "MIN_SEEDS",
+    "MISTAKE_EQUALS_KEY_SHARE",
+    "QualityStats",
+]
+
+LONGEST_SHARE = 0.6
+DUPLICATE_SHARE = 0.3
+MISTAKE_EQUALS_KEY_SHARE = 0.05
+MIN_SEEDS = 20
+_CHOICE_TYPES = ("choice", "choices")
+
+
+@dataclass(slots=True)
+class QualityStats:
+    """Counts gathered over the instances of one template (mutable while validating)."""
+
+    instances: int = 0
+    #: part id -> instances where the part was asked
+    asked: Counter[str] = field(default_factory=Counter)
+    #: part id -> instances where the right option was the strictly longest
+    longest: Counter[str] = field(default_factory=Counter)
+    #: part id -> the distinct right answers seen (texts; at most two are kept)
+    answers: dict[str, set[str]] = field(default_factory=dict)
+    #: part id -> the distinct letters of the right option seen (choice parts)
+    letters: dict[str, set[str]] = field(default_factory=dict)
+    #: (part id, mistake id) -> instances where the mistake applied / equalled the key
+    applied: Counter[tuple[str, str]] = field(default_factory=Counter)
+    equal_to_key: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+    def add(self, instance: Any) -> None:
+        """Count one generated instance."""
+        self.instances += 1
+        for part in instance.parts:
+            self.asked[part.id] += 1
+            if part.type in _CHOICE_TYPES:
+                self._add_choice(part)
+            else:
+                _keep_two(self.answers.setdefault(part.id, set()), part.answer_text)
+                for mistake in part.mistakes:
+                    self.applied[(part.id, mistake.id)] += 1
+                    if mistake.answer == part.answer:
+                        self.equal_to_key[(part.id, mistake.id)] += 1
+
+    def _add_choice(self, part: Any) -> None:
+        right = [o for o in part.options if o.correct]
+        _keep_two(self.answers.setdefault(part.id, set()),
+                  " | ".join(sorted(o.text for o in right)))
+        if part.type == "choice" and right:
+            _keep_two(self.letters.setdefault(part.id, set()), right[0].letter)
+            longest = max(len(o.text) for o in part.options if not o.correct)
+            if len(right[0].text) > longest:
+                self.longest[part.id] += 1
+
+    def warnings(self, duplicate_share: float) -> list[str]:
+        """The problems found, one line each, naming the part and the figure."""
+        if self.instances < MIN_SEEDS:
+            return []
+        found = []
+        for part_id, asked in self.asked.items():
+            share = self.longest[part_id] / asked
+            if share > LONGEST_SHARE:
+                found.append(f"part {part_id}: the right option is the strictly longest in "
+                             f"{share:.0%} of seeds (at most {LONGEST_SHARE:.0%}): the length "
+                             "gives the answer away")
+            if len(self.answers.get(part_id, ())) == 1:
+                found.append(f"part {part_id}: the right answer never varies over "
+                             f"{asked} seeds ({next(iter(self.answers[part_id]))[:60]!r})")
+            if len(self.letters.get(part_id, ())) == 1:
+                found.append(f"part {part_id}: the right option is always "
+                             f"{next(iter(self.letters[part_id]))} over {asked} seeds")
+        for (part_id, mistake_id), applied in self.applied.items():
+            share = self.equal_to_key[(part_id, mistake_id)] / applied
+            if share > MISTAKE_EQUALS_KEY_SHARE:
+                found.append(f"part {part_id}: mistake {mistake_id!r} equals the key on "
+                             f"{share:.0%} of the seeds where it applies (at most "
+                             f"{MISTAKE_EQUALS_KEY_SHARE:.0%}); constrain the params or add "
+                             "'when:'")
+        if duplicate_share > DUPLICATE_SHARE:
+            found.append(f"{duplicate_share:.0%} of instances repeat an earlier one (at most "
+                         f"{DUPLICATE_SHARE:.0%}); widen the params or add scenarios")
+        return found
+
+
+def _keep_two(seen: set[str], value: str) -> None:
+    """Remember `value` while fewer than two distinct values are known (that is all the
+    never-varies check needs, and it keeps memory flat over thousands of seeds)."""
+    if len(seen) < 2:
+        seen.add(value)

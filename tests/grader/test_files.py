@@ -1,0 +1,92 @@
+"""Safe files (`grader.files`): file names from untrusted ids, CSV cells that never run as
+formulas, atomic writes, Markdown and TeX escaping."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from grader.files import (
+    atomic_write_text,
+    csv_cell,
+    csv_text,
+    md_code,
+    md_escape,
+    safe_slug,
+    student_stem,
+    unneutralise,
+)
+from questionbank.render import tex_escape
+
+# --------------------------------------------------------------------------- files
+
+
+@given(st.text(max_size=60))
+def test_student_stems_are_safe_file_names(student_id: str) -> None:
+    """Whatever the id holds, its file stem is lower-case ASCII letters, digits and hyphens,
+    ends in 6 hex digits of the id's hash, and is never '.', '..' or a path."""
+    stem = student_stem(student_id)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*-[0-9a-f]{6}", stem)
+    assert safe_slug(student_id) != ""
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_different_ids_get_different_stems(a: str, b: str) -> None:
+    """Two different ids never share a file (up to a 24-bit hash collision, which these
+    examples do not reach)."""
+    if a != b:
+        assert student_stem(a) != student_stem(b)
+
+
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP's CSV injection
+#: list), written out here rather than taken from the module under test.
+SPREADSHEET_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", re.IGNORECASE)
+
+
+@given(st.text(alphabet="'=+-@\t\r0123456789.eEax ,\"", max_size=12) | st.text(max_size=40))
+def test_csv_cells_never_start_a_formula(text: str) -> None:
+    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe (also
+    when apostrophes come before the formula, so none is lost on reading back), plain numbers
+    stay as they are, and `unneutralise` gives back exactly the original text."""
+    cell = csv_cell(text)
+    assert isinstance(cell, str)
+    plain = PLAIN_NUMBER.fullmatch(text) is not None
+    if text.lstrip("'").startswith(SPREADSHEET_TRIGGERS) and not plain:
+        assert cell == "'" + text
+    else:
+        assert cell == text
+    assert plain or not cell.startswith(SPREADSHEET_TRIGGERS)
+    assert unneutralise(cell) == text
+
+
+@pytest.mark.parametrize(("value", "cell"), [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+1+2", "'+1+2"),
+    ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"),
+    ("-0.5", "-0.5"), ("+3", "+3"), ("1e-3", "1e-3"), (0.25, 0.25), (3, 3), (None, ""),
+    ("s001", "s001"), ("'x", "'x"),
+    ("'=x", "''=x"), ("''+1", "'''+1"), ("'-0.5", "''-0.5"),
+])
+def test_csv_cell_table(value: object, cell: object) -> None:
+    assert csv_cell(value) == cell
+
+
+def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "t.csv"
+    atomic_write_text(path, csv_text(["student", "score"], [["=1+1", 1.5], ["a,b", "x\"y"]]))
+    assert path.read_text() == "student,score\n'=1+1,1.5\n\"a,b\",\"x\"\"y\"\n"
+    assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
+
+
+def test_markdown_escaping() -> None:
+    assert md_escape("<script>*x*</script> [a](b) | `c`") == \
+        r"\<script\>\*x\*\</script\> \[a\](b) \| \`c\`"
+    assert md_code("a`b\n\nc") == "`a'b c`"
+    assert md_code("  ") == "''"
+    assert tex_escape("x_i^2 & 50% #1 ~ {a}") == \
+        r"x\_i\textasciicircum{}2 \& 50\% \#1 \textasciitilde{} \{a\}"
+    assert tex_escape("∂f/∂Xᵢⱼ") == r"$\partial$f/$\partial$X$_{ij}$"
