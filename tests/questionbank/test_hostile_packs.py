@@ -345,3 +345,65 @@ def test_error_messages_show_only_an_excerpt_of_file_content() -> None:
     assert len(str(err)) < 500
     assert str(err).startswith("t.yaml:3: expected a number, got 'AAAA")
     assert "(199625 characters not shown)" in str(err)
+
+
+# ----------------------------------------------------------------------------- template text
+
+_REFUSED = "prompt: refused in template text: "
+# (case, payload on line 5 of the file, the exact `show` error after "{file}:LINE: ")
+SSTI_CASES = [
+    ("cycler globals", "{{ cycler.__init__.__globals__.os.popen('touch {canary}').read() }}",
+     "5: " + _REFUSED + "access to attribute '__init__' of 'StrictUndefined' object is unsafe."),
+    ("subclasses", "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+     "5: " + _REFUSED + "access to attribute '__class__' of 'str' object is unsafe."),
+    ("helper globals",
+     "{{ num.__globals__['__builtins__']['__import__']('os').system('touch {canary}') }}",
+     "5: " + _REFUSED + "access to attribute '__globals__' of 'function' object is unsafe."),
+    ("format string", "{{ '{0.__class__}'.format(num) }}{{ 'x'.format_map({}) }}",
+     "5: " + _REFUSED + "access to attribute '__class__' of 'function' object is unsafe."),
+    ("list mutation", "{% set r = [1] %}{{ r.pop() }}",
+     "5: " + _REFUSED + "access to attribute 'pop' of 'list' object is unsafe."),
+    ("range(10**8)", "{% for i in range(10**8) %}x{% endfor %}",
+     "5: " + _REFUSED + "range() of 100000000 items is too long (at most 10000)"),
+    ("huge power", "{{ 2 ** 100000000 }}",
+     "5: " + _REFUSED + "the exponent 100000000 is too large (at most 256)"),
+    ("huge repetition", "{{ 'x' * 10**9 }}",
+     "5: " + _REFUSED + "repeating a text or list that many times is refused "
+     "(at most 1,000,000 items)"),
+    # the size is checked between output chunks, outside the template's frames: the text's
+    # first line is given
+    ("huge output", "{% for i in range(10000) %}{{ 'x' * 999999 }}{% endfor %}",
+     "4: " + _REFUSED + "the text renders to more than 1,000,000 characters"),
+]
+
+
+@pytest.mark.parametrize(("case", "payload", "expected"), SSTI_CASES,
+                         ids=[c[0] for c in SSTI_CASES])
+def test_template_text_is_sandboxed(tmp_path: Path, case: str, payload: str,
+                                    expected: str) -> None:
+    pack, canary = _pack(tmp_path)
+    hostile = pack / "hostile.yaml"
+    hostile.write_text(_HEAD + "prompt: |\n  Hello\n  " + payload.replace("{canary}", str(canary))
+                       + "\nparts:\n  - id: x\n    type: number\n    answer: '1'\n",
+                       encoding="utf-8")
+    bank = ["--bank", str(pack)]
+    for command in (["show", "hostile", *bank], ["check", "hostile", *bank, "--", "1"]):
+        result, seconds = _run(*command, cwd=tmp_path)
+        assert seconds < TIME_BOUND
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.splitlines() == [f"error: {hostile}:{expected}"]
+    validated, seconds = _run("validate", str(hostile), "--seeds", "3", cwd=tmp_path)
+    assert seconds < TIME_BOUND
+    assert validated.returncode == 1
+    assert f"FAIL pack/hostile: seed 0: {hostile}:{expected}" in validated.stdout
+    listed, _ = _run("list", "--bank", str(pack), cwd=tmp_path)
+    assert {"good", "hostile"} <= {ln.split()[0] for ln in listed.stdout.splitlines()}
+    assert not canary.exists()
+
+
+def test_building_a_table_with_append_still_works() -> None:
+    from questionbank.render import render
+
+    text = "{% set rows = [] %}{% for i in range(3) %}{% set _ = rows.append([i, i * i]) %}" \
+        "{% endfor %}{{ rows }}"
+    assert render(text, {}, "md") == "[[0, 0], [1, 1], [2, 4]]"
