@@ -330,6 +330,7 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         instance = _generate(template, seed, overrides, deadline)
     if render_text:
+        deadline = time.monotonic() + INSTANCE_SECONDS  # the text has a budget of its own
         # Render now, so that a template error surfaces here and not later, far from its cause.
         for part in instance.parts:
             _ = part.prompt
@@ -348,8 +349,11 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     rng = np.random.default_rng(seed) if sampled else None
     values, env, fenv, attempts = sample_params(template, rng, overrides, deadline)
     check_deadline(template, deadline, "sampling and derived values")
+    solver_start = time.monotonic()
     _solve(template, env)
-    check_deadline(template, deadline, "the solver")
+    # a solver is trusted code (the first call may import sympy, seconds on a busy machine):
+    # its time is not counted against the template's budget
+    deadline += time.monotonic() - solver_start
     floats = FloatEnv(env, fenv)
 
     # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display
