@@ -374,6 +374,8 @@ SSTI_CASES = [
     # first line is given
     ("huge output", "{% for i in range(10000) %}{{ 'x' * 999999 }}{% endfor %}",
      "4: " + _REFUSED + "the text renders to more than 1,000,000 characters"),
+    ("endless macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
+     "4: " + _REFUSED + "a macro or recursive loop calls itself without end"),
 ]
 
 
