@@ -180,7 +180,9 @@ def sample_params(template: Template, rng: np.random.Generator | None,
     failures: dict[int, int] = {}
     needed = template.sampling_names
     for attempt in range(1, template.max_tries + 1):
-        check_deadline(template, deadline, f"sample {attempt} of at most {template.max_tries}")
+        if time.monotonic() > deadline:  # (the stage text is only made when over the budget)
+            check_deadline(template, deadline, f"sample {attempt} of at most "
+                           f"{template.max_tries}")
         values: dict[str, Any] = {}
         env: dict[str, Any] = {}
         for spec in template.params:
