@@ -7,19 +7,30 @@ from collections.abc import Iterable
 from typing import Any
 
 from questionbank.bank import Bank
+from questionbank.errors import QuizError
 
 __all__ = ["bank_markdown", "list_templates"]
 
 
-def list_templates(bank: Bank, topics: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """One JSON-ready row per template (id, title, topic, tags, difficulty, version, parts)."""
+def list_templates(bank: Bank, topics: Iterable[str] = (),
+                   problems: list[QuizError] | None = None) -> list[dict[str, Any]]:
+    """One JSON-ready row per template (id, title, topic, tags, difficulty, version, parts).
+
+    With a `problems` list, a file that does not load is added to it (its error names the
+    file) and the others are still listed; without one, the first such file raises.
+    """
+    if problems is None:
+        templates = bank.templates(topics)
+    else:
+        templates, errors = bank.templates_and_errors(topics)
+        problems.extend(errors)
     return [
         {
             "id": t.id, "title": t.title, "topic": t.topic, "tags": list(t.tags),
             "difficulty": t.difficulty, "version": t.version,
             "parts": [{"id": p.id, "type": p.type, "points": p.points} for p in t.parts],
         }
-        for t in bank.templates(topics)
+        for t in templates
     ]
 
 

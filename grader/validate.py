@@ -28,6 +28,7 @@ from grader.quality import QualityStats
 from questionbank.bank import Bank, load_template_file
 from questionbank.errors import QuizError
 from questionbank.instance import Instance, generate
+from questionbank.sampling import INSTANCE_SECONDS
 from questionbank.schema import Template
 from questionbank.selftest import run_template_tests
 
@@ -100,6 +101,7 @@ def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
     active: Counter[tuple[str, str]] = Counter()
     repeats: Counter[str] = Counter()
     fail_counts: Counter[str] = Counter()
+    failing = 0.0  # seconds spent on seeds that failed
     quality = QualityStats()
     for seed in range(seeds):
         start = time.perf_counter()
@@ -107,6 +109,13 @@ def validate_template(template: Template, seeds: int = 200) -> TemplateReport:
             instance = generate(template, seed)
         except QuizError as exc:
             _note(report.failures, fail_counts, "generate", f"seed {seed}: {exc}")
+            # a template that fails slowly (an unsatisfiable constraint, the time budget)
+            # would fail as slowly on every seed: stop rather than hang
+            failing += time.perf_counter() - start
+            if failing > INSTANCE_SECONDS:
+                report.failures.append(f"stopped after seed {seed}: the failing seeds took "
+                                       f"more than {INSTANCE_SECONDS:g} s")
+                break
             continue
         report.seconds += time.perf_counter() - start
         report.generated += 1

@@ -4,40 +4,88 @@ A template's id is its path below its bank folder without ``.yaml`` (``metrics/c
 matrix``). Extra folders come from ``extra_dirs`` and the ``MLQUIZ_BANK`` path list; an extra
 template with the id of a built-in one replaces it, so an instructor can adapt a question.
 Files are read when first needed, so showing one question does not parse the whole bank.
+
+A bank folder may come from a colleague, so every read is bounded (`read_template_source`):
+only regular files, at most `MAX_TEMPLATE_BYTES`, never through a symbolic link that leads
+outside the folder.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from questionbank.errors import QuizError, TemplateError
 from questionbank.schema import Template, validate_template
 from questionbank.yamlsafe import load_yaml
 
-__all__ = ["BUILTIN_BANK", "Bank", "load_bank", "load_template_file"]
+__all__ = ["BUILTIN_BANK", "MAX_TEMPLATE_BYTES", "Bank", "load_bank", "load_template_file",
+           "read_template_source"]
 
 BUILTIN_BANK = Path(__file__).resolve().parent / "bank"
 MAX_TEMPLATE_BYTES = 256 * 1024
 
 
-def load_template_file(path: Path, template_id: str, shown_path: str | None = None) -> Template:
-    """Read, parse and validate one template file."""
-    from questionbank.solvers import solver_outputs
+class _Entry(NamedTuple):
+    """Where a template's file is, how errors name it, and the folder it must stay inside."""
 
-    shown = shown_path or str(path)
+    path: Path
+    shown: str
+    root: Path | None
+
+
+def read_template_source(path: Path, shown: str, root: Path | None = None) -> str:
+    """The text of a template file, read safely: a `TemplateError` at `shown` when the file
+    resolves outside `root` (a resolved folder), is not a regular file (a FIFO would block, a
+    device never end), is larger than `MAX_TEMPLATE_BYTES` or is not UTF-8."""
+    # os.path.realpath, not Path.resolve: that raises RuntimeError on a symlink loop (3.11)
+    if root is not None and not Path(os.path.realpath(path)).is_relative_to(root):
+        raise TemplateError("a symbolic link that leads outside the bank folder (not followed)",
+                            path=shown)
+    limit = MAX_TEMPLATE_BYTES
     try:
-        size = path.stat().st_size
-        if size > MAX_TEMPLATE_BYTES:
-            raise TemplateError(f"file is larger than {MAX_TEMPLATE_BYTES // 1024} KiB",
-                                path=shown)
-        source = path.read_text(encoding="utf-8")
+        # O_NONBLOCK: opening a FIFO that no one writes to returns at once instead of waiting
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise TemplateError("not a regular file (not read)", path=shown)
+            if info.st_size > limit:
+                raise TemplateError(f"file is larger than {limit // 1024} KiB", path=shown)
+            data = _read_at_most(fd, limit + 1)
+        finally:
+            os.close(fd)
+        if len(data) > limit:  # it grew after fstat
+            raise TemplateError(f"file is larger than {limit // 1024} KiB", path=shown)
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise TemplateError(f"not UTF-8 text ({exc.reason} at byte {exc.start})",
                             path=shown) from None
     except OSError as exc:
         raise TemplateError(f"cannot read the file: {exc.strerror}", path=shown) from None
+
+
+def _read_at_most(fd: int, size: int) -> bytes:
+    chunks = []
+    while size > 0:
+        chunk = os.read(fd, size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def load_template_file(path: Path, template_id: str, shown_path: str | None = None,
+                       root: Path | None = None) -> Template:
+    """Read (`read_template_source`), parse and validate one template file."""
+    from questionbank.solvers import solver_outputs
+
+    shown = shown_path or str(path)
+    source = read_template_source(path, shown, root)
     doc = load_yaml(source, shown)
     template = validate_template(doc, template_id, shown, source, solver_outputs())
     _check_text_syntax(template)
@@ -71,7 +119,7 @@ def _check_text_syntax(template: Template) -> None:
 class Bank:
     """Templates by id. Iterating yields ids in sorted order; `get` loads on first use."""
 
-    def __init__(self, files: dict[str, tuple[Path, str]]) -> None:
+    def __init__(self, files: dict[str, _Entry]) -> None:
         self._files = dict(sorted(files.items()))
         self._loaded: dict[str, Template] = {}
         self._topics: dict[str, str | None] = {}
@@ -89,7 +137,7 @@ class Bank:
         return list(self._files)
 
     def path(self, template_id: str) -> Path:
-        return self._files[template_id][0]
+        return self._files[template_id].path
 
     def get(self, template_id: str) -> Template:
         """The template with this id; a `QuizError` with close matches when there is none."""
@@ -101,8 +149,9 @@ class Bank:
                 " (run 'mlquiz list' to see the ids)"
             raise QuizError(f"no template {template_id!r} in the bank{hint}")
         if template_id not in self._loaded:
-            path, shown = self._files[template_id]
-            self._loaded[template_id] = load_template_file(path, template_id, shown)
+            entry = self._files[template_id]
+            self._loaded[template_id] = load_template_file(entry.path, template_id, entry.shown,
+                                                           entry.root)
         return self._loaded[template_id]
 
     def topic_of(self, template_id: str) -> str | None:
@@ -111,10 +160,10 @@ class Bank:
         if template_id in self._loaded:
             return self._loaded[template_id].topic
         if template_id not in self._topics:
-            path, shown = self._files[template_id]
+            path, shown, root = self._files[template_id]
             try:
-                doc = load_yaml(path.read_text(encoding="utf-8"), shown)
-            except (QuizError, OSError, UnicodeDecodeError):
+                doc = load_yaml(read_template_source(path, shown, root), shown)
+            except QuizError:
                 doc = None
             topic = doc.get("topic") if isinstance(doc, dict) else None
             self._topics[template_id] = topic if isinstance(topic, str) else None
@@ -126,19 +175,36 @@ class Bank:
         ids = [i for i in self._files if not wanted or self.topic_of(i) in wanted]
         return [self.get(i) for i in ids]
 
+    def templates_and_errors(self, topics: Iterable[str] = ()
+                             ) -> tuple[list[Template], list[QuizError]]:
+        """Like `templates`, but a broken file does not stop the others: the templates that
+        load, and the error of each file that does not (its message names the file)."""
+        wanted = set(topics)
+        loaded: list[Template] = []
+        errors: list[QuizError] = []
+        for template_id in self._files:
+            if wanted and self.topic_of(template_id) not in wanted:
+                continue
+            try:
+                loaded.append(self.get(template_id))
+            except QuizError as exc:
+                errors.append(exc)
+        return loaded, errors
+
     def topics(self) -> list[str]:
         return sorted({t.topic for t in self.templates()})
 
 
-def _scan(folder: Path, shown_root: str | None) -> dict[str, tuple[Path, str]]:
-    found: dict[str, tuple[Path, str]] = {}
+def _scan(folder: Path, shown_root: str | None) -> dict[str, _Entry]:
+    found: dict[str, _Entry] = {}
+    root = folder.resolve()
     for path in sorted(folder.rglob("*.yaml")):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
         rel = path.relative_to(folder).with_suffix("")
         template_id = "/".join(rel.parts)
         shown = f"{shown_root}/{rel.as_posix()}.yaml" if shown_root else str(path)
-        found[template_id] = (path, shown)
+        found[template_id] = _Entry(path, shown, root)
     return found
 
 

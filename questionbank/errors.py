@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["AnswerError", "InputError", "QuizError", "TemplateError"]
+__all__ = ["AnswerError", "BudgetError", "InputError", "QuizError", "TemplateError"]
+
+#: A template error's message is cut to this many characters, so a hostile file's content (a
+#: 200 KB value quoted in "got ...") is never echoed beyond a short excerpt.
+MAX_MESSAGE_CHARS = 400
 
 
 class QuizError(Exception):
@@ -24,6 +28,10 @@ class TemplateError(QuizError):
 
     def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
                  key: str | None = None) -> None:
+        if len(message) > MAX_MESSAGE_CHARS:
+            half = MAX_MESSAGE_CHARS // 2
+            message = f"{message[:half]} ... ({len(message) - 2 * half} characters not shown)" \
+                f" ... {message[-half:]}"
         self.message = message
         self.path = path
         self.line = line
@@ -36,6 +44,11 @@ class TemplateError(QuizError):
             where = self.path + (f":{self.line}" if self.line else "") + ": "
         key = f"{self.key}: " if self.key else ""
         return f"{where}{key}{self.message}"
+
+
+class BudgetError(TemplateError):
+    """A template went over a resource limit while generating an instance (the time budget):
+    retrying other seeds would most likely fail the same way."""
 
 
 class AnswerError(QuizError):

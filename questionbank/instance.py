@@ -9,6 +9,7 @@ in `questionbank.answers`; the lazily computed mappings texts and mistakes read,
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -27,7 +28,13 @@ from questionbank.contexts import DisplayContext, FloatEnv, Overlay
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, truth
 from questionbank.render import display_value, render
-from questionbank.sampling import coerce_param, evaluate_in, sample_params
+from questionbank.sampling import (
+    INSTANCE_SECONDS,
+    check_deadline,
+    coerce_param,
+    evaluate_in,
+    sample_params,
+)
 from questionbank.specs import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
@@ -319,25 +326,34 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             known = ", ".join(specs) or "none"
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
+    deadline = time.monotonic() + INSTANCE_SECONDS
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        instance = _generate(template, seed, overrides)
+        instance = _generate(template, seed, overrides, deadline)
     if render_text:
+        deadline = time.monotonic() + INSTANCE_SECONDS  # the text has a budget of its own
         # Render now, so that a template error surfaces here and not later, far from its cause.
         for part in instance.parts:
             _ = part.prompt
         _ = instance.prompt, instance.solution
+        check_deadline(template, deadline, "rendering the text")
     return instance
 
 
-def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> Instance:
+def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
+              deadline: float) -> Instance:
     """Sample, solve, compute each part's answer, then build the parts (choice parts after
-    the others: their options may use the answers)."""
+    the others: their options may use the answers); the time budget is checked between steps."""
     # Making a Generator costs tens of microseconds: skip it when every param is given (as when
     # an exam is regraded from its stored params).
     sampled = any(spec.name not in overrides for spec in template.params)
     rng = np.random.default_rng(seed) if sampled else None
-    values, env, fenv, attempts = sample_params(template, rng, overrides)
+    values, env, fenv, attempts = sample_params(template, rng, overrides, deadline)
+    check_deadline(template, deadline, "sampling and derived values")
+    solver_start = time.monotonic()
     _solve(template, env)
+    # a solver is trusted code (the first call may import sympy, seconds on a busy machine):
+    # its time is not counted against the template's budget
+    deadline += time.monotonic() - solver_start
     floats = FloatEnv(env, fenv)
 
     # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display
@@ -361,10 +377,12 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any]) -> In
         context.add(f"answer_{spec.id}", value)
         pending.append((spec, value, answer))
 
+    check_deadline(template, deadline, "the answers")
     shuffle_rng = np.random.default_rng([seed, 0x5EED]) if any(
         spec.type in ("choice", "choices") for spec in template.parts) else None
     parts = tuple(_build_part(template, spec, value, answer, env, floats, context, shuffle_rng)
                   for spec, value, answer in pending)
+    check_deadline(template, deadline, "the mistakes and options")
     for part in parts:
         answers_text[part.id] = part.answer_text
     return Instance(template=template, seed=seed, params=values, parts=parts, context=context,

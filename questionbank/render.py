@@ -12,19 +12,30 @@ maths such as ``aᵀXb``) in that format. Tables and vectors come from helpers (
 - ``tex``: a LaTeX fragment, special characters escaped and Unicode maths mapped to commands.
 
 Jinja runs with `StrictUndefined`, so a misspelt name in a template is an error, not a blank.
+
+Template text is data from anyone (a colleague's pack), so it renders in Jinja's immutable
+sandbox: no attribute starting with ``_`` (so no ``''.__class__.__mro__`` or
+``f.__globals__``), no method that changes a value except ``list.append`` (tables build their
+rows so), no globals but the helpers above and a `range` of at most `MAX_RANGE` items, sequence
+repetition and powers bounded, and at most `MAX_RENDERED_CHARS` characters of output. A refused
+construct is a `TemplateError` at the text's file and line; nothing of it runs.
 """
 
 from __future__ import annotations
 
 import re
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import jinja2
 import jinja2.nodes
 import numpy as np
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from questionbank.errors import TemplateError
 from questionbank.expr import to_exact
@@ -40,10 +51,17 @@ from questionbank.markup import (
 )
 from questionbank.values import format_number, terminates
 
-__all__ = ["FORMATS", "TEX_UNICODE", "check_syntax", "display_value", "md_to_html", "md_to_tex",
-           "md_to_text", "render", "tex_escape"]
+__all__ = ["FORMATS", "MAX_RANGE", "MAX_RENDERED_CHARS", "TEX_UNICODE", "check_syntax",
+           "display_value", "md_to_html", "md_to_tex", "md_to_text", "render", "tex_escape"]
 
 FORMATS = ("text", "md", "html", "tex")
+
+#: The longest `range()` a template text may make, and the most characters one text may render
+#: to (a sheet's prompt is a few thousand); also the longest string or list `*` may build.
+MAX_RANGE = 10_000
+MAX_RENDERED_CHARS = 1_000_000
+#: The largest exponent of `**` in template text (as in expressions).
+MAX_POWER = 256
 
 
 class ExactNumber(Fraction):
@@ -170,13 +188,80 @@ def _make_matrix(fmt: str, blocks: Blocks) -> Callable[..., str]:
     return matrix
 
 
+def _bounded_range(*args: int) -> range:
+    items = range(*args)
+    if len(items) > MAX_RANGE:
+        raise SecurityError(f"range() of {len(items)} items is too long (at most {MAX_RANGE})")
+    return items
+
+
+class _Sandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox, with `list.append` allowed and `*`/`**` bounded."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        # Jinja's checks depend only on the object's type and the attribute's name; they cost
+        # about 2 µs each (isinstance against a dozen types), paid on every `loop.index0`:
+        # cached, rendering the built-in bank is 15% faster (benchmarks/bench_core.py).
+        self._safe: dict[tuple[type, str], bool] = {}
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        key = (type(obj), attr)
+        safe = self._safe.get(key)
+        if safe is None:
+            # {% set _ = rows.append([...]) %} builds a table (gradients/vanishing)
+            safe = self._safe[key] = (type(obj) is list and attr == "append") or bool(
+                super().is_safe_attribute(obj, attr, value))
+        return safe
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
+            raise SecurityError(f"the exponent {right} is too large (at most {MAX_POWER})")
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and \
+                        len(seq) * times > MAX_RENDERED_CHARS:
+                    raise SecurityError("repeating a text or list that many times is refused "
+                                        f"(at most {MAX_RENDERED_CHARS:,} items)")
+        return super().call_binop(context, operator, left, right)
+
+
 @lru_cache(maxsize=8)
 def _environment(fmt: str) -> jinja2.Environment:
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+    env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False,
+                   keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=_num, vec=_vec, pct=_pct, shape=_shape, fmt=_fmt, round=_round)
-    env.globals.update(vec=_vec, num=_num, pct=_pct, shape=_shape, fmt=_fmt)
+    env.globals.clear()  # no cycler, joiner, lipsum, namespace or dict: only our helpers
+    env.globals.update(vec=_vec, num=_num, pct=_pct, shape=_shape, fmt=_fmt,
+                       range=_bounded_range)
     return env
+
+
+def _run(template: jinja2.Template, values: dict[str, Any]) -> str:
+    """The rendered text, refused once it grows beyond `MAX_RENDERED_CHARS`."""
+    chunks = template.root_render_func(template.new_context(values, shared=True))
+    # Checked per batch of 64 chunks (each at most a few MB: repetition is bounded), not per
+    # chunk: a Python step per chunk made rendering the built-in bank up to 5% slower. Most
+    # texts are one batch.
+    parts = list(islice(chunks, 64))
+    text = "".join(parts)
+    size = len(text)
+    while size <= MAX_RENDERED_CHARS and len(parts) == 64:
+        parts = list(islice(chunks, 64))
+        text += "".join(parts)
+        size = len(text)
+    if size > MAX_RENDERED_CHARS:
+        raise SecurityError(f"the text renders to more than {MAX_RENDERED_CHARS:,} characters")
+    return text
+
+
+def _text_line(template: jinja2.Template, exc: BaseException) -> int:
+    """The line, within the text, where rendering raised `exc` (1 when not known)."""
+    frames = [(f, n) for f, n in traceback.walk_tb(exc.__traceback__)
+              if f.f_code.co_filename == "<template>"]
+    return template.get_corresponding_lineno(frames[-1][1]) if frames else 1
 
 
 @lru_cache(maxsize=4096)
@@ -228,7 +313,14 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
                 values[name] = context[name]
             elif name in template.globals:
                 values[name] = template.globals[name]
-        text = "".join(template.root_render_func(template.new_context(values, shared=True)))
+        text = _run(template, values)
+    except RecursionError:
+        raise TemplateError("refused in template text: a macro or recursive loop calls itself "
+                            "without end", path=path, line=line, key=where) from None
+    except SecurityError as exc:
+        at = _text_line(template, exc)
+        raise TemplateError(f"refused in template text: {exc}", path=path,
+                            line=line + at - 1 if line else None, key=where) from None
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template syntax error: {exc.message}", path=path,
                             line=(line + (exc.lineno or 1) - 1) if line else None,

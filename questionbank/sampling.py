@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import hashlib
 import math
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from questionbank.errors import TemplateError
+from questionbank.errors import BudgetError, TemplateError
 from questionbank.expr import Expr, ExprError, evaluate, to_exact, to_float, truth
-from questionbank.specs import ParamSpec, Template
+from questionbank.specs import MAX_LENGTH, MAX_MATRIX_SIDE, ParamSpec, Template
 
-__all__ = ["coerce_param", "derive_seed", "evaluate_in", "sample_param",
-           "sample_params", "with_exact"]
+__all__ = ["INSTANCE_SECONDS", "check_deadline", "coerce_param", "derive_seed", "evaluate_in",
+           "sample_param", "sample_params", "with_exact"]
+
+#: The wall-clock budget of one instance (sampling, derived values, solver, answers): a bad
+#: template fails fast instead of hanging `list`, `validate` or `generate`. Instances of the
+#: built-in bank take milliseconds.
+INSTANCE_SECONDS = 2.0
+
+
+def check_deadline(template: Template, deadline: float, stage: str) -> None:
+    """A `BudgetError` once `time.monotonic()` has passed `deadline` (checked between steps;
+    no signals or threads are needed)."""
+    if time.monotonic() > deadline:
+        raise BudgetError(f"generating an instance took longer than the {INSTANCE_SECONDS:g} s "
+                          f"budget ({stage}); simplify the template", path=template.path)
 
 
 def derive_seed(exam_seed: int, student_id: str, number: int) -> int:
@@ -46,12 +60,14 @@ def _resolve(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, 
 
 
 def _length(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, Any],
-            rng: np.random.Generator, what: str) -> int:
+            rng: np.random.Generator, what: str, limit: int = MAX_LENGTH) -> int:
+    """A length drawn from a range (its bounds were checked against `limit` by the schema) or
+    computed from earlier params (checked here)."""
     if isinstance(value, tuple):
         return int(rng.integers(value[0], value[1], endpoint=True))
     n = _resolve(template, spec, value, env, what)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 10_000:
-        raise TemplateError(f"{what} must be a whole number from 1 to 10000, got {n!r}",
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= limit:
+        raise TemplateError(f"{what} must be a whole number from 1 to {limit}, got {n!r}",
                             path=template.path, line=spec.line, key=f"params.{spec.name}")
     return n
 
@@ -83,8 +99,8 @@ def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
         return tuple(_draw(template, spec.of, env, rng, n))
     if kind == "matrix":
         assert spec.of is not None
-        rows = _length(template, spec, spec.rows, env, rng, "rows")
-        cols = _length(template, spec, spec.cols, env, rng, "cols")
+        rows = _length(template, spec, spec.rows, env, rng, "rows", MAX_MATRIX_SIDE)
+        cols = _length(template, spec, spec.cols, env, rng, "cols", MAX_MATRIX_SIDE)
         flat = _draw(template, spec.of, env, rng, rows * cols)
         return tuple(tuple(flat[r * cols:(r + 1) * cols]) for r in range(rows))
     raise AssertionError(kind)
@@ -148,9 +164,10 @@ def evaluate_in(template: Template, expr: Expr, env: Mapping[str, Any], key: str
 
 
 def sample_params(template: Template, rng: np.random.Generator | None,
-                  overrides: Mapping[str, Any],
+                  overrides: Mapping[str, Any], deadline: float = math.inf,
                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
-    """Params satisfying every constraint, with `overrides` fixed; bounded resampling.
+    """Params satisfying every constraint, with `overrides` fixed; bounded resampling: at most
+    ``template.max_tries`` samples, and none started after `deadline` (`time.monotonic()`).
 
     Returns the params, the exact and the float environments, and how many samples were
     drawn (validation reports the acceptance rate). Constraints are conditions, not answers,
@@ -163,6 +180,9 @@ def sample_params(template: Template, rng: np.random.Generator | None,
     failures: dict[int, int] = {}
     needed = template.sampling_names
     for attempt in range(1, template.max_tries + 1):
+        if time.monotonic() > deadline:  # (the stage text is only made when over the budget)
+            check_deadline(template, deadline, f"sample {attempt} of at most "
+                           f"{template.max_tries}")
         values: dict[str, Any] = {}
         env: dict[str, Any] = {}
         for spec in template.params:
@@ -265,16 +285,22 @@ def _coerce(spec: ParamSpec, value: Any, bad: Any) -> Any:
         if not isinstance(value, list | tuple) or not value or any(
                 v not in (0, 1) or (isinstance(v, float) and not v.is_integer()) for v in value):
             raise bad("a non-empty list of 0s and 1s")
+        if len(value) > MAX_LENGTH:
+            raise bad(f"at most {MAX_LENGTH} entries")
         return tuple(int(v) for v in value)
     if kind == "vector":
         if not isinstance(value, list | tuple) or not value:
             raise bad("a non-empty list")
+        if len(value) > MAX_LENGTH:
+            raise bad(f"at most {MAX_LENGTH} entries")
         assert spec.of is not None
         return tuple(_coerce(spec.of, v, bad) for v in value)
     if kind == "matrix":
         if not isinstance(value, list | tuple) or not value or not all(
                 isinstance(r, list | tuple) and len(r) == len(value[0]) and r for r in value):
             raise bad("a non-empty rectangular list of lists")
+        if len(value) > MAX_MATRIX_SIDE or len(value[0]) > MAX_MATRIX_SIDE:
+            raise bad(f"at most {MAX_MATRIX_SIDE}x{MAX_MATRIX_SIDE} entries")
         assert spec.of is not None
         return tuple(tuple(_coerce(spec.of, v, bad) for v in row) for row in value)
     raise AssertionError(kind)

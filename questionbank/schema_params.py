@@ -17,7 +17,13 @@ from questionbank.schema_fields import (
     read_number,
     read_number_or_expr,
 )
-from questionbank.specs import PARAM_TYPES, SCALAR_PARAM_TYPES, ParamSpec
+from questionbank.specs import (
+    MAX_LENGTH,
+    MAX_MATRIX_SIDE,
+    PARAM_TYPES,
+    SCALAR_PARAM_TYPES,
+    ParamSpec,
+)
 from questionbank.yamlsafe import LineDict
 
 __all__ = ["read_param"]
@@ -100,7 +106,10 @@ def _range(ctx: Ctx, name: str, node: Mapping[str, Any], path: str, names: set[s
 
 
 def _length(ctx: Ctx, node: Mapping[str, Any], key: str, path: str, names: set[str]) -> Any:
-    """A length: a whole number, ``[lo, hi]`` (uniform), or an expression of earlier params."""
+    """A length: a whole number, ``[lo, hi]`` (uniform), or an expression of earlier params;
+    at most `MAX_LENGTH` (`MAX_MATRIX_SIDE` for a matrix's rows and cols)."""
+    limit = MAX_LENGTH if key == "length" else MAX_MATRIX_SIDE
+    noun = "lengths" if key == "length" else "matrix rows and cols"
     value = node[key]
     line = line_of(node, key)
     if isinstance(value, list):
@@ -108,12 +117,12 @@ def _length(ctx: Ctx, node: Mapping[str, Any], key: str, path: str, names: set[s
                                       for v in value) or value[0] > value[1]:
             ctx.fail(join_key(path, key), "expected [min, max] with 1 <= min <= max, got "
                      f"{value!r}", line=line)
-        if value[1] > 10_000:
-            ctx.fail(join_key(path, key), "lengths are limited to 10000", line=line)
+        if value[1] > limit:
+            ctx.fail(join_key(path, key), f"{noun} are limited to {limit}", line=line)
         return (value[0], value[1])
     if isinstance(value, int) and not isinstance(value, bool):
-        if not 1 <= value <= 10_000:
-            ctx.fail(join_key(path, key), f"expected a length from 1 to 10000, got {value}",
+        if not 1 <= value <= limit:
+            ctx.fail(join_key(path, key), f"expected a length from 1 to {limit}, got {value}",
                      line=line)
         return value
     return read_expr(ctx, value, join_key(path, key), line, names)

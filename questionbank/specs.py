@@ -16,14 +16,20 @@ from questionbank.expr import Expr
 from questionbank.tolerance import Tolerance
 
 __all__ = [
-    "ANSWER_TYPES", "PARAM_TYPES", "SCALAR_PARAM_TYPES", "SCHEMA_KEYS", "Constraint",
-    "MistakeSpec", "OptionSpec", "ParamSpec", "PartSpec", "Template", "TestCase",
+    "ANSWER_TYPES", "MAX_LENGTH", "MAX_MATRIX_SIDE", "PARAM_TYPES", "SCALAR_PARAM_TYPES",
+    "SCHEMA_KEYS", "Constraint", "MistakeSpec", "OptionSpec", "ParamSpec", "PartSpec",
+    "Template", "TestCase",
 ]
 
 ANSWER_TYPES = ("number", "integer", "vector", "matrix", "shape", "choice", "choices",
                 "expression")
 PARAM_TYPES = ("int", "decimal", "choice", "bool", "vector", "matrix", "mask")
 SCALAR_PARAM_TYPES = ("int", "decimal", "choice", "bool")
+
+#: Size limits of vector/mask params and of each side of a matrix param (so a matrix has at
+#: most 10,000 entries), whether sampled, computed or given with ``--param``.
+MAX_LENGTH = 10_000
+MAX_MATRIX_SIDE = 100
 
 #: The keys allowed in each kind of mapping (the JSON Schema test compares against these).
 SCHEMA_KEYS: dict[str, tuple[str, ...]] = {

@@ -7,6 +7,10 @@ subclass: Python tags (``!!python/object``...) are refused like any unknown tag.
 
 Mappings load as `LineDict` and sequences as `LineList`, which remember the line of each key or
 item so that validation errors can point at ``file:line``.
+
+A template is data from anyone, so loading is bounded: aliases (``*name``) are refused, as in
+submissions (one alias-bomb file would otherwise expand exponentially), and nesting is capped
+at `MAX_DEPTH` levels; both errors are located at ``file:line``.
 """
 
 from __future__ import annotations
@@ -18,7 +22,11 @@ import yaml  # type: ignore[import-untyped]  # PyYAML has no inline types; stubs
 
 from questionbank.errors import TemplateError
 
-__all__ = ["LineDict", "LineList", "load_yaml", "load_yaml_value"]
+__all__ = ["MAX_DEPTH", "LineDict", "LineList", "load_yaml", "load_yaml_value"]
+
+#: How deeply mappings and lists may nest in a template or a ``--param`` value (templates
+#: need about 6 levels; deeper input only risks Python's recursion limit).
+MAX_DEPTH = 100
 
 
 class LineDict(dict):
@@ -46,10 +54,34 @@ class LineList(list):
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
 
 
+class _Refused(Exception):
+    """The C parser met an alias or deep nesting: the Python parser reads again and says where."""
+
+
 class _Loader(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema, duplicate-key checks and line tracking."""
+    """SafeLoader with the YAML 1.2 core schema, duplicate-key checks and line tracking; aliases
+    and nesting deeper than `MAX_DEPTH` are refused while composing, at the event's line."""
 
     yaml_implicit_resolvers: ClassVar[dict] = {}
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # The same rule as for submissions (grader.exam.grade): an alias event is refused
+        # before anything is expanded.
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise TemplateError(f"YAML aliases (*{event.anchor}) are not allowed (plain values "
+                                "only)", path=self.name, line=event.start_mark.line + 1)
+        if isinstance(event, yaml.CollectionStartEvent):
+            if self.depth >= MAX_DEPTH:
+                raise TemplateError(f"nested more than {MAX_DEPTH} levels deep",
+                                    path=self.name, line=event.start_mark.line + 1)
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+        return super().compose_node(parent, index)
 
 
 # The YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
@@ -94,14 +126,32 @@ def _construct_bool(loader: _Loader, node: yaml.ScalarNode) -> bool:
     return str(loader.construct_scalar(node)).lower() == "true"
 
 
+def _child(loader: _Loader, node: yaml.Node) -> Any:
+    """Construct one child node. On the C parser, which composes in C, an already-built node is
+    an alias and deep nesting is caught here (the Python parser then reads again and refuses
+    them at the right line while composing)."""
+    if node in loader.constructed_objects or (
+            loader.depth >= MAX_DEPTH and not isinstance(node, yaml.ScalarNode)):
+        raise _Refused
+    return loader.construct_object(node, deep=True)
+
+
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     loader.flatten_mapping(node)
+    loader.depth += 1
+    try:
+        return _mapping(loader, node)
+    finally:
+        loader.depth -= 1
+
+
+def _mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
     result = LineDict()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     result.value_lines = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
+        key = _child(loader, key_node)
         try:
             hash(key)
         except TypeError:
@@ -111,7 +161,7 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
             first = result.key_lines[key]
             raise TemplateError(f"duplicate key {key!r} (first defined on line {first})",
                                 path=loader.name, line=key_node.start_mark.line + 1)
-        result[key] = loader.construct_object(value_node, deep=True)
+        result[key] = _child(loader, value_node)
         result.key_lines[key] = key_node.start_mark.line + 1
         first = value_node.start_mark.line + 1
         if isinstance(value_node, yaml.ScalarNode) and value_node.style in ("|", ">"):
@@ -121,7 +171,11 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 
 
 def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LineList:
-    result = LineList(loader.construct_object(child, deep=True) for child in node.value)
+    loader.depth += 1
+    try:
+        result = LineList(_child(loader, child) for child in node.value)
+    finally:
+        loader.depth -= 1
     result.line = node.start_mark.line + 1
     result.item_lines = [child.start_mark.line + 1 for child in node.value]
     return result
@@ -148,17 +202,21 @@ class _FastLoader(getattr(yaml, "CSafeLoader", _Loader)):  # type: ignore[misc]
 
     yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
     yaml_constructors = _Loader.yaml_constructors
+    depth = 0
 
 
 def load_yaml(text: str, path: str = "<string>") -> Any:
     """Parse one YAML document safely; any problem is a `TemplateError` at `path:line`.
 
-    The C parser reads; when it finds a syntax error, the pure-Python parser reads again, for
-    its clearer messages ("found character '\\t' that cannot start any token").
+    The C parser reads; when it finds a syntax error, an alias or deep nesting, the pure-Python
+    parser reads again, for its clearer messages ("found character '\\t' that cannot start any
+    token") and the line of the alias or of the level too deep.
     """
     if _FastLoader is not _Loader:
         try:
             return _load(_FastLoader, text, path)
+        except _Refused:
+            pass
         except TemplateError as exc:
             if not exc.message.startswith("invalid YAML"):
                 raise

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from grader.cli import EPILOG_EXIT, bank_option, open_bank, param_option, parse_params
+from questionbank.errors import QuizError
 
 __all__ = ["check_command", "list_command", "show_command"]
 
@@ -30,6 +31,10 @@ def _echo_json(data: Any) -> None:
 def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, ...]) -> None:
     """List the templates in the question bank.
 
+    A template file that cannot be loaded does not stop the listing: the others are listed
+    and each broken file is reported on standard error with its path, and the exit code is
+    then 1 (0 when every file loads).
+
     \b
     Examples:
       mlquiz list
@@ -38,7 +43,17 @@ def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, .
     """
     from grader.listing import list_templates
 
-    rows = list_templates(open_bank(bank_dirs), topics)
+    problems: list[QuizError] = []
+    rows = list_templates(open_bank(bank_dirs), topics, problems)
+    _list_rows(rows, as_json)
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+    if problems:
+        click.echo(f"{len(problems)} template file(s) could not be loaded", err=True)
+        sys.exit(1)
+
+
+def _list_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     if as_json:
         _echo_json(rows)
         return

@@ -30,6 +30,8 @@ __all__ = ["evaluate"]
 MAX_EXPONENT_LITERAL = 300
 MAX_INT_POWER = 256
 MAX_EXACT_BITS = 2048
+#: n*m*k of one (n x m)(m x k) product: exact products of fractions run about 10^6 per second
+MAX_PRODUCT_WORK = 1_000_000
 
 _DIV_ARRAY = np.frompyfunc(exact_div, 2, 1)
 
@@ -244,6 +246,9 @@ class _Evaluator:
         if a.shape[1] != b.shape[0]:
             raise self.error(f"cannot multiply a {shape_text(a)} matrix by a "
                              f"{shape_text(b)} matrix", node, kind="shape")
+        if a.shape[0] * a.shape[1] * b.shape[1] > MAX_PRODUCT_WORK:
+            raise self.error(f"the product of a {shape_text(a)} and a {shape_text(b)} matrix is "
+                             f"too large (at most {MAX_PRODUCT_WORK:,} multiplications)", node)
         result = a @ b
         return result
 

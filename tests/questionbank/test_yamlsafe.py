@@ -150,9 +150,16 @@ def test_custom_tag_is_refused() -> None:
     assert "tag not allowed here" in info.value.message
 
 
-def test_merge_keys_still_work() -> None:
-    doc = load_yaml("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n")
+def test_inline_merge_keys_still_work() -> None:
+    doc = load_yaml("other:\n  <<: {x: 1}\n  y: 2\n")
     assert doc["other"] == {"x": 1, "y": 2}
+
+
+def test_merge_keys_through_an_alias_are_refused() -> None:
+    """Aliases are refused in templates (issue 11), also as the value of a merge key."""
+    with pytest.raises(TemplateError) as info:
+        load_yaml("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n", "t.yaml")
+    assert str(info.value) == "t.yaml:3: YAML aliases (*b) are not allowed (plain values only)"
 
 
 # ----------------------------------------------------------------------------- bad YAML
@@ -167,7 +174,7 @@ BAD_YAML = [
     ("a: b: c\n", 1, "mapping values are not allowed here"),
     ("a: 'x\n", 2, "unexpected end of stream"),
     ("a: 1\n b: 2\n", 2, "mapping values are not allowed here"),
-    ("a: &x 1\nb: *y\n", 2, "undefined alias 'y'"),
+    ("a: &x 1\nb: *y\n", 2, "YAML aliases (*y) are not allowed"),
     ("a: 1\n---\nb: 2\n", 2, "another document"),
     ("[1]: 2\n", 1, "a mapping key must be a plain value"),
 ]
