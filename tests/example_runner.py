@@ -129,9 +129,11 @@ def _write_submissions(exam_dir: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
-def prepare(args: list[str], workdir: Path) -> None:
-    """Make the files one ``mlquiz`` call reads when no earlier example made them."""
+def prepare(args: list[str], workdir: Path, generated: set[Path] | None = None) -> None:
+    """Make the files one ``mlquiz`` call reads when no earlier example made them, and none
+    of the calls before it in the same example will (`generated`: their ``--out`` folders)."""
     command, rest = (args[0], args[1:]) if args else ("", [])
+    generated = set() if generated is None else generated
     roster = _option(rest, "--roster")
     if roster and not (workdir / roster).exists():
         (workdir / roster).write_text(ROSTER, encoding="utf-8")
@@ -140,6 +142,8 @@ def prepare(args: list[str], workdir: Path) -> None:
             (workdir / rest[i + 1]).mkdir(parents=True, exist_ok=True)
     if command == "grade" and len(rest) >= 2:
         manifest, submissions = workdir / rest[0], workdir / rest[1]
+        if manifest.parent in generated:
+            return
         if not manifest.exists():
             _mlquiz(workdir, "generate", "--count", "3", "--seed", "1", "--out",
                     str(manifest.parent.relative_to(workdir)))
@@ -164,8 +168,11 @@ def env_for(workdir: Path, columns: int = 100) -> dict[str, str]:
 
 def run(example: Example, workdir: Path) -> Outcome:
     """Run `example` in `workdir` (made ready by `prepare`) as bash would, stdin ``quit``."""
+    generated: set[Path] = set()
     for args in example.mlquiz_runs:
-        prepare(args, workdir)
+        prepare(args, workdir, generated)
+        if args and args[0] == "generate":
+            generated.add(workdir / (_option(args[1:], "--out") or "exam"))
     prelude = f'set -o pipefail\nmlquiz() {{ {shlex.quote(sys.executable)} -m grader "$@"; }}\n'
     if shutil.which("jq") is None:  # the JSON must still parse; jq's own filter is not ours
         parse = "import json, sys; json.load(sys.stdin)"

@@ -65,10 +65,14 @@ def _shown(path: Path) -> str:
               help="Sheet formats, comma-separated: html, md, tex.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="exam",
               show_default=True, help="Folder for the sheets, keys, manifest and answers.csv.")
+@click.option("--force", is_flag=True,
+              help="Make the exam even if --out already holds one (its exam.json is kept as "
+                   "exam.json.bak).")
 @bank_option
 def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
                      topics: tuple[str, ...], seed: int | None, title: str | None,
-                     formats: tuple[str, ...], out_dir: str, bank_dirs: tuple[str, ...]) -> None:
+                     formats: tuple[str, ...], out_dir: str, force: bool,
+                     bank_dirs: tuple[str, ...]) -> None:
     """Make an exam: one version of each question per student, sheets, keys and a manifest.
 
     With no options, a sample exam for 5 students in ./exam, with made-up answers in
@@ -91,7 +95,8 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     demo = roster is None and count is None
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
-                           bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress())
+                           bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
+                           force=force)
     out = result.out_dir
     fmts = ", ".join(result.formats)
     click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "

@@ -18,6 +18,7 @@ Layout of the output folder (``FMT`` is each requested format: html, md, tex)::
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -205,6 +206,22 @@ class _Writer:
         return paths
 
 
+def _keep_existing_exam(out: Path, force: bool) -> None:
+    """Refuse to write over an exam (or, with `force`, move its manifest aside first)."""
+    manifest = out / "exam.json"
+    if not manifest.exists():
+        return
+    if not force:
+        raise InputError(
+            f"{out} already holds an exam ({manifest}): its answers can only be graded with "
+            "that manifest. Choose another --out, or add --force to make a new exam there "
+            "(the old manifest is kept as exam.json.bak)")
+    try:
+        os.replace(manifest, out / "exam.json.bak")
+    except OSError as exc:
+        raise InputError(f"cannot move {manifest} aside: {exc.strerror}") from None
+
+
 def generate_exam(out_dir: str | Path = "exam", *,
                   roster: str | Path | Sequence[Student] | None = None,
                   count: int | None = None,
@@ -216,7 +233,8 @@ def generate_exam(out_dir: str | Path = "exam", *,
                   bank: Any = None,
                   sheets: bool = True,
                   sample_answers: bool = False,
-                  progress: Progress | None = None) -> GeneratedExam:
+                  progress: Progress | None = None,
+                  force: bool = False) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
     Questions: see `select_templates`. `seed` is the exam seed; when None a fresh one is drawn
@@ -227,8 +245,14 @@ def generate_exam(out_dir: str | Path = "exam", *,
     does not write are left alone. `sample_answers=True` also writes ``sample-answers.csv``,
     made-up answers (mostly right, some typical mistakes, a few blank or unreadable) to try
     the grader on.
+
+    An exam already in `out_dir` (its ``exam.json``) is never replaced silently: its answers
+    can only be graded with that manifest. Without `force` this raises `InputError`; with it
+    the old manifest is kept as ``exam.json.bak``.
     """
     from questionbank.api import default_bank
+
+    _keep_existing_exam(Path(out_dir), force)
 
     fmts = parse_formats(formats) if sheets else ()
     students = roster_students(roster, count)

@@ -325,3 +325,34 @@ def test_generate_cli_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ar
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_existing_exam_is_never_replaced_silently(tmp_path: Path) -> None:
+    """`generate` into a folder that holds an exam refuses (exit 1, the files untouched); with
+    --force it makes the new exam and keeps the old manifest as exam.json.bak."""
+    runner = CliRunner()
+    out = tmp_path / "quiz3"
+    first = runner.invoke(cli, ["generate", "--count", "3", "--seed", "1", "--out", str(out)])
+    assert first.exit_code == 0, first.output
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    again = runner.invoke(cli, ["generate", "--count", "4", "--seed", "2", "--out", str(out)])
+    assert again.exit_code == 1
+    assert f"error: {out} already holds an exam ({out / 'exam.json'})" in again.output
+    assert "add --force" in again.output and "Traceback" not in again.output
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()} == before
+
+    forced = runner.invoke(cli, ["generate", "--count", "4", "--seed", "2", "--out", str(out),
+                                 "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert (out / "exam.json.bak").read_bytes() == before["exam.json"]
+    assert json.loads((out / "exam.json").read_text(encoding="utf-8"))["exam_seed"] == 2
+    assert len(load_manifest(out / "exam.json").students) == 4
+
+
+def test_generate_exam_refuses_an_existing_exam_from_python(tmp_path: Path) -> None:
+    generate_exam(tmp_path, count=2, seed=1, sheets=False)
+    with pytest.raises(InputError, match="already holds an exam"):
+        generate_exam(tmp_path, count=2, seed=1, sheets=False)
+    generate_exam(tmp_path, count=2, seed=3, sheets=False, force=True)
+    assert (tmp_path / "exam.json.bak").is_file()
