@@ -20,12 +20,10 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
-from grader.practice.schedule import PlannedQuestion, question_seed, schedule, select_templates
-from grader.practice.session import bank_loader
-from questionbank.bank import load_bank
+from grader.practice.schedule import question_seed, select_templates
 
-BANK = load_bank(use_env=False)
-LOAD = bank_loader(BANK)
+from ...helpers import BANK, LOAD, answers, instances, mistake, planned
+
 CM = "metrics/confusion-matrix"
 
 
@@ -35,23 +33,6 @@ def _private_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.delenv("MLQUIZ_DB", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
-
-
-def planned(templates: Sequence[str], count: int, seed: int) -> tuple[PlannedQuestion, ...]:
-    return schedule(list(templates), {}, count, seed)
-
-
-def instances(templates: Sequence[str], count: int, seed: int) -> list[Any]:
-    """The instances a session with this seed and no history asks, in order."""
-    return [LOAD(p) for p in planned(templates, count, seed)]
-
-
-def answers(instance: Any) -> list[str]:
-    return [p.answer_text for p in instance.parts]
-
-
-def mistake(instance: Any, part_id: str, mistake_id: str) -> str:
-    return next(m.answer_text for m in instance.part(part_id).mistakes if m.id == mistake_id)
 
 
 def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:

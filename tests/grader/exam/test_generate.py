@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -36,6 +35,8 @@ from questionbank.errors import InputError, QuizError
 from questionbank.instance import generate
 from questionbank.sampling import derive_seed
 
+from ...helpers import check_golden as compare_golden
+
 GOLDEN = Path(__file__).parent / "golden"
 #: The seven templates that existed when these tests were written (the bank grows).
 SEVEN = ("metrics/confusion-matrix", "dropout/apply-mask", "dropout/inverted",
@@ -46,14 +47,8 @@ FAMILIES = "metrics/confusion-matrix,dropout/apply-mask,gradients/layer-shapes,"
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare `text` with ``golden/NAME``; rewrite it when MLQUIZ_UPDATE_GOLDEN=1."""
-    path = GOLDEN / name
-    if os.environ.get("MLQUIZ_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"missing golden file {path}; run with MLQUIZ_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), \
-        f"{name} differs from its golden file (MLQUIZ_UPDATE_GOLDEN=1 rewrites it)"
+    """Compare `text` with ``golden/NAME`` (`tests.helpers.check_golden`)."""
+    compare_golden(GOLDEN / name, text)
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -29,20 +29,16 @@ from grader.files import atomic_write_bytes, student_stem
 from questionbank.bank import BUILTIN_BANK, load_bank
 from questionbank.errors import InputError
 
+from ...helpers import check_golden as compare_golden
+
 GOLDEN = Path(__file__).parent / "golden"
 QUESTIONS = "gradients/layer-shapes,metrics/confusion-matrix"
 COLUMNS = ["Q1.dW", "Q1.db", "Q1.dX", "Q2.accuracy", "Q2.precision", "Q2.recall", "Q2.f1"]
 
 
 def check_golden(name: str, text: str) -> None:
-    """Compare `text` with ``golden/NAME``; rewrite it when MLQUIZ_UPDATE_GOLDEN=1."""
-    path = GOLDEN / name
-    if os.environ.get("MLQUIZ_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.is_file(), f"missing golden file {path}; run with MLQUIZ_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), \
-        f"{name} differs from its golden file (MLQUIZ_UPDATE_GOLDEN=1 rewrites it)"
+    """Compare `text` with ``golden/NAME`` (`tests.helpers.check_golden`)."""
+    compare_golden(GOLDEN / name, text)
 
 
 @pytest.fixture(scope="module")

@@ -33,29 +33,12 @@ from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.bank import load_bank
 from questionbank.errors import QuizError
 
-BANK = load_bank(use_env=False)
-LOAD = bank_loader(BANK)
+from ...helpers import LOAD, answers, instances, mistake, planned
+
 CM = "metrics/confusion-matrix"
 EXISTING = ("metrics/confusion-matrix", "dropout/apply-mask", "dropout/inverted",
             "gradients/shape", "gradients/layer-shapes", "gradients/jacobian-shape",
             "gradients/matrix-calculus")
-
-
-def planned(templates: Sequence[str], count: int, seed: int) -> tuple[PlannedQuestion, ...]:
-    return schedule(list(templates), {}, count, seed)
-
-
-def instances(templates: Sequence[str], count: int, seed: int) -> list[Any]:
-    """The instances a session with this seed and no history asks, in order."""
-    return [LOAD(p) for p in planned(templates, count, seed)]
-
-
-def answers(instance: Any) -> list[str]:
-    return [p.answer_text for p in instance.parts]
-
-
-def mistake(instance: Any, part_id: str, mistake_id: str) -> str:
-    return next(m.answer_text for m in instance.part(part_id).mistakes if m.id == mistake_id)
 
 
 def session(lines: Sequence[str], templates: Sequence[str] = (CM,), count: int = 1,
