@@ -16,6 +16,7 @@ from typing import Any
 import jinja2
 
 from questionbank.instance import Instance
+from questionbank.values import readable_answer
 
 __all__ = ["FORMAT_HINTS", "environment", "render_instance", "templates_dir"]
 
@@ -115,7 +116,7 @@ def instance_view(instance: Instance, fmt: str) -> dict[str, Any]:
                          "text": wrap(instance.render_option(part.id, o, inner))}
                         for o in part.options],
             "hint": FORMAT_HINTS[part.type],
-            "answer_text": part.answer_text,
+            "key": readable_answer(part.type, part.answer_text),
         })
     return {
         "id": instance.template_id,

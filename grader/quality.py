@@ -12,7 +12,9 @@ built-in bank:
 - more than 30% of instances identical to an earlier one;
 - a declared mistake whose answer equals the key on more than 5% of the seeds where it applies
   (a mistake *within tolerance* of the key is already a failure of validation: this catches
-  the mistakes that are simply the right answer for many params, and so teach nothing there).
+  the mistakes that are simply the right answer for many params, and so teach nothing there);
+- a number with more than `SHOWN_FIGURES` significant figures in a key as shown to people or in
+  a mistake's feedback (float noise such as 0.664732082602 is unreadable: use ``num``).
 
 Shares are judged only from `MIN_SEEDS` seeds on: below that they say nothing.
 """
@@ -22,6 +24,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+from questionbank.values import NUMBER_TOKEN, SHOWN_FIGURES, readable_answer, significant_figures
 
 __all__ = [
     "DUPLICATE_SHARE",
@@ -35,6 +39,9 @@ LONGEST_SHARE = 0.6
 DUPLICATE_SHARE = 0.3
 MISTAKE_EQUALS_KEY_SHARE = 0.05
 MIN_SEEDS = 20
+#: Float noise comes from how a template writes a value, the same on every seed: the first 50
+#: instances show it (rendering every mistake's feedback on all seeds cost 20% of validate).
+NOISE_SEEDS = 50
 _CHOICE_TYPES = ("choice", "choices")
 
 
@@ -54,6 +61,8 @@ class QualityStats:
     #: (part id, mistake id) -> instances where the mistake applied / equalled the key
     applied: Counter[tuple[str, str]] = field(default_factory=Counter)
     equal_to_key: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: part id -> the first over-long number seen in its shown key or a mistake's feedback
+    long_numbers: dict[str, str] = field(default_factory=dict)
 
     def add(self, instance: Any) -> None:
         """Count one generated instance."""
@@ -68,6 +77,18 @@ class QualityStats:
                     self.applied[(part.id, mistake.id)] += 1
                     if mistake.answer == part.answer:
                         self.equal_to_key[(part.id, mistake.id)] += 1
+            if self.instances <= NOISE_SEEDS and part.id not in self.long_numbers:
+                self._add_long_number(instance.seed, part)
+
+    def _add_long_number(self, seed: int, part: Any) -> None:
+        texts = [("the key", readable_answer(part.type, part.answer_text))]
+        texts += [(f"the feedback of mistake {m.id!r}", m.feedback) for m in part.mistakes]
+        for where, text in texts:
+            for token in NUMBER_TOKEN.findall(text):
+                if "/" not in token and significant_figures(token) > SHOWN_FIGURES and (
+                        "." in token or "e" in token):
+                    self.long_numbers[part.id] = f"{where} shows {token} (seed {seed})"
+                    return
 
     def _add_choice(self, part: Any) -> None:
         right = [o for o in part.options if o.correct]
@@ -96,6 +117,9 @@ class QualityStats:
             if len(self.letters.get(part_id, ())) == 1:
                 found.append(f"part {part_id}: the right option is always "
                              f"{next(iter(self.letters[part_id]))} over {asked} seeds")
+        for part_id, example in self.long_numbers.items():
+            found.append(f"part {part_id}: {example}: more than {SHOWN_FIGURES} significant "
+                         "figures; write computed numbers with the 'num' filter")
         for (part_id, mistake_id), applied in self.applied.items():
             share = self.equal_to_key[(part_id, mistake_id)] / applied
             if share > MISTAKE_EQUALS_KEY_SHARE:

@@ -49,7 +49,7 @@ from questionbank.markup import (
     plain_table,
     tex_escape,
 )
-from questionbank.values import format_number, terminates
+from questionbank.values import format_number, readable_number, terminates
 
 __all__ = ["FORMATS", "MAX_RANGE", "MAX_RENDERED_CHARS", "TEX_UNICODE", "check_syntax",
            "display_value", "md_to_html", "md_to_tex", "md_to_text", "render", "tex_escape"]
@@ -113,10 +113,11 @@ def _display_entry(value: Any) -> Any:
 
 
 def _num(x: Any, style: str | None = None) -> str:
-    """A computed number in its exact text: 0.9, 8/13, 4.5 (`style`: 'fraction'/'decimal')."""
+    """A computed number as a person reads it: 0.9, 8/13, 4.5, 0.664732 (at most six
+    significant figures; `style`: 'fraction'/'decimal')."""
     if isinstance(x, str):
         return x
-    return format_number(x, style)
+    return readable_number(x, style)
 
 
 def _fmt(x: Any) -> str:

@@ -3,18 +3,32 @@
 A rational answer keeps its exact form in the text: 9/10 is written ``0.9`` (it terminates), 8/13
 stays ``8/13``. Floats (irrational results) are written with 12 significant digits, far inside
 any tolerance a part may use.
+
+People read numbers differently: `readable_number` and `readable_answer` give the form shown in
+keys, feedback and solutions, with at most `SHOWN_FIGURES` significant figures (grading still
+uses the exact values).
 """
 
 from __future__ import annotations
 
 import math
+import re
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-__all__ = ["format_number", "is_terminating", "json_number", "terminates", "to_json"]
+__all__ = ["SHOWN_FIGURES", "format_number", "is_terminating", "json_number", "readable_answer",
+           "readable_number", "significant_figures", "terminates", "to_json"]
+
+#: The most significant figures of a number shown to a person (keys, feedback, solutions).
+SHOWN_FIGURES = 6
+#: A fraction p/q is short enough to read, and kept as it is, when q and |p| are below these.
+_SHORT_DENOMINATOR, _SHORT_NUMERATOR = 1000, 10000
+#: A number as `format_number` writes it: integer, decimal, exponent, or fraction.
+NUMBER_TOKEN = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?(?:/\d+)?")
 
 
 @lru_cache(maxsize=1024)
@@ -139,3 +153,85 @@ def to_json(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(k): to_json(v) for k, v in value.items()}
     raise TypeError(f"cannot convert {type(value).__name__} to JSON")
+
+
+def significant_figures(token: str) -> int:
+    """How many significant figures a written number carries: ``0.0265`` has 3, ``1.5e-4`` 2.
+    Trailing zeros of a whole number are not counted (``1000`` has 1)."""
+    mantissa = token.lstrip("-").split("e")[0]
+    if "." in mantissa:
+        digits = mantissa.replace(".", "").lstrip("0")
+    else:
+        digits = mantissa.lstrip("0").rstrip("0")
+    return len(digits)
+
+
+def readable_number(x: Any, style: str | None = None) -> str:
+    """A computed number as a person reads it in a text: a float (an approximate result) to at
+    most `SHOWN_FIGURES` significant figures; exact numbers as they are (whole numbers,
+    terminating decimals, short fractions such as 8/13), a long fraction as a 6-figure decimal.
+    `style='fraction'` keeps any fraction; `style='decimal'` never shows one."""
+    if isinstance(x, float | np.floating) and math.isfinite(x) and not float(x).is_integer():
+        return _shown_decimal(repr(float(x)))
+    if style == "decimal" and isinstance(x, Fraction) and not is_terminating(x):
+        return _shown_decimal(x)
+    text = format_number(x, style)
+    if "/" not in text or style == "fraction" or (style != "decimal" and _is_short_fraction(text)):
+        return text
+    return _readable_token(text)
+
+
+@lru_cache(maxsize=8192)
+def _readable_token(token: str) -> str:
+    """A number token of an answer text with at most `SHOWN_FIGURES` significant figures."""
+    if "/" in token:
+        numerator, denominator = token.split("/")
+        return _shown_decimal(Fraction(int(numerator), int(denominator)))
+    if ("." not in token and "e" not in token) or significant_figures(token) <= SHOWN_FIGURES:
+        return token  # whole numbers are exact counts: never rounded
+    return _shown_decimal(token)
+
+
+def _is_short_fraction(token: str) -> bool:
+    numerator, denominator = token.split("/")
+    return int(denominator) < _SHORT_DENOMINATOR and abs(int(numerator)) < _SHORT_NUMERATOR
+
+
+def _shown_decimal(exact: str | Fraction) -> str:
+    """`exact` (a decimal text or a Fraction) rounded half up to `SHOWN_FIGURES` figures, as
+    people round: 0.0009765625 is shown 0.000976563."""
+    if isinstance(exact, Fraction):
+        value = Decimal(exact.numerator) / Decimal(exact.denominator)
+    else:
+        value = Decimal(exact)
+    if value == 0:
+        return "0"
+    quantum = Decimal(1).scaleb(value.adjusted() - SHOWN_FIGURES + 1)
+    rounded = value.quantize(quantum, ROUND_HALF_UP)
+    fixed = -4 <= rounded.adjusted() < 15  # as Python's 'g' writes small numbers: 1.5e-5
+    text = f"{rounded.normalize():f}" if fixed else f"{rounded.normalize():e}"
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        return f"{mantissa}e{int(exp)}"
+    return text
+
+
+@lru_cache(maxsize=8192)
+def readable_answer(ptype: str, answer_text: str) -> str:
+    """A reference answer as shown in keys, feedback pages and practice (never graded against).
+
+    Numbers keep at most `SHOWN_FIGURES` significant figures. A short exact fraction keeps its
+    form with the decimal beside it (``8/13 ≈ 0.615385``); a vector or matrix is shown in
+    decimals, easier to mark on paper, followed by its exact form when it holds fractions
+    (``[1.42857, 3] (exactly [10/7, 3])``). Other answer types are shown as they are."""
+    if ptype == "number":
+        shown = _readable_token(answer_text)
+        if "/" in answer_text and _is_short_fraction(answer_text):
+            return f"{answer_text} ≈ {shown}"
+        return shown
+    if ptype in ("vector", "matrix"):
+        shown = NUMBER_TOKEN.sub(lambda m: _readable_token(m.group()), answer_text)
+        if "/" in answer_text and len(answer_text) <= 80:
+            return f"{shown} (exactly {answer_text})"
+        return shown
+    return answer_text

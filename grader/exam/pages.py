@@ -19,6 +19,7 @@ from grader.files import atomic_write_text, md_code, md_escape, student_stem
 from grader.judge.feedback import STATUS_LABELS
 from grader.pages import render_page
 from questionbank.instance import Instance
+from questionbank.values import readable_answer
 
 __all__ = ["LABELS", "feedback_view", "write_feedback_pages"]
 
@@ -60,6 +61,9 @@ def _part_view(p: PartOutcome, instance: Instance | None, fmt: str) -> dict[str,
         prompt = instance.render_part_prompt(p.part, fmt)
         prompt = unwrap_paragraph(prompt) if html else prompt
         solution = instance.part(p.part).solution
+        reference = readable_answer(instance.part(p.part).type, p.reference)
+    else:
+        reference = p.reference
     shown = (lambda s: s) if html else md_code
     return {
         "column": p.column, "prompt": wrap(prompt), "status": p.status,
@@ -69,7 +73,7 @@ def _part_view(p: PartOutcome, instance: Instance | None, fmt: str) -> dict[str,
         "read_as": shown(p.read_as) if p.read_as and p.read_as.strip() != p.answer.strip()
         else None,
         "feedback": p.feedback if html else _md_text(p.feedback),
-        "multiline": "\n" in p.feedback, "reference": shown(p.reference),
+        "multiline": "\n" in p.feedback, "reference": shown(reference),
         "mistake": p.mistake, "solution": solution,
     }
 

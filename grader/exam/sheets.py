@@ -22,6 +22,7 @@ from grader.files import md_escape
 from questionbank.errors import InputError
 from questionbank.instance import Instance
 from questionbank.render import tex_escape
+from questionbank.values import readable_answer
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "item_view", "parse_formats", "points_text",
            "render_section", "sheets_document", "student_view", "unwrap_paragraph",
@@ -86,7 +87,7 @@ def item_view(number: int, instance: Instance, fmt: str) -> dict[str, Any]:
                         for o in part.options],
             "hint": plain(FORMAT_HINTS[part.type]),
             "points": points_text(part.points),
-            "answer_text": plain(part.answer_text),
+            "key": plain(readable_answer(part.type, part.answer_text)),
         })
     return {
         "number": number,

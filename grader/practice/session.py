@@ -46,6 +46,8 @@ from grader.practice.state import PartState
 from grader.practice.store import GuardedRecorder, ProgressError, ProgressStore, Recorder
 from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.errors import QuizError
+from questionbank.instance import Part
+from questionbank.values import readable_answer
 
 __all__ = ["COMMANDS", "PracticeOptions", "PracticeRequest", "bank_loader", "choose_topics",
            "open_progress", "run_practice", "run_session"]
@@ -280,7 +282,7 @@ class _Session:
                 self.show_solution(q, state)
                 return state.finish("solution", 0.0)
             elif command == "skip":
-                self.say(f"Skipped. The answer was {part.answer_text}.\n")
+                self.say(f"Skipped. The answer was {_key(part)}.\n")
                 return state.finish("skipped", 0.0)
             elif command == "quit":
                 raise _Quit
@@ -311,7 +313,7 @@ class _Session:
             return state.finish("correct")
         left = self.options.attempts - state.graded
         if left <= 0:
-            self.say(f"No tries left. The answer is {part.answer_text}.\n")
+            self.say(f"No tries left. The answer is {_key(part)}.\n")
             return state.finish("incorrect")
         self.say(f"Try again ({left} {'try' if left == 1 else 'tries'} left), or type hint, "
                  "solution, skip or ? for help.")
@@ -340,7 +342,7 @@ class _Session:
         spec = instance.template.part(part.id)
         if spec.solution:
             lines.append(_indent(_text(instance, spec.solution)))
-        lines.append(f"\nThe answer: {part.answer_text}   (this part scores 0)\n")
+        lines.append(f"\nThe answer: {_key(part)}   (this part scores 0)\n")
         self.say("\n".join(lines))
 
 
@@ -442,3 +444,8 @@ def run_practice(bank: Any, console: Console, db: Path, request: PracticeRequest
     finally:
         if store is not None:
             store.close()
+
+
+def _key(part: Part) -> str:
+    """The reference answer as the student reads it (numbers to six significant figures)."""
+    return readable_answer(part.type, part.answer_text)

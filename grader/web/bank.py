@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.web.http import HTTPError, Request, Response
 from grader.web.sessions import WebSession
+from questionbank.values import readable_answer
 
 if TYPE_CHECKING:
     from grader.web.app import WebApp
@@ -67,8 +68,9 @@ def instance_view(instance: Any) -> dict[str, Any]:
             "options": [{"letter": o.letter, "correct": o.correct, "feedback": o.feedback,
                          "text": Markup(instance.render_option(part.id, o, "html"))}
                         for o in part.options],
-            "key": part.answer_text,
-            "mistakes": [{"id": m.id, "answer": m.answer_text, "feedback": m.feedback}
+            "key": readable_answer(part.type, part.answer_text),
+            "mistakes": [{"id": m.id, "answer": readable_answer(part.type, m.answer_text),
+                          "feedback": m.feedback}
                          for m in part.mistakes],
             "hints": list(part.hints), "solution": part.solution,
         })

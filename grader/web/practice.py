@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from grader.web.http import HTTPError, Request, Response
 from grader.web.run import PartState, PracticeRun, QuestionState
 from grader.web.sessions import WebSession
+from questionbank.values import readable_answer
 
 if TYPE_CHECKING:
     from grader.web.app import WebApp
@@ -163,7 +164,7 @@ def part_view(q: QuestionState, state: PartState, index: int, focus: bool) -> di
         "previous": "" if over or state.last is None else state.last.answer,
         "hints": list(part.hints[:state.hints]), "hints_total": len(part.hints),
         "more_hints": state.hints < len(part.hints), "focus": focus and not over,
-        "key": part.answer_text if over else None,
+        "key": readable_answer(part.type, part.answer_text) if over else None,
         "part_solution": part.solution if over and state.solution_shown else "",
         "score": _points(state.score * part.points) if over else None,
     }

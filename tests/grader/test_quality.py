@@ -75,6 +75,24 @@ tests:
   - {params: {x: 1}, expect: {sum: 2}}
 """
 
+NOISY_NUMBERS = """\
+title: Root
+topic: demo
+params:
+  x: {type: int, min: 2, max: 100000}
+prompt: "What is the square root of {{ x }}?"
+parts:
+  - id: root
+    type: number
+    answer: sqrt(x)
+    mistakes:
+      - id: doubled
+        answer: 2 * sqrt(x)
+        feedback: "That is twice the root, {{ mistake }}."
+tests:
+  - {params: {x: 4}, expect: {root: 2}}
+"""
+
 
 @pytest.mark.parametrize(("text", "warning"), [
     (LEAKY_CHOICE, "part pick: the right option is the strictly longest in 100% of seeds"),
@@ -82,8 +100,9 @@ tests:
     (CONSTANT_ANSWER, "part ratio: the right answer never varies over 40 seeds ('2')"),
     (MISTAKE_IS_KEY, "part half: mistake 'sometimes-right' equals the key on"),
     (FEW_INSTANCES, "of instances repeat an earlier one (at most 30%)"),
+    (NOISY_NUMBERS, "part root: the feedback of mistake 'doubled' shows "),
 ], ids=["longest-option", "constant-option", "constant-number", "mistake-equals-key",
-        "duplicates"])
+        "duplicates", "float-noise"])
 def test_each_problem_is_named(tmp_path: Path, text: str, warning: str) -> None:
     (tmp_path / "demo").mkdir()
     (tmp_path / "demo" / "bad.yaml").write_text(text, encoding="utf-8")
