@@ -9,7 +9,6 @@ in `questionbank.answers`; the lazily computed mappings texts and mistakes read,
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
@@ -30,6 +29,7 @@ from questionbank.expr import Expr, truth
 from questionbank.render import display_value, render
 from questionbank.sampling import (
     INSTANCE_SECONDS,
+    budget_clock,
     check_deadline,
     coerce_param,
     evaluate_in,
@@ -326,11 +326,11 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             known = ", ".join(specs) or "none"
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
-    deadline = time.monotonic() + INSTANCE_SECONDS
+    deadline = budget_clock() + INSTANCE_SECONDS
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         instance = _generate(template, seed, overrides, deadline)
     if render_text:
-        deadline = time.monotonic() + INSTANCE_SECONDS  # the text has a budget of its own
+        deadline = budget_clock() + INSTANCE_SECONDS  # the text has a budget of its own
         # Render now, so that a template error surfaces here and not later, far from its cause.
         for part in instance.parts:
             _ = part.prompt
@@ -349,11 +349,11 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     rng = np.random.default_rng(seed) if sampled else None
     values, env, fenv, attempts = sample_params(template, rng, overrides, deadline)
     check_deadline(template, deadline, "sampling and derived values")
-    solver_start = time.monotonic()
+    solver_start = budget_clock()
     _solve(template, env)
     # a solver is trusted code (the first call may import sympy, seconds on a busy machine):
     # its time is not counted against the template's budget
-    deadline += time.monotonic() - solver_start
+    deadline += budget_clock() - solver_start
     floats = FloatEnv(env, fenv)
 
     # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display

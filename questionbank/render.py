@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from fractions import Fraction
 from functools import lru_cache
 from itertools import islice
@@ -62,6 +63,16 @@ MAX_RANGE = 10_000
 MAX_RENDERED_CHARS = 1_000_000
 #: The largest exponent of `**` in template text (as in expressions).
 MAX_POWER = 256
+#: The widest field a format, `center` or `indent` may pad to: the padding is built before the
+#: rendered text is measured, so a width of 10**9 would take a GB and a minute on its own.
+MAX_WIDTH = 1000
+#: The most loop steps (all `{% for %}` loops together) one text may take: loops that print
+#: nothing are not stopped by the output cap, and the time budget is checked between texts.
+MAX_LOOP_STEPS = 1_000_000
+#: The steps taken by the text being rendered (a one-item list, set by `_run`).
+_LOOP_STEPS: ContextVar[list[int]] = ContextVar("loop_steps")
+_PRINTF_WIDTHS = re.compile(r"%[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_FORMAT_SPEC = re.compile(r"\{[^{}]*:([^{}]*)\}")
 
 
 class ExactNumber(Fraction):
@@ -189,6 +200,62 @@ def _make_matrix(fmt: str, blocks: Blocks) -> Callable[..., str]:
     return matrix
 
 
+@lru_cache(maxsize=1024)  # the same few formats ('%.4g') are used on every instance
+def _check_widths(fmt: str, specs: re.Pattern[str]) -> None:
+    """Refuse a printf (``%8.3f``) or ``str.format`` (``{:>8}``) text that pads a field wider
+    than `MAX_WIDTH` or takes its width from an argument (``%*d``, ``{:{w}}``)."""
+    for match in specs.finditer(fmt):
+        for number in re.findall(r"\*|\d+", "".join(g or "" for g in match.groups())):
+            if number == "*" or int(number) > MAX_WIDTH:
+                raise SecurityError(f"the format {match.group()!r} is too wide "
+                                    f"(fields of at most {MAX_WIDTH} characters)")
+    if specs is _FORMAT_SPEC and re.search(r"\{[^{}]*:[^{}]*\{", fmt):
+        raise SecurityError("a format field may not take its width from an argument")
+
+
+def _bounded_width(width: Any) -> None:
+    size = width if isinstance(width, int) else len(str(width))
+    if size > MAX_WIDTH:
+        raise SecurityError(f"a width of {size} is too wide (at most {MAX_WIDTH})")
+
+
+def _center(value: Any, width: int = 80) -> str:
+    _bounded_width(width)
+    return str(value).center(width)
+
+
+def _indent(value: Any, width: int | str = 4, first: bool = False, blank: bool = False) -> str:
+    _bounded_width(width)
+    return jinja2.filters.do_indent(str(value), width, first, blank)
+
+
+def _format(value: Any, *args: Any, **kwargs: Any) -> str:
+    _check_widths(str(value), _PRINTF_WIDTHS)
+    return jinja2.filters.do_format(value, *args, **kwargs)
+
+
+def _counted_loop(items: Iterable[Any]) -> Iterable[Any]:
+    """Every `{% for %}` loop iterates through this (see `_Sandbox._parse`). A sized iterable
+    (list, range, text: nearly all) is charged its length up front and passed on as it is; a
+    generator step by step. Wrapping every loop in a generator cost 7% of rendering the bank."""
+    steps = _LOOP_STEPS.get()
+    try:
+        steps[0] += len(items)  # type: ignore[arg-type]
+    except TypeError:
+        return _count_steps(items, steps)
+    if steps[0] > MAX_LOOP_STEPS:
+        raise SecurityError(f"the loops take more than {MAX_LOOP_STEPS:,} steps")
+    return items
+
+
+def _count_steps(items: Iterable[Any], steps: list[int]) -> Iterator[Any]:
+    for item in items:
+        steps[0] += 1
+        if steps[0] > MAX_LOOP_STEPS:
+            raise SecurityError(f"the loops take more than {MAX_LOOP_STEPS:,} steps")
+        yield item
+
+
 def _bounded_range(*args: int) -> range:
     items = range(*args)
     if len(items) > MAX_RANGE:
@@ -199,7 +266,7 @@ def _bounded_range(*args: int) -> range:
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, with `list.append` allowed and `*`/`**` bounded."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -207,6 +274,15 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         # about 2 µs each (isinstance against a dozen types), paid on every `loop.index0`:
         # cached, rendering the built-in bank is 15% faster (benchmarks/bench_core.py).
         self._safe: dict[tuple[type, str], bool] = {}
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> jinja2.nodes.Template:
+        """The syntax tree, with every loop's iterable passed through `_counted_loop` (Jinja
+        offers no hook inside a loop; this private method is where every text is parsed)."""
+        tree = super()._parse(source, name, filename)
+        for loop in tree.find_all(jinja2.nodes.For):
+            loop.iter = jinja2.nodes.Filter(loop.iter, "counted_loop", [], [], None, None,
+                                            lineno=loop.iter.lineno)
+        return tree
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)
@@ -218,6 +294,8 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return safe
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            _check_widths(left, _PRINTF_WIDTHS)
         if operator == "**" and isinstance(right, int) and abs(right) > MAX_POWER:
             raise SecurityError(f"the exponent {right} is too large (at most {MAX_POWER})")
         if operator == "*":
@@ -228,12 +306,21 @@ class _Sandbox(ImmutableSandboxedEnvironment):
                                         f"(at most {MAX_RENDERED_CHARS:,} items)")
         return super().call_binop(context, operator, left, right)
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`str.format` and `format_map` in template text, with bounded field widths."""
+        if getattr(value, "__name__", None) in ("format", "format_map") and isinstance(
+                getattr(value, "__self__", None), str):
+            _check_widths(value.__self__, _FORMAT_SPEC)
+        return super().wrap_str_format(value)
+
 
 @lru_cache(maxsize=8)
 def _environment(fmt: str) -> jinja2.Environment:
     env = _Sandbox(undefined=jinja2.StrictUndefined, autoescape=False,
                    keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
-    env.filters.update(num=_num, vec=_vec, pct=_pct, shape=_shape, fmt=_fmt, round=_round)
+    env.filters.update(num=_num, vec=_vec, pct=_pct, shape=_shape, fmt=_fmt, round=_round,
+                       center=_center, indent=_indent, format=_format,
+                       counted_loop=_counted_loop)
     env.globals.clear()  # no cycler, joiner, lipsum, namespace or dict: only our helpers
     env.globals.update(vec=_vec, num=_num, pct=_pct, shape=_shape, fmt=_fmt,
                        range=_bounded_range)
@@ -242,6 +329,7 @@ def _environment(fmt: str) -> jinja2.Environment:
 
 def _run(template: jinja2.Template, values: dict[str, Any]) -> str:
     """The rendered text, refused once it grows beyond `MAX_RENDERED_CHARS`."""
+    _LOOP_STEPS.set([0])
     chunks = template.root_render_func(template.new_context(values, shared=True))
     # Checked per batch of 64 chunks (each at most a few MB: repetition is bounded), not per
     # chunk: a Python step per chunk made rendering the built-in bank up to 5% slower. Most

@@ -143,6 +143,8 @@ def is_close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
     With ``r = round_sigfigs(a_tru, digits)`` and ``e`` the exponent of its leading digit
     (``floor(log10|r|)``), this accepts ``|sub - r| <= 0.5 * 10**(e - digits + 1)``: half a unit
     in the last kept figure, boundaries included (so 0.625 passes for both 0.62 and 0.63).
+    A key exactly halfway where rounding half up and half to even disagree accepts both
+    roundings (0.3125 to 3 figures: 0.313 and 0.312; 0.615 to 2 is 0.62 either way).
     When ``|r|`` is a power of ten the figures below it are a decade finer, and so is the
     window on that side: 9.996 is 10.0 to 3 figures, which 9.995 rounds to but 9.99 does not.
     A true value of 0 has no leading digit; it is treated like 0.00...0 with `digits`
@@ -166,6 +168,10 @@ def _sigfigs_window(a_tru: float, digits: int) -> tuple[Decimal, Decimal, Decima
     toward_zero = half
     if rounded.normalize(_EXACT).as_tuple().digits == (1,):  # |r| is a power of ten
         toward_zero = Decimal((0, (5,), rounded.adjusted() - digits - 1))
+    even = Context(prec=min(digits, _DENOISE_DIGITS), rounding=ROUND_HALF_EVEN).plus(
+        _denoised(a_tru))
+    if even != rounded:
+        return _both_roundings(rounded, even)
     if rounded > 0:
         return rounded, toward_zero, half
     return rounded, half, toward_zero
@@ -187,7 +193,20 @@ def _decimals_window(a_tru: float, digits: int) -> tuple[Decimal, Decimal, Decim
     """(the key rounded to `digits` places, margin below, margin above) of `is_close_decimals`."""
     rounded = _denoised(a_tru).quantize(Decimal((0, (1,), -digits)), ROUND_HALF_UP, _EXACT)
     half = Decimal((0, (5,), -digits - 1))
+    even = _denoised(a_tru).quantize(Decimal((0, (1,), -digits)), ROUND_HALF_EVEN, _EXACT)
+    if even != rounded:
+        return _both_roundings(rounded, even)
     return rounded, half, half
+
+
+def _both_roundings(up: Decimal, even: Decimal) -> tuple[Decimal, Decimal, Decimal]:
+    """The window of a key exactly halfway between two roundings where rounding half up and
+    half to even disagree (0.3125 to 3 figures: 0.313 or 0.312; Python's `round` and numpy
+    round half to even): from one rounding to the other, both accepted."""
+    low, high = min(up, even), max(up, even)
+    centre = _EXACT.divide(_EXACT.add(low, high), 2)
+    margin = _EXACT.subtract(centre, low)
+    return centre, margin, margin
 
 
 def round_sigfigs(x: float, digits: int) -> float:

@@ -374,6 +374,19 @@ SSTI_CASES = [
     # first line is given
     ("huge output", "{% for i in range(10000) %}{{ 'x' * 999999 }}{% endfor %}",
      "4: " + _REFUSED + "the text renders to more than 1,000,000 characters"),
+    ("silent nested loops",
+     "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}",
+     "5: " + _REFUSED + "the loops take more than 1,000,000 steps"),
+    ("loops over a long text", "{% set s = 'x' * 999999 %}{% for a in s %}{% for b in s %}"
+     "{% endfor %}{% endfor %}", "5: " + _REFUSED + "the loops take more than 1,000,000 steps"),
+    ("huge centre", "{{ 'x' | center(10**9) }}",
+     "5: " + _REFUSED + "a width of 1000000000 is too wide (at most 1000)"),
+    ("huge printf width", "{{ '%1000000000d' % 1 }}", "5: " + _REFUSED +
+     "the format '%1000000000' is too wide (fields of at most 1000 characters)"),
+    ("huge format width", "{{ '{:>1000000000}'.format(1) }}", "5: " + _REFUSED +
+     "the format '{:>1000000000}' is too wide (fields of at most 1000 characters)"),
+    ("width from an argument", "{{ '{:{w}}'.format(1, w=10**9) }}", "5: " + _REFUSED +
+     "a format field may not take its width from an argument"),
     ("endless macro", "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}",
      "4: " + _REFUSED + "a macro or recursive loop calls itself without end"),
 ]

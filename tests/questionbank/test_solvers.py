@@ -9,6 +9,7 @@ Then every declared mistake must be told apart from the reference under the part
 from __future__ import annotations
 
 import functools
+import math
 from fractions import Fraction
 from typing import Any
 
@@ -195,6 +196,13 @@ def _far(sub: float, true: float, part: Part) -> bool:
         allowed = max(tol.value * abs(true), tol.floor)
     elif tol.mode == "abs":
         allowed = tol.value
+    elif tol.mode == "sigfigs" and true != 0:
+        # written out independently of the judge: the key rounded to n figures, and half a
+        # unit in its last figure around it
+        figures = int(tol.value)
+        rounded = float(f"{true:.{figures - 1}e}")
+        allowed = 0.5 * 10 ** (math.floor(math.log10(abs(rounded))) - figures + 1)
+        return abs(sub - rounded) > allowed
     else:
         pytest.fail(f"no reference check for tolerance mode {tol.mode!r}")
     return abs(sub - true) > allowed

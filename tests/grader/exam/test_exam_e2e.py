@@ -8,6 +8,7 @@ second run (and one with ``--jobs 2``) byte-identical.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import subprocess
@@ -19,6 +20,7 @@ import pytest
 
 from grader.exam.grade import grade_exam
 from grader.files import FORMULA_TRIGGERS, student_stem
+from questionbank.values import readable_answer
 
 QUESTIONS = "metrics/confusion-matrix,dropout/inverted,gradients/layer-shapes," \
             "gradients/matrix-calculus"
@@ -257,7 +259,8 @@ def test_feedback_pages_show_verdicts_references_and_solutions(loop: dict[str, A
     assert page.count("<dt>Reference answer</dt>") == 11
     for item in s01["items"]:
         for part in item["parts"]:
-            assert f"<code>{part['answer_text']}</code>" in page.replace("&#39;", "'")
+            key = html.escape(readable_answer(part["type"], part["answer_text"]), quote=False)
+            assert f"<code>{key}</code>" in page.replace("&#39;", "'")
     assert "That is recall, TP / (TP + FN)." in page
     assert "Score: <strong>10</strong> of 11 points (90.9%)" in page
     assert sorted(p.name for p in (loop["out"] / "feedback").iterdir()) == sorted(

@@ -110,7 +110,7 @@ def test_manifest_stores_seeds_params_and_answers(small_exam: Path) -> None:
     assert manifest["title"] == "Quiz 1 <intro>" and manifest["exam_seed"] == 2024
     assert manifest["templates"] == {t: default_bank().get(t).version
                                      for t in FAMILIES.split(",")}
-    assert set(manifest["templates"].values()) == {2}
+    assert min(manifest["templates"].values()) >= 2  # the versions, not a default
     assert [q["template"] for q in manifest["questions"]] == FAMILIES.split(",")
     bank = default_bank()
     for student in manifest["students"]:

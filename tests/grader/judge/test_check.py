@@ -12,6 +12,7 @@ close the loop over many seeds.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Iterator
 from fractions import Fraction
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from grader.judge.check import STATUSES, ItemResult, Result, check, check_all
@@ -254,10 +255,10 @@ def test_number_answers(part: str, text: str, status: str, mistake: str | None) 
     ("61.5", "It looks like a percentage without its % sign: 61.5 means 61.5, not 0.615. "
              "Write it as a fraction or decimal (0.615) or add the sign (61.5%)."),
     ("0.62", "Right value, but rounded too coarsely (2 significant figures). The answer must be "
-             "within 0.5% of the exact value: keep more digits, or give the exact fraction."),
+             "correct to 3 significant figures: keep more digits, or give the exact fraction."),
     ("0.6", "rounded too coarsely (1 significant figure)."),
     ("-0.615", "The size is right but the sign is wrong."),
-    ("0.7", "Not correct: the answer must be within 0.5% of the exact value."),
+    ("0.7", "Not correct: the answer must be correct to 3 significant figures."),
 ])
 def test_number_feedback_says_why(text: str, fragment: str) -> None:
     instance = generate("metrics/confusion-matrix", 1, NOTES_METRICS)
@@ -809,14 +810,20 @@ def test_reference_answer_in_every_notation_scores_one(template_id: str, seed: i
             assert (result.status, result.score) == ("correct", 1.0), (part.id, text, result)
 
 
+#: Number parts graded within a relative tolerance.
+REL_PARTS = [("optimization/gd-step", "grad_w"), ("optimization/gd-step", "grad_b"),
+             ("regularization/penalty", "l1"), ("regularization/penalty", "l2"),
+             ("metrics/choose-metric", "accuracy")]
+
+
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**63 - 1),
-       part_id=st.sampled_from(["accuracy", "precision", "recall", "f1"]),
+@given(seed=st.integers(0, 2**63 - 1), where=st.sampled_from(REL_PARTS),
        fraction_of_tol=st.floats(-0.99, 0.99))
-def test_number_perturbed_inside_the_tolerance_passes(seed: int, part_id: str,
+def test_number_perturbed_inside_the_tolerance_passes(seed: int, where: tuple[str, str],
                                                       fraction_of_tol: float) -> None:
     """A value within `rtol` of the reference (relative) is correct."""
-    instance = generate("metrics/confusion-matrix", seed)
+    template_id, part_id = where
+    instance = generate(template_id, seed)
     part = instance.part(part_id)
     tol = part.effective_tolerance
     assert tol.mode == "rel"
@@ -825,17 +832,42 @@ def test_number_perturbed_inside_the_tolerance_passes(seed: int, part_id: str,
 
 
 @settings(max_examples=200, deadline=None)
-@given(seed=st.integers(0, 2**63 - 1),
-       part_id=st.sampled_from(["accuracy", "precision", "recall", "f1"]),
+@given(seed=st.integers(0, 2**63 - 1), where=st.sampled_from(REL_PARTS),
        fraction_of_tol=st.floats(1.01, 100.0), sign=st.sampled_from([-1, 1]))
-def test_number_perturbed_outside_the_tolerance_fails(seed: int, part_id: str,
+def test_number_perturbed_outside_the_tolerance_fails(seed: int, where: tuple[str, str],
                                                       fraction_of_tol: float, sign: int) -> None:
     """A value further than `rtol` from the reference (relative) is not correct."""
-    instance = generate("metrics/confusion-matrix", seed)
+    template_id, part_id = where
+    instance = generate(template_id, seed)
     part = instance.part(part_id)
     tol = part.effective_tolerance
+    assume(part.value != 0)
     submitted = float(part.value) * (1 + sign * min(fraction_of_tol * tol.value, 0.9))
     assert check(instance, part_id, repr(submitted)).status == "incorrect"
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**63 - 1),
+       part_id=st.sampled_from(["accuracy", "precision", "recall", "f1"]),
+       offset=st.floats(-1.5, 1.5))
+def test_confusion_metrics_are_graded_to_three_significant_figures(
+        seed: int, part_id: str, offset: float) -> None:
+    """The prompt asks for at least 3 significant figures, and that is what is accepted: the
+    key rounded to 3 figures, give or take less than half a unit in the third figure; a
+    2-figure rounding that differs from it is not (0.88 for 0.878)."""
+    instance = generate("metrics/confusion-matrix", seed)
+    value = float(instance.part(part_id).value)
+    assume(value != 0)
+    rounded = float(f"{value:.2e}")
+    unit = 10 ** (math.floor(math.log10(abs(rounded))) - 2)
+    submitted = rounded + offset * unit
+    expected = "correct" if abs(offset) < 0.49 else "incorrect"
+    assume(abs(offset) < 0.49 or abs(offset) > 0.51)
+    assume(abs(rounded) != 10 ** math.floor(math.log10(abs(rounded))))  # not next to 10^k
+    assert check(instance, part_id, f"{submitted:.6g}").status == expected
+    two = float(f"{value:.1e}")
+    if two != rounded:
+        assert check(instance, part_id, f"{two:g}").status == "incorrect"
 
 
 @settings(max_examples=100, deadline=None)

@@ -123,8 +123,15 @@ SIGFIG_CASES = [
     (0.616, 0.61538461538, 3, False),
     (-0.62, -0.615, 2, True),  # negative values
     (0.62, -0.615, 2, False),
-    (0.6, 0.55, 1, True),
+    (0.6, 0.55, 1, True),  # half up and half to even agree: 0.6
     (0.5, 0.55, 1, False),
+    (0.312, 0.3125, 3, True),  # they disagree: half to even (0.312) and half up (0.313)
+    (0.313, 0.3125, 3, True),
+    (0.311, 0.3125, 3, False),
+    (0.314, 0.3125, 3, False),
+    (-0.312, -0.3125, 3, True),
+    (10.0, 9.995, 3, True),  # next to a power of ten: 10.0 either way
+    (9.99, 9.995, 3, False),
     (10.0, 9.996, 3, True),  # rounding carries into a new digit: 10.0
     (9.99, 9.996, 3, False),
     (0.0, 0.0, 3, True),  # zero: |sub| <= 0.5 * 10**-digits
@@ -155,10 +162,14 @@ DECIMAL_CASES = [
     (0.625, 0.615, 2, True),  # edge of [0.615, 0.625]
     (0.6251, 0.615, 2, False),
     (-1.25, -1.245, 2, True),  # negative: half away from zero
-    (-1.24, -1.245, 2, False),
-    (3.0, 2.5, 0, True),  # 0 decimals: whole numbers, 2.5 -> 3
+    (-1.24, -1.245, 2, True),  # or half to even
+    (-1.23, -1.245, 2, False),
+    (3.0, 2.5, 0, True),  # 0 decimals: whole numbers, 2.5 -> 3 (half up) or 2 (half to even)
     (2.5, 2.5, 0, True),
-    (2.0, 2.5, 0, False),
+    (2.0, 2.5, 0, True),
+    (1.0, 2.5, 0, False),
+    (4.0, 3.5, 0, True),  # 3.5 -> 4 either way
+    (3.0, 3.5, 0, False),
     (0.05, 0.0, 1, True),  # zero, on the edge
     (-0.05, 0.0, 1, True),
     (0.06, 0.0, 1, False),
@@ -167,6 +178,10 @@ DECIMAL_CASES = [
     (1e300, 1e300, 2, True),  # huge: exact arithmetic, no overflow
     (1e300 * (1 + 1e-11), 1e300, 2, False),
     (0.30000000000000004, 0.3, 17, True),
+    (0.12, 0.125, 2, True),  # half to even (0.12) and half up (0.13) disagree: both
+    (0.13, 0.125, 2, True),
+    (0.11, 0.125, 2, False),
+    (0.14, 0.125, 2, False),
 ]
 
 

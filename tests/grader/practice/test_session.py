@@ -32,6 +32,7 @@ from grader.practice.store import ProgressStore
 from grader.practice.wrap import terminal_width, wrap_text
 from questionbank.bank import load_bank
 from questionbank.errors import QuizError
+from questionbank.values import readable_answer
 
 from ...helpers import LOAD, answers, instances, mistake, planned
 
@@ -131,7 +132,7 @@ def test_out_of_tries_shows_the_answer() -> None:
     acc, prec, rec, f1 = answers(inst)
     report, out = session(["0.01", "0.02", prec, rec, f1], attempts=2)
     assert "Try again (1 try left)" in out
-    assert f"No tries left. The answer is {acc}.\n" in out
+    assert f"No tries left. The answer is {shown(acc)}.\n" in out
     first = report.questions[0].parts[0]
     assert (first.outcome, first.score, first.tries) == ("incorrect", 0.0, 2)
     assert report.questions[0].points == 3
@@ -164,8 +165,8 @@ def test_solution_shows_the_worked_solution_once_and_scores_0() -> None:
     report, out = session(["solution", "solution", rec, f1])
     assert out.count("Worked solution:\n") == 1
     assert "Worked solution:\n  Read the four cells" in out
-    assert f"The answer: {acc}   (this part scores 0)\n" in out
-    assert f"The answer: {prec}   (this part scores 0)\n" in out
+    assert f"The answer: {shown(acc)}   (this part scores 0)\n" in out
+    assert f"The answer: {shown(prec)}   (this part scores 0)\n" in out
     (q,) = report.questions
     assert [p.label for p in q.parts] == ["solution shown", "solution shown", "right", "right"]
     assert q.points == 2 and q.outcome == "wrong"
@@ -175,7 +176,7 @@ def test_skip_moves_on_with_zero() -> None:
     inst = instances([CM], 1, 7)[0]
     acc, prec, rec, _ = answers(inst)
     report, out = session([acc, "skip", rec, "SKIP"])
-    assert f"Skipped. The answer was {prec}.\n" in out
+    assert f"Skipped. The answer was {shown(prec)}.\n" in out
     assert [p.label for p in report.questions[0].parts] == ["right", "skipped", "right",
                                                              "skipped"]
 
@@ -344,7 +345,8 @@ def test_a_repeated_mistake_is_listed_once_with_its_count() -> None:
     unchanged = mistake(inst, "output", "no-dropout")
     report, out = session([unchanged] * 3, [template])
     assert out.count("[mistake: no-dropout]") == 3
-    assert f"No tries left. The answer is {inst.part('output').answer_text}." in out
+    key = shown(inst.part("output").answer_text, "vector")
+    assert f"No tries left. The answer is {key}." in out
     summary = render_summary(report)
     assert "Mistakes\n  no-dropout: That is the input unchanged.\n" \
            f"      {template} · output · 3 times\n" in summary
@@ -400,3 +402,8 @@ def test_a_part_without_hints_and_with_its_own_solution(bank_dir: Path) -> None:
            f"The answer: {a + b}   (this part scores 0)\n" in console.output
     assert "The sum\n  Answer as a whole number.\nanswer> " in console.output
     assert report.questions[0].parts[0].label == "solution shown"
+
+
+def shown(answer_text: str, ptype: str = "number") -> str:
+    """A key as the session shows it (six significant figures, 8/13 ≈ 0.615385)."""
+    return readable_answer(ptype, answer_text)

@@ -12,6 +12,7 @@ import pytest
 
 from grader.web.http import MAX_BODY_BYTES, SECURITY_HEADERS
 from questionbank.instance import generate
+from questionbank.values import readable_answer
 
 from .helpers import BANK, HOST, PORT, Client
 
@@ -327,9 +328,11 @@ def test_a_template_page_shows_key_mistakes_hints_and_figures(client: Client) ->
     instance = generate(BANK.get(CM), 3)
     page = client.get(f"/bank/{CM}?seed=3").body
     for part in instance.parts:
-        assert f'<code class="key">{html.escape(part.answer_text)}</code>' in page
+        key = html.escape(readable_answer(part.type, part.answer_text))
+        assert f'<code class="key">{key}</code>' in page
         for m in part.mistakes:
-            assert f"<code>{m.id}</code>" in page and html.escape(m.answer_text) in page
+            shown = html.escape(readable_answer(part.type, m.answer_text))
+            assert f"<code>{m.id}</code>" in page and shown in page
     assert "Validation" in page and "Constraint acceptance" in page
     assert html.escape(instance.parts[0].hints[0], quote=False)[:30] in page
     assert re.search(rf'href="/bank/{CM}\?seed=\d+">Another seed', page)
