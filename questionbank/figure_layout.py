@@ -214,7 +214,8 @@ def _bars(figure: Figure, left: float, right: float, bottom: float,
     group = (right - left) / n
     width = group * 0.8 / len(figure.series)
     zero = ys(0.0)
-    shapes: list[Shape] = []
+    # bars grow from zero: when some are negative, the zero line is drawn like an axis
+    shapes: list[Shape] = [Line(left, zero, right, zero)] if zero < bottom - 0.5 else []
     for c, category in enumerate(figure.categories):
         x0 = left + group * c + group * 0.1
         label = category if len(category) <= 14 else category[:13] + "…"

@@ -35,6 +35,8 @@ from questionbank.specs import Template
 
 __all__ = ["Figure", "Series", "compute_figure", "draw", "value_text", "values_table"]
 
+#: The largest magnitude a plotted value may have (the axes' arithmetic stays exact enough).
+MAX_VALUE = 1e12
 KIND_NAMES = {"line": "Line plot", "scatter": "Scatter plot", "bar": "Bar chart"}
 
 
@@ -126,9 +128,9 @@ def _numbers(template: Template, value: Any, key: str, line: int, limit: int) ->
     if len(numbers) > limit:
         raise TemplateError(f"at most {limit} points in a series, got {len(numbers)}",
                             path=template.path, line=line, key=key)
-    if not all(math.isfinite(v) for v in numbers):
-        raise TemplateError("a plotted value is not finite", path=template.path, line=line,
-                            key=key)
+    if not all(math.isfinite(v) and abs(v) <= MAX_VALUE for v in numbers):
+        raise TemplateError(f"a plotted value is not finite or beyond ±{MAX_VALUE:g}",
+                            path=template.path, line=line, key=key)
     return numbers
 
 

@@ -100,6 +100,8 @@ def test_a_bad_figure_is_refused_at_load_time(tmp_path: Path, figure: str, messa
      "mine/fig.yaml:13: figure.series[0].y: at most 200 points in a series, got 201"),
     ("figure:\n  x: zeros(2)\n  series:\n    - {label: s, y: ys}\n",
      "figure.series[0]: the series has"),
+    ("figure:\n  series:\n    - {label: s, y: '10^13 * ys'}\n",
+     "figure.series[0].y: a plotted value is not finite or beyond ±1e+12"),
     ("figure:\n  series:\n    - {label: s, y: n}\n",
      "figure.series[0].y: expected a vector of numbers to plot, got"),
     ("figure:\n  kind: bar\n  categories: [a, b]\n  series:\n    - {label: s, y: ys}\n",
@@ -179,6 +181,17 @@ def test_every_text_of_a_hostile_figure_is_escaped() -> None:
     tex = draw(figure, "tex")
     assert "<script" not in tex and "\\textless{}script\\textgreater{}alert" in tex
     assert "\\& \"q\" \\$\\textbackslash{}\\%" in tex
+
+
+def test_a_hostile_pack_label_is_escaped_by_show(tmp_path: Path) -> None:
+    label = "<script>alert(1)</script>"
+    _write(tmp_path, f"figure:\n  title: '{label}'\n  series:\n    - {{label: '{label}', y: ys}}\n")
+    run = subprocess.run([sys.executable, "-m", "grader", "show", "mine/fig", "--bank",
+                          str(tmp_path), "--seed", "2", "--format", "html"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120, check=True)
+    assert "<script" not in run.stdout
+    assert "<title>Line plot: &lt;script&gt;alert(1)&lt;/script&gt;</title>" in run.stdout
+    etree.fromstring(_svg(run.stdout))
 
 
 def test_a_label_with_a_pipe_stays_one_markdown_cell() -> None:
