@@ -274,3 +274,16 @@ def test_nice_ticks_cover_the_range_with_round_steps() -> None:
         mantissa = step / 10 ** math.floor(math.log10(step))
         assert min(abs(mantissa - m) for m in (1, 2, 2.5, 5, 10)) < 1e-6
         assert 3 <= len(ticks) <= 12
+
+
+@pytest.mark.parametrize(("values", "column"), [
+    ((2.5, 0.167, 10.0, -0.0), ["2.500", "0.167", "10.000", "0.000"]),
+    ((1.0, -0.0, 20.0), ["1", "0", "20"]),
+    ((0.1 + 0.2, 1.0), ["0.300000", "1.000000"]),  # at most 6 decimals
+    ((1e-7, 2.0), ["1e-07", "2"]),
+    ((-1.25, 3e9), ["-1.25", "3000000000.00"]),
+])
+def test_a_table_column_shares_the_decimals_of_its_most_precise_value(
+        values: tuple[float, ...], column: list[str]) -> None:
+    figure = Figure(kind="line", series=(Series("s", tuple(range(len(values))), values),))
+    assert [row[1] for row in values_table(figure)[1]] == column
