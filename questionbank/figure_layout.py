@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from questionbank.figures import Figure
 
-__all__ = ["COLORS", "WIDTH", "Layout", "Line", "Mark", "Path", "Rect", "Text", "layout",
-           "nice_ticks", "num"]
+__all__ = ["COLORS", "DASHES", "MARKS", "WIDTH", "Layout", "Line", "Mark", "Path", "Rect",
+           "Shape", "Text", "layout", "nice_ticks", "num", "tick_text"]
 
 WIDTH = 480.0
 PLOT_HEIGHT = 220.0

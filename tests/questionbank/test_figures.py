@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import etree
 
 from questionbank import generate
@@ -287,3 +289,32 @@ def test_a_table_column_shares_the_decimals_of_its_most_precise_value(
         values: tuple[float, ...], column: list[str]) -> None:
     figure = Figure(kind="line", series=(Series("s", tuple(range(len(values))), values),))
     assert [row[1] for row in values_table(figure)[1]] == column
+
+
+_label = st.text(max_size=30)
+_values = st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), min_size=1,
+                   max_size=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(kind=st.sampled_from(["line", "scatter", "bar"]), title=_label, label=_label,
+       ys=_values)
+def test_any_figure_is_well_formed_xml_and_valid_tikz_text(kind: str, title: str, label: str,
+                                                           ys: list[float]) -> None:
+    """Whatever the labels and values, the SVG parses as XML, holds exactly one <svg>
+    element from the figure, its labels only as text; the TikZ has balanced braces."""
+    n = len(ys)
+    figure = Figure(kind=kind, title=title, x_label=label, y_label=label,
+                    categories=tuple(f"c{k}" for k in range(n)) if kind == "bar" else (),
+                    series=(Series(label, tuple(float(k) for k in range(n)), tuple(ys)),))
+    page = draw(figure, "html")
+    root = etree.fromstring(_svg(page))
+    assert not root.xpath("//*[local-name()='script' or local-name()='foreignObject']")
+    assert page.count("<svg") == 1
+    tex = draw(figure, "tex")
+    depth = 0
+    for i, ch in enumerate(tex):
+        if ch in "{}" and tex[i - 1] != "\\":
+            depth += 1 if ch == "{" else -1
+            assert depth >= 0
+    assert depth == 0
