@@ -26,6 +26,7 @@ from questionbank.answers import (
 from questionbank.contexts import DisplayContext, FloatEnv, Overlay
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, truth
+from questionbank.figures import Figure, compute_figure, draw
 from questionbank.render import display_value, render
 from questionbank.sampling import (
     INSTANCE_SECONDS,
@@ -208,6 +209,8 @@ class Instance:
     context: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
     #: how many samples the constraints needed (1 = the first draw was accepted)
     attempts: int = field(default=1, compare=False)
+    #: the template's figure with this instance's values (shown after the prompt text)
+    figure: Figure | None = field(default=None, repr=False, compare=False)
 
     @cached_property
     def prompt(self) -> str:
@@ -239,9 +242,11 @@ class Instance:
         raise QuizError(f"{self.template.id} has no part {part_id!r} (parts: {known})")
 
     def render_prompt(self, fmt: str) -> str:
-        """The question text in another output format (text, md, html, tex)."""
-        return render(self.template.prompt, self.context, fmt, where="prompt",
+        """The question text in another output format (text, md, html, tex), with the
+        figure, if any, after it."""
+        text = render(self.template.prompt, self.context, fmt, where="prompt",
                       path=self.template.path, line=self.template.text_lines.get("prompt"))
+        return text + "\n\n" + draw(self.figure, fmt) if self.figure else text
 
     def render_solution(self, fmt: str) -> str:
         return render(self.template.solution, self.context, fmt, where="solution",
@@ -258,8 +263,9 @@ class Instance:
         return render(source, self.context, fmt, path=self.template.path)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``show --format json`` document (DESIGN.md section 5)."""
-        return {
+        """The ``show --format json`` document (DESIGN.md section 5), with the figure's
+        data under ``figure`` when the template has one."""
+        data: dict[str, Any] = {
             "template": self.template.id,
             "seed": self.seed,
             "title": self.template.title,
@@ -270,6 +276,9 @@ class Instance:
             "parts": [p.to_dict() for p in self.parts],
             "solution": self.solution,
         }
+        if self.figure is not None:
+            data["figure"] = self.figure.to_dict()
+        return data
 
 
 def _solve(template: Template, env: dict[str, Any]) -> None:
@@ -385,8 +394,9 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     check_deadline(template, deadline, "the mistakes and options")
     for part in parts:
         answers_text[part.id] = part.answer_text
+    figure = compute_figure(template, floats) if template.figure else None
     return Instance(template=template, seed=seed, params=values, parts=parts, context=context,
-                    attempts=attempts)
+                    attempts=attempts, figure=figure)
 
 
 def _check_value(template: Template, spec: PartSpec, value: Any, what: str) -> Any:

@@ -29,6 +29,7 @@ from questionbank.schema_fields import (
     read_text,
     text_line,
 )
+from questionbank.schema_figure import read_figure
 from questionbank.schema_params import read_param
 from questionbank.schema_parts import read_part
 from questionbank.specs import (
@@ -114,6 +115,8 @@ def validate_template(doc: Any, template_id: str, path: str, source: str = "",
     constraints = _constraints(ctx, doc, names)
     solver = _solver(ctx, doc, names, solver_outputs)
     parts = _parts(ctx, doc, names, solver if solver_outputs is not None else None)
+    figure = read_figure(ctx, doc["figure"], names, line_of(doc, "figure")) \
+        if "figure" in doc else None
     tests: tuple[TestCase, ...] = ()
     if "tests" in doc:
         tests = _tests(ctx, doc["tests"], line_of(doc, "tests"), param_names,
@@ -128,7 +131,7 @@ def validate_template(doc: Any, template_id: str, path: str, source: str = "",
         prompt=read_text(ctx, doc, "prompt", "", required=True),
         solution=read_text(ctx, doc, "solution", ""), parts=parts, tests=tests,
         max_tries=read_int(ctx, doc, "max_tries", "", 1000, lo=1, hi=100_000),
-        source=source,
+        figure=figure, source=source,
         text_lines={k: text_line(doc, k) for k in ("prompt", "solution") if k in doc},
     )
 

@@ -17,8 +17,8 @@ from questionbank.tolerance import Tolerance
 
 __all__ = [
     "ANSWER_TYPES", "MAX_LENGTH", "MAX_MATRIX_SIDE", "PARAM_TYPES", "SCALAR_PARAM_TYPES",
-    "SCHEMA_KEYS", "Constraint", "MistakeSpec", "OptionSpec", "ParamSpec", "PartSpec",
-    "Template", "TestCase",
+    "SCHEMA_KEYS", "Constraint", "FigureSpec", "MistakeSpec", "OptionSpec", "ParamSpec",
+    "PartSpec", "SeriesSpec", "Template", "TestCase",
 ]
 
 ANSWER_TYPES = ("number", "integer", "vector", "matrix", "shape", "choice", "choices",
@@ -35,7 +35,7 @@ MAX_MATRIX_SIDE = 100
 SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
     "template": ("id", "title", "topic", "tags", "difficulty", "version", "description",
                  "params", "constraints", "derived", "solver", "prompt", "solution", "parts",
-                 "tests", "max_tries"),
+                 "tests", "max_tries", "figure"),
     "param": ("type", "min", "max", "step", "values", "p", "length", "rows", "cols", "of",
               "description"),
     "constraint": ("expr", "message"),
@@ -45,6 +45,9 @@ SCHEMA_KEYS: dict[str, tuple[str, ...]] = {
     "mistake": ("id", "answer", "feedback", "when"),
     "option": ("text", "correct", "feedback", "id"),
     "test": ("name", "params", "expect"),
+    "figure": ("kind", "title", "x_label", "y_label", "x", "categories", "series", "alt",
+               "table"),
+    "series": ("label", "x", "y"),
 }
 
 @dataclass(frozen=True)
@@ -135,6 +138,34 @@ class TestCase:
 
 
 @dataclass(frozen=True)
+class SeriesSpec:
+    """One plotted series of a figure: its legend label and the expressions of its values."""
+
+    label: str
+    y: Expr
+    line: int
+    x: Expr | None = None
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A template's plot (`questionbank.figures` computes and draws it): a line plot, a
+    scatter plot or a bar chart of series whose values are expressions of the params."""
+
+    kind: str
+    series: tuple[SeriesSpec, ...]
+    line: int
+    title: str = ""
+    x_label: str = ""
+    y_label: str = ""
+    x: Expr | None = None
+    categories: tuple[str, ...] = ()
+    alt: str = ""
+    #: show the table of plotted values next to the picture (html, tex); text and md always do
+    table: bool = True
+
+
+@dataclass(frozen=True)
 class Template:
     """A validated question template."""
 
@@ -155,6 +186,7 @@ class Template:
     parts: tuple[PartSpec, ...] = ()
     tests: tuple[TestCase, ...] = ()
     max_tries: int = 1000
+    figure: FigureSpec | None = None
     source: str = field(default="", repr=False, compare=False)
     #: where the texts start: {"prompt": line, "solution": line}, for Jinja error lines
     text_lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
