@@ -210,7 +210,8 @@ solution: |
 
       p = e^({{ z[top - 1] | fmt }}) / Σ_j e^(z_j) = {{ top_prob | round(4) }}
 
-  (all probabilities: {% for p in probs %}{{ p | round(4) }}{{ ", " if not loop.last }}{% endfor %}).
+  (all probabilities:
+  {%- for p in probs %} {{ p | round(4) }}{{ "," if not loop.last }}{% endfor %}).
 
 parts:
   - id: top

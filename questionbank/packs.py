@@ -16,7 +16,7 @@ distribution's name (``intro-ml``) in listings and errors.
 
 Discovery is lazy and cheap: nothing here runs at import, and `importlib.metadata` (about
 30 ms of imports, mostly `email`) is imported only when some distribution on ``sys.path``
-declares an ``mlquiz.*`` entry point at all (`_may_have_packs`, a scan of the small
+declares an ``mlquiz.*`` entry point at all (`may_have_packs`, a scan of the small
 ``entry_points.txt`` files). A pack that fails to load (its module raises, its folder is
 missing) becomes a `PackError` naming the pack, returned to the caller, so that one broken pack
 never hides the built-in bank.
@@ -33,7 +33,7 @@ from typing import Any
 from questionbank.errors import QuizError
 
 __all__ = ["BANKS_GROUP", "SOLVERS_GROUP", "PackBank", "PackError", "installed_banks",
-           "load_pack_solvers"]
+           "load_pack_solvers", "may_have_packs"]
 
 BANKS_GROUP = "mlquiz.banks"
 SOLVERS_GROUP = "mlquiz.solvers"
@@ -103,7 +103,7 @@ def _load(pack: str, entry: Any) -> Any:
 
 def _entry_points(group: str) -> list[tuple[str, Any]]:
     """``(pack name, entry point)`` of `group`, sorted, for the distributions on ``sys.path``."""
-    if not _may_have_packs():
+    if not may_have_packs():
         return []
     from importlib.metadata import entry_points
 
@@ -114,7 +114,7 @@ def _entry_points(group: str) -> list[tuple[str, Any]]:
     return sorted(found, key=lambda item: (item[0], item[1].name))
 
 
-def _may_have_packs() -> bool:
+def may_have_packs() -> bool:
     """Whether some ``*.dist-info`` or ``*.egg-info`` folder on ``sys.path`` has an
     ``entry_points.txt`` naming an ``mlquiz.`` group (or a ``sys.path`` entry is a zip file,
     which only `importlib.metadata` reads). False means no pack is installed, for certain."""
