@@ -272,3 +272,21 @@ def test_a_pack_solver_that_takes_a_built_in_name_is_refused(tmp_path: Path) -> 
         "warning: pack 'fake-thief': cannot load entry point mlquiz.solvers "
         "'fake-thief = fake_thief.solvers': ValueError: solver 'metrics.confusion' registered "
         "twice\n")
+
+
+def test_a_plain_generate_never_runs_a_folder_template_with_a_built_in_id(
+        tmp_path: Path) -> None:
+    """Issue 11: a colleague's folder that reuses a built-in id is refused before anything is
+    generated, so `generate --bank DIR` asks only what the ids it was given say."""
+    from click.testing import CliRunner
+
+    from grader.cli import cli
+
+    folder = _folder(tmp_path, "colleague", ["metrics/confusion-matrix"])
+    out = tmp_path / "exam"
+    result = CliRunner().invoke(cli, ["generate", "--questions", "metrics/confusion-matrix",
+                                      "--count", "1", "--bank", str(folder), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.output.startswith("error: template id 'metrics/confusion-matrix' is in two "
+                                    "packs: bank/metrics/confusion-matrix.yaml (builtin) and ")
+    assert not out.exists()
