@@ -105,9 +105,9 @@ $module = ["templates/**/*.yaml"]
 _README = '''\
 # $name
 
-A question pack for [mlquiz](https://pypi.org/project/mlquiz/): its templates are in
-`src/$module/templates/` (one YAML file each, the format of mlquiz's docs/templates.md) and the
-Python solvers they name in `src/$module/solvers.py`.
+A question pack for mlquiz: its templates are in `src/$module/templates/` (one YAML file
+each, in the format of mlquiz's docs/templates.md) and the Python solvers they name in
+`src/$module/solvers.py`.
 
 ```sh
 pip install -e .                      # mlquiz finds the pack through its entry points

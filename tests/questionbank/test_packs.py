@@ -118,7 +118,7 @@ def test_installed_bank_is_found_with_its_distribution_name(
 def test_a_broken_bank_entry_point_is_an_error_naming_the_pack(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, kwargs: dict[str, str],
         message: str) -> None:
-    module = f"fake_broken_{abs(hash(case)) % 10**6}"
+    module = "fake_broken_" + case.replace(" ", "_")  # a module name of its own per case
     install_fake_pack(tmp_path, "fake-broken", module, **kwargs)
     monkeypatch.syspath_prepend(str(tmp_path))
     banks, errors = installed_banks()
