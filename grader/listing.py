@@ -14,7 +14,8 @@ __all__ = ["bank_markdown", "list_templates"]
 
 def list_templates(bank: Bank, topics: Iterable[str] = (),
                    problems: list[QuizError] | None = None) -> list[dict[str, Any]]:
-    """One JSON-ready row per template (id, title, topic, tags, difficulty, version, parts).
+    """One JSON-ready row per template (id, title, topic, tags, difficulty, version, parts,
+    and the pack it comes from: ``builtin``, a bank folder, an installed pack's name).
 
     With a `problems` list, a file that does not load is added to it (its error names the
     file) and the others are still listed; without one, the first such file raises.
@@ -29,6 +30,7 @@ def list_templates(bank: Bank, topics: Iterable[str] = (),
             "id": t.id, "title": t.title, "topic": t.topic, "tags": list(t.tags),
             "difficulty": t.difficulty, "version": t.version,
             "parts": [{"id": p.id, "type": p.type, "points": p.points} for p in t.parts],
+            "pack": bank.pack_of(t.id),
         }
         for t in templates
     ]

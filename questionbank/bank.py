@@ -1,8 +1,10 @@
 """The question bank: template files found in the built-in folder and in instructors' folders.
 
 A template's id is its path below its bank folder without ``.yaml`` (``metrics/confusion-
-matrix``). Extra folders come from ``extra_dirs`` and the ``MLQUIZ_BANK`` path list; an extra
-template with the id of a built-in one replaces it, so an instructor can adapt a question.
+matrix``). Templates come from packs, in this order: the built-in bank, the installed packs
+(`questionbank.packs`), the ``MLQUIZ_BANK`` folders and ``extra_dirs``. An id found in two packs
+is an error naming both files, unless ``allow_override`` lets the later replace the earlier (so
+an instructor can adapt a built-in question on purpose, never by accident).
 Files are read when first needed, so showing one question does not parse the whole bank.
 
 A bank folder may come from a colleague, so every read is bounded (`read_template_source`):
@@ -22,10 +24,11 @@ from questionbank.errors import QuizError, TemplateError
 from questionbank.schema import Template, validate_template
 from questionbank.yamlsafe import load_yaml
 
-__all__ = ["BUILTIN_BANK", "MAX_TEMPLATE_BYTES", "Bank", "load_bank", "load_template_file",
-           "read_template_source"]
+__all__ = ["BUILTIN_BANK", "BUILTIN_PACK", "MAX_TEMPLATE_BYTES", "Bank", "load_bank",
+           "load_template_file", "read_template_source"]
 
 BUILTIN_BANK = Path(__file__).resolve().parent / "bank"
+BUILTIN_PACK = "builtin"
 MAX_TEMPLATE_BYTES = 256 * 1024
 
 
@@ -35,6 +38,7 @@ class _Entry(NamedTuple):
     path: Path
     shown: str
     root: Path | None
+    pack: str = BUILTIN_PACK  # where it comes from: "builtin", a folder, a distribution's name
 
 
 def read_template_source(path: Path, shown: str, root: Path | None = None) -> str:
@@ -117,10 +121,12 @@ def _check_text_syntax(template: Template) -> None:
 
 
 class Bank:
-    """Templates by id. Iterating yields ids in sorted order; `get` loads on first use."""
+    """Templates by id. Iterating yields ids in sorted order; `get` loads on first use.
+    `problems` are the installed packs that could not be loaded (their templates are left out)."""
 
-    def __init__(self, files: dict[str, _Entry]) -> None:
+    def __init__(self, files: dict[str, _Entry], problems: Iterable[QuizError] = ()) -> None:
         self._files = dict(sorted(files.items()))
+        self._problems = list(problems)
         self._loaded: dict[str, Template] = {}
         self._topics: dict[str, str | None] = {}
 
@@ -138,6 +144,18 @@ class Bank:
 
     def path(self, template_id: str) -> Path:
         return self._files[template_id].path
+
+    def pack_of(self, template_id: str) -> str:
+        """Which pack a template comes from: ``builtin``, a bank folder as it was given, or an
+        installed pack's distribution name."""
+        return self._files[template_id].pack
+
+    def problems(self) -> list[QuizError]:
+        """The installed packs that could not be loaded: their template folders, and (this
+        loads the solvers) their solver modules."""
+        from questionbank.solvers import solver_problems
+
+        return [*self._problems, *solver_problems()]
 
     def get(self, template_id: str) -> Template:
         """The template with this id; a `QuizError` with close matches when there is none."""
@@ -160,7 +178,7 @@ class Bank:
         if template_id in self._loaded:
             return self._loaded[template_id].topic
         if template_id not in self._topics:
-            path, shown, root = self._files[template_id]
+            path, shown, root, _ = self._files[template_id]
             try:
                 doc = load_yaml(read_template_source(path, shown, root), shown)
             except QuizError:
@@ -195,7 +213,7 @@ class Bank:
         return sorted({t.topic for t in self.templates()})
 
 
-def _scan(folder: Path, shown_root: str | None) -> dict[str, _Entry]:
+def _scan(folder: Path, shown_root: str | None, pack: str) -> dict[str, _Entry]:
     found: dict[str, _Entry] = {}
     root = folder.resolve()
     for path in sorted(folder.rglob("*.yaml")):
@@ -204,21 +222,50 @@ def _scan(folder: Path, shown_root: str | None) -> dict[str, _Entry]:
         rel = path.relative_to(folder).with_suffix("")
         template_id = "/".join(rel.parts)
         shown = f"{shown_root}/{rel.as_posix()}.yaml" if shown_root else str(path)
-        found[template_id] = _Entry(path, shown, root)
+        found[template_id] = _Entry(path, shown, root, pack)
     return found
 
 
+def _add(files: dict[str, _Entry], more: dict[str, _Entry], allow_override: bool) -> None:
+    """Add a pack's templates; an id already there is an error naming both files, unless
+    `allow_override` (then the later file replaces the earlier)."""
+    for template_id, entry in more.items():
+        old = files.get(template_id)
+        if old is not None and not allow_override:
+            raise QuizError(
+                f"template id {template_id!r} is in two packs: {old.shown} ({old.pack}) and "
+                f"{entry.shown} ({entry.pack}); rename one, or pass --allow-override to let "
+                "the later replace the earlier")
+        files[template_id] = entry
+
+
 def load_bank(extra_dirs: Iterable[str | os.PathLike[str]] = (), *, builtin: bool = True,
-              use_env: bool = True) -> Bank:
-    """The built-in bank plus `extra_dirs` and the folders in ``MLQUIZ_BANK`` (later wins)."""
-    files = _scan(BUILTIN_BANK, "bank") if builtin else {}
+              use_env: bool = True, allow_override: bool = False) -> Bank:
+    """The built-in bank, the installed packs, the folders in ``MLQUIZ_BANK`` and `extra_dirs`
+    (`use_env` False leaves out the installed packs and ``MLQUIZ_BANK``). A template id in two
+    of them is a `QuizError` naming both files, unless `allow_override`: the later replaces the
+    earlier. A pack that cannot be loaded is left out and reported in `Bank.problems`."""
+    files = _scan(BUILTIN_BANK, "bank", BUILTIN_PACK) if builtin else {}
+    problems: list[QuizError] = []
+    sources: list[tuple[str, Path]] = []
     dirs: list[str | os.PathLike[str]] = []
-    if use_env and os.environ.get("MLQUIZ_BANK"):
-        dirs.extend(p for p in os.environ["MLQUIZ_BANK"].split(os.pathsep) if p)
+    if use_env:
+        from questionbank.packs import installed_banks
+
+        banks, errors = installed_banks()
+        problems.extend(errors)
+        sources.extend((b.pack, b.folder) for b in banks)
+        if os.environ.get("MLQUIZ_BANK"):
+            dirs.extend(p for p in os.environ["MLQUIZ_BANK"].split(os.pathsep) if p)
     dirs.extend(extra_dirs)
     for d in dirs:
         folder = Path(d).expanduser()
         if not folder.is_dir():
             raise QuizError(f"bank folder not found: {d}")
-        files.update(_scan(folder, None))
-    return Bank(files)
+        sources.append((str(d), folder))
+    seen = {BUILTIN_BANK} if builtin else set()
+    for pack, folder in sources:
+        if folder.resolve() not in seen:  # the same folder twice is one pack, not a collision
+            seen.add(folder.resolve())
+            _add(files, _scan(folder, None, pack), allow_override)
+    return Bank(files, problems)

@@ -32,6 +32,8 @@ LAZY_COMMANDS = {
     "grade": ("grader.cli.exam:grade_command",
               "Grade a class's submissions: gradebook, feedback, report."),
     "list": ("grader.cli.bank:list_command", "List the templates in the question bank."),
+    "new-pack": ("grader.cli.newpack:new_pack_command",
+                 "Start a question pack: a Python package of templates and solvers."),
     "practice": ("grader.cli.practice:practice_command",
                  "Drill a topic with immediate feedback (interactive)."),
     "progress": ("grader.cli.practice:progress_command",
@@ -105,8 +107,21 @@ def cli() -> None:
     """
 
 
+_ALLOW_OVERRIDE = "mlquiz.allow_override"
+
+
+def _remember_allow_override(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    ctx.meta[_ALLOW_OVERRIDE] = value
+
+
 def bank_option(fn: F) -> F:
-    """``--bank DIR`` (repeatable): extra template folders, added to the built-in bank."""
+    """``--bank DIR`` (repeatable): extra template folders, added to the built-in bank; and
+    ``--allow-override``, read by `open_bank` (so commands need no parameter for it)."""
+    fn = click.option(
+        "--allow-override", is_flag=True, expose_value=False, callback=_remember_allow_override,
+        help="Let a template of a later pack or folder replace one with the same id (by "
+             "default two templates with one id are an error).",
+    )(fn)
     return click.option(
         "--bank", "bank_dirs", multiple=True, metavar="DIR",
         type=click.Path(exists=True, file_okay=False),
@@ -122,11 +137,19 @@ def param_option(fn: F) -> F:
     )(fn)
 
 
-def open_bank(bank_dirs: Sequence[str]) -> Any:
-    """The built-in bank plus the `--bank` folders (and MLQUIZ_BANK), loaded on first use."""
+def open_bank(bank_dirs: Sequence[str], report_problems: bool = True) -> Any:
+    """The built-in bank, the installed packs and the `--bank` folders (and MLQUIZ_BANK),
+    loaded on first use. A pack that cannot be loaded is named in a warning on standard error
+    (unless `report_problems` is False: the caller reports `Bank.problems` itself)."""
     from questionbank.bank import load_bank
 
-    return load_bank(bank_dirs)
+    ctx = click.get_current_context(silent=True)
+    allow = bool(ctx is not None and ctx.meta.get(_ALLOW_OVERRIDE))
+    bank = load_bank(bank_dirs, allow_override=allow)
+    if report_problems:
+        for problem in bank.problems():
+            click.echo(f"warning: {problem}", err=True)
+    return bank
 
 
 def parse_params(items: Iterable[str]) -> dict[str, Any]:

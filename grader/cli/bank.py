@@ -31,9 +31,11 @@ def _echo_json(data: Any) -> None:
 def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, ...]) -> None:
     """List the templates in the question bank.
 
-    A template file that cannot be loaded does not stop the listing: the others are listed
-    and each broken file is reported on standard error with its path, and the exit code is
-    then 1 (0 when every file loads).
+    Templates of an installed pack or a --bank folder name their pack at the end of the line
+    (--json: the "pack" key, "builtin" for the built-in bank). A template file or an installed
+    pack that cannot be loaded does not stop the listing: the others are listed, each problem
+    is reported on standard error with its path or pack, and the exit code is then 1 (0 when
+    everything loads).
 
     \b
     Examples:
@@ -44,16 +46,23 @@ def list_command(topics: tuple[str, ...], as_json: bool, bank_dirs: tuple[str, .
     from grader.listing import list_templates
 
     problems: list[QuizError] = []
-    rows = list_templates(open_bank(bank_dirs), topics, problems)
+    bank = open_bank(bank_dirs, report_problems=False)
+    rows = list_templates(bank, topics, problems)
     _list_rows(rows, as_json)
-    for problem in problems:
+    broken_packs = bank.problems()
+    for problem in [*problems, *broken_packs]:
         click.echo(f"error: {problem}", err=True)
     if problems:
         click.echo(f"{len(problems)} template file(s) could not be loaded", err=True)
+    if broken_packs:
+        click.echo(f"{len(broken_packs)} pack(s) could not be loaded", err=True)
+    if problems or broken_packs:
         sys.exit(1)
 
 
 def _list_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    from questionbank.bank import BUILTIN_PACK
+
     if as_json:
         _echo_json(rows)
         return
@@ -63,10 +72,13 @@ def _list_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         parts = ", ".join(p["id"] for p in r["parts"])
-        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
+        pack = "" if r["pack"] == BUILTIN_PACK else f"  (pack: {r['pack']})"
+        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]{pack}")
     noun = "template" if len(rows) == 1 else "templates"
-    click.echo(f"\n{len(rows)} {noun}; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
-               err=True)
+    packs = sorted({r["pack"] for r in rows}, key=lambda p: (p != BUILTIN_PACK, p))
+    others = f"; packs: {', '.join(packs)}" if packs != [BUILTIN_PACK] else ""
+    click.echo(f"\n{len(rows)} {noun}; topics: {', '.join(sorted({r['topic'] for r in rows}))}"
+               f"{others}", err=True)
 
 
 # --------------------------------------------------------------------------- show

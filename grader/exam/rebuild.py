@@ -90,8 +90,8 @@ class Rebuilder:
             return _TemplateCheck(None, "key-changed",
                                   f"template {template_id} is now version {template.version}, "
                                   f"the exam was made with version {want}; not graded against "
-                                  "a different key (restore that version with --bank to grade "
-                                  "it)")
+                                  "a different key (restore that version with --bank and "
+                                  "--allow-override to grade it)")
         return _TemplateCheck(template, part_ids=tuple(p.id for p in template.parts))
 
     def rebuild(self, item: Item) -> Rebuilt:

@@ -5,6 +5,10 @@ the exact domain: ints, `Fraction`s, numpy object arrays) to a mapping of named 
 named like a part become that part's reference answer unless the part gives its own ``answer``;
 every result is also available to the prompt, the solution and the mistakes. Registering the
 names a solver returns lets template validation reject a misspelt name at load time.
+
+Solvers are Python code, so they come only from this package and from installed packs (their
+``mlquiz.solvers`` entry points, imported with the built-in modules: `questionbank.packs`),
+never from a bank folder.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SOLVERS", "Solver", "register", "solver_outputs"]
+from questionbank.errors import QuizError
+
+__all__ = ["SOLVERS", "Solver", "register", "solver_outputs", "solver_problems"]
 
 SolverFn = Callable[[Mapping[str, Any]], Mapping[str, Any]]
 
@@ -53,15 +59,26 @@ def get_solver(name: str) -> Solver:
     return SOLVERS[name]
 
 
+def solver_problems() -> list[QuizError]:
+    """The installed packs whose solver modules failed to load (loads the solvers first)."""
+    _load_builtin()
+    return list(_problems)
+
+
 _loaded = False
+_problems: list[QuizError] = []
 
 
 def _load_builtin() -> None:
+    """Import the built-in solver modules, then the installed packs' (each once)."""
     global _loaded
     if not _loaded:
         import importlib
         import pkgutil
 
+        from questionbank.packs import load_pack_solvers
+
         for info in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{info.name}")
-        _loaded = True
+        _loaded = True  # before the packs: their modules import this one and register
+        _problems.extend(load_pack_solvers())

@@ -54,15 +54,26 @@ def test_list_text_and_unknown_topic() -> None:
 
 
 def test_list_with_extra_bank(tmp_path: Path) -> None:
-    """--bank adds a folder; a template there with a built-in id replaces the built-in one."""
+    """--bank adds a folder; a template there with a built-in id replaces the built-in one
+    only with --allow-override; without it, the two files are named in an error."""
     folder = tmp_path / "metrics"
     folder.mkdir()
     source = (ROOT / "questionbank" / "bank" / "metrics" / "confusion-matrix.yaml").read_text()
-    (folder / "confusion-matrix.yaml").write_text(
-        source.replace("title: Accuracy, precision", "title: My accuracy, precision"))
+    mine = folder / "confusion-matrix.yaml"
+    mine.write_text(source.replace("title: Accuracy, precision", "title: My accuracy, precision"))
     (folder / "copy.yaml").write_text(source)
-    result = CliRunner().invoke(cli, ["list", "--json", "--bank", str(tmp_path)])
+    refused = CliRunner().invoke(cli, ["list", "--json", "--bank", str(tmp_path)])
+    assert refused.exit_code == 1
+    assert refused.output == (
+        "error: template id 'metrics/confusion-matrix' is in two packs: "
+        f"bank/metrics/confusion-matrix.yaml (builtin) and {mine} ({tmp_path}); rename one, or "
+        "pass --allow-override to let the later replace the earlier\n")
+    result = CliRunner().invoke(cli, ["list", "--json", "--bank", str(tmp_path),
+                                      "--allow-override"])
     assert result.exit_code == 0, result.output
     rows = {r["id"]: r for r in json.loads(result.output)}
     assert "metrics/copy" in rows
     assert rows["metrics/confusion-matrix"]["title"].startswith("My accuracy")
+    assert rows["metrics/confusion-matrix"]["pack"] == rows["metrics/copy"]["pack"] == \
+        str(tmp_path)
+    assert rows["metrics/count-confusion"]["pack"] == "builtin"

@@ -21,6 +21,7 @@ Commands:
   generate  Make exam sheets, answer keys and a submission file.
   grade     Grade a class's submissions: gradebook, feedback, report.
   list      List the templates in the question bank.
+  new-pack  Start a question pack: a Python package of templates and solvers.
   practice  Drill a topic with immediate feedback (interactive).
   progress  Show your practice progress per topic.
   serve     Practise and browse the bank in a local web page.

@@ -152,7 +152,8 @@ def copy_template(folder: Path, template_id: str, old: str, new: str) -> Path:
 @pytest.mark.parametrize(("old", "new", "status", "message"), [
     ("version: 2", "version: 3", "key-changed",
      "template gradients/layer-shapes is now version 3, the exam was made with version 2; not "
-     "graded against a different key (restore that version with --bank to grade it)"),
+     "graded against a different key (restore that version with --bank and --allow-override "
+     "to grade it)"),
     ('answer: "[n_out, n_in]"', 'answer: "[n_in, n_out]"', "key-changed",
      "part dW: the template now gives the answer '{swapped}', the exam's key says '{stored}'; "
      "not graded against a different key"),
@@ -164,7 +165,7 @@ def test_changed_templates_are_not_graded_against_a_new_key(
     """Also without feedback pages, where right answers are judged from the stored key: the
     rebuilt first item of each template shows that the template changed."""
     bank = load_bank([copy_template(tmp_path / "bank", "gradients/layer-shapes", old, new)],
-                     use_env=False)
+                     use_env=False, allow_override=True)
     right = exam["right"]["a1"]
     write_csv(tmp_path / "s.csv", [["student", *COLUMNS], ["a1", *(right[c] for c in COLUMNS)]])
     result = grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
