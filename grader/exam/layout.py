@@ -18,6 +18,7 @@ own URL and date would replace them).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,7 +95,9 @@ def layout_view(layout: SheetLayout, fmt: str) -> dict[str, Any]:
     from grader.files import md_escape
     from questionbank.markup import convert, tex_escape
 
-    escape = {"html": str, "md": md_escape, "tex": tex_escape}[fmt]
+    escapes: dict[str, Callable[[str], str]] = {"html": str, "md": md_escape,
+                                                "tex": tex_escape}
+    escape = escapes[fmt]
     instructions = convert(layout.instructions, fmt) if layout.instructions else ""
     space = parse_space(layout.space)
     return {
