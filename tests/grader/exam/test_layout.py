@@ -79,7 +79,7 @@ def test_subtitle_instructions_and_space_on_every_format(tmp_path: Path) -> None
     tex = (tmp_path / "sheets-all.tex").read_text("utf-8")
     assert r"{\large ML 101 \textless{}i\textgreater{}5 May" in tex
     assert r"\textbf{Closed book.} Show your \emph{working}." in tex
-    assert r"\item \$x\$ \& \{\{ y \}\}" in tex
+    assert r"\item \$x\$ \& \{\{ $y$ \}\}" in tex
     assert tex.count(r"\workspace{4cm}") == 2
     keys = (tmp_path / "keys-all.html").read_text("utf-8")
     assert "Closed book" not in keys and 'class="work"' not in keys, "keys need neither"
