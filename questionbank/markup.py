@@ -167,7 +167,7 @@ _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒ�
 TEX_UNICODE = {
     **{ch: f"$^{{{plain}}}$" for ch, plain in _SUPERSCRIPTS.items()},
     **{ch: f"$_{{{plain}}}$" for ch, plain in _SUBSCRIPTS.items()},
-    "ᵀ": r"$^{T}$", "⊙": r"$\odot$", "×": r"$\times$", "−": "-", "–": "--", "—": "---",
+    "ᵀ": r"$^{T}$", "⊙": r"$\odot$", "×": r"$\times$", "−": r"$-$", "–": "--", "—": "---",
     "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "→": r"$\rightarrow$",
     "←": r"$\leftarrow$", "‖": r"$\|$", "∂": r"$\partial$", "∑": r"$\sum$", "Σ": r"$\Sigma$",
     "σ": r"$\sigma$", "λ": r"$\lambda$", "α": r"$\alpha$", "β": r"$\beta$", "η": r"$\eta$",
