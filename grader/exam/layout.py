@@ -127,13 +127,16 @@ def _text_cm(fragment: str) -> float:
     return lines * _LINE_CM + rows * _ROW_CM + blocks * _BLOCK_CM
 
 
-def question_fits_page(item: dict[str, Any], space: str) -> bool:
+def question_fits_page(item: dict[str, Any], space: str, key: bool = False) -> bool:
     """Whether a question of `grader.exam.sheets.item_view` (html), with `space` of working
-    space after each part, fits on one printed page: such a question is kept on one page; a
-    longer one may break between its parts (keeping it whole would leave a page blank)."""
-    work = float(space.rstrip("cmin") or 0) * {"cm": 1.0, "mm": 0.1, "in": 2.54}.get(
-        space[-2:], 1.0)
+    space after each part (and its worked solution in a `key`), fits on one printed page: such
+    a question is kept on one page; a longer one may break between its parts (keeping it whole
+    would leave a page blank)."""
+    work = 0.0 if key else float(space.rstrip("cmin") or 0) * {
+        "cm": 1.0, "mm": 0.1, "in": 2.54}.get(space[-2:], 1.0)
     height = _HEADING_CM + _text_cm(str(item["prompt"]))
+    if key:
+        height += _HEADING_CM + _text_cm(str(item["solution"]))
     for part in item["parts"]:
         height += _PART_CM + work + _text_cm(str(part["prompt"])) + _LINE_CM * len(
             part["options"]) + sum(_text_cm(str(o["text"])) for o in part["options"])

@@ -124,7 +124,7 @@ def render_section(fmt: str, title: str, student: dict[str, Any], *, key: bool,
         from grader.exam.layout import question_fits_page
 
         student = {**student, "items": [
-            {**q, "keep": question_fits_page(q, layout["space"] or "0cm")}
+            {**q, "keep": question_fits_page(q, layout["space"] or "0cm", key)}
             for q in student["items"]]}
     return render_page(f"sheet-student.{fmt}.j2", title=_escape_for(fmt)(title), s=student,
                        key=key, total_points=total_points, layout=layout)

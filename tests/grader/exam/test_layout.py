@@ -129,3 +129,10 @@ def test_cli_layout_options(tmp_path: Path) -> None:
         cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
     assert bad.returncode == 2
     assert "Invalid value for --space: expected none, small, medium, large" in bad.stderr
+
+
+def test_a_key_is_estimated_with_its_solution_and_without_working_space() -> None:
+    item = item_view(1, generate(default_bank().get("dropout/inverted"), 5), "html")
+    assert question_fits_page(item, "20cm", key=True), "keys have no working space"
+    long = {**item, "solution": "<p>" + "word " * 2000 + "</p>"}
+    assert question_fits_page(long, "0cm") and not question_fits_page(long, "0cm", key=True)
