@@ -82,7 +82,7 @@ def css_string(text: str) -> str:
         elif ord(ch) < 32 or ord(ch) == 127:
             out.append(" ")
         else:
-            out.append(f"\\{ord(ch):06x}")
+            out.append(f"\\{ord(ch):06x} ")  # the space ends the escape (CSS eats it)
     return '"' + "".join(out) + '"'
 
 

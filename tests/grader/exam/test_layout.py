@@ -45,8 +45,9 @@ def test_parse_space_refuses(text: str) -> None:
 
 def test_css_string_cannot_leave_its_string_or_the_style_element() -> None:
     text = css_string('Zoë "</style><script>\\ \n')
-    assert text == ('"Zo\\0000eb \\000022\\00003c\\00002fstyle\\00003e\\00003cscript\\00003e'
-                    '\\00005c  "')
+    # each escape ends with a space that CSS reads as its end, not as text
+    assert text == ('"Zo\\0000eb  \\000022 \\00003c \\00002f style\\00003e \\00003c script'
+                    '\\00003e \\00005c   "')
 
 
 def test_read_instructions_errors(tmp_path: Path) -> None:
@@ -96,10 +97,10 @@ def test_running_header_names_each_student_on_their_pages(tmp_path: Path) -> Non
     generate_exam(tmp_path, roster=[Student("a\"1"), Student("b2")], seed=1, formats=["html"],
                   questions=["dropout/inverted"], title="Quiz </style>")
     html = (tmp_path / "sheets-all.html").read_text("utf-8")
-    assert "@top-left { content: \"Quiz \\00003c\\00002fstyle\\00003e\"; }" in html
+    assert "@top-left { content: \"Quiz \\00003c \\00002f style\\00003e \"; }" in html
     assert "section.sheet:nth-of-type(1) { page: sheet-1; }" in html
-    assert '@page sheet-1 { @top-right { content: "ID\\00003a a\\0000221"; } }' in html
-    assert '@page sheet-2 { @top-right { content: "ID\\00003a b2"; } }' in html
+    assert '@page sheet-1 { @top-right { content: "ID\\00003a  a\\000022 1"; } }' in html
+    assert '@page sheet-2 { @top-right { content: "ID\\00003a  b2"; } }' in html
     assert 'content: "page " counter(page) " of " counter(pages)' in html
     assert html.count("</style>") == 1
 
