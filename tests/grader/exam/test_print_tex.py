@@ -1,11 +1,13 @@
 """Printed LaTeX sheets: pdflatex (twice, for "page x of y") and ``pdftotext -layout`` per page.
 
 Needs Debian's texlive-latex-base, texlive-latex-recommended and lmodern, and poppler-utils
-(.ci/run installs them); skipped, with the reason, elsewhere.
+(.ci/run installs them, and in CI they must be there); skipped, with the reason,
+elsewhere.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,6 +23,8 @@ MISSING = ("pdflatex is not installed (apt-get install texlive-latex-base "
            "texlive-latex-recommended lmodern)" if shutil.which("pdflatex") is None else
            "pdftotext is not installed (apt-get install poppler-utils)"
            if shutil.which("pdftotext") is None else None)
+if MISSING and os.environ.get("CI") == "true":  # .ci/run installs them: they must run there
+    raise RuntimeError(f"LaTeX printing tests cannot run in CI: {MISSING}")
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
