@@ -22,7 +22,9 @@ __all__ = ["FORMAT_HINTS", "environment", "render_instance", "templates_dir"]
 
 #: What a student may type, per answer type (shown under each part).
 FORMAT_HINTS = {
-    "number": "a number: decimal (0.615), fraction (8/13) or percentage (61.5%)",
+    # percentages are accepted too, but only proportions are written so: the sheets say it
+    # once, and the templates of proportions (metrics) say it in their prompts
+    "number": "a number: decimal (0.615) or fraction (8/13)",
     "integer": "a whole number",
     "vector": "a vector, e.g. [2, 0, 4.5]",
     "matrix": "a matrix, e.g. [[1, 2], [3, 4]] or 1 2; 3 4",
@@ -103,8 +105,12 @@ def instance_view(instance: Instance, fmt: str) -> dict[str, Any]:
     """The values the instance templates need, with text pre-rendered for `fmt`."""
     from markupsafe import Markup
 
+    from grader.exam.sheets import unwrap_paragraph
+
     inner = "md" if fmt == "md" else fmt
     wrap = Markup if fmt == "html" else str
+    # an option's text sits on its letter's line: one paragraph without its <p>
+    inline = (lambda t: Markup(unwrap_paragraph(t))) if fmt == "html" else str
     parts = []
     for part in instance.parts:
         parts.append({
@@ -113,7 +119,7 @@ def instance_view(instance: Instance, fmt: str) -> dict[str, Any]:
             "points": part.points,
             "prompt": wrap(instance.render_part_prompt(part.id, inner)),
             "options": [{"letter": o.letter,
-                         "text": wrap(instance.render_option(part.id, o, inner))}
+                         "text": inline(instance.render_option(part.id, o, inner))}
                         for o in part.options],
             "hint": FORMAT_HINTS[part.type],
             "key": readable_answer(part.type, part.answer_text),

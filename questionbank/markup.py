@@ -167,7 +167,7 @@ _SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒ�
 TEX_UNICODE = {
     **{ch: f"$^{{{plain}}}$" for ch, plain in _SUPERSCRIPTS.items()},
     **{ch: f"$_{{{plain}}}$" for ch, plain in _SUBSCRIPTS.items()},
-    "ᵀ": r"$^{T}$", "⊙": r"$\odot$", "×": r"$\times$", "−": "-", "–": "--", "—": "---",
+    "ᵀ": r"$^{T}$", "⊙": r"$\odot$", "×": r"$\times$", "−": r"$-$", "–": "--", "—": "---",
     "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\ne$", "≈": r"$\approx$", "→": r"$\rightarrow$",
     "←": r"$\leftarrow$", "‖": r"$\|$", "∂": r"$\partial$", "∑": r"$\sum$", "Σ": r"$\Sigma$",
     "σ": r"$\sigma$", "λ": r"$\lambda$", "α": r"$\alpha$", "β": r"$\beta$", "η": r"$\eta$",
@@ -307,6 +307,13 @@ def _tex_code_block(lines: Sequence[str]) -> str:
 _html_escape = partial(html.escape, quote=False)
 
 
+def _tex_text(text: str) -> str:
+    """Plain text in LaTeX, its formulas in math mode (`questionbank.texmath`)."""
+    from questionbank.texmath import tex_math_text
+
+    return tex_math_text(text)
+
+
 def _same(text: str) -> str:
     return text
 
@@ -341,7 +348,7 @@ _WRITERS = {
         numbered=lambda start, _, items: _html_list("ol", items, start),
         table=_html_table, separator="\n"),
     "tex": Writer(
-        escape=tex_escape, code=lambda s: r"\texttt{" + tex_escape(s) + "}",
+        escape=_tex_text, code=lambda s: r"\texttt{" + tex_escape(s) + "}",
         marks={"strong_open": r"\textbf{", "strong_close": "}", "em_open": r"\emph{",
                "em_close": "}"},
         hardbreak="\\\\\n", item_break=" ", paragraph=_same, code_block=_tex_code_block,

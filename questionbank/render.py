@@ -195,6 +195,9 @@ def _make_matrix(fmt: str, blocks: Blocks) -> Callable[..., str]:
         if fmt == "md" or fmt == "text":
             return "\n\n" + "\n".join("    " + "  ".join(_fmt(v).rjust(6) for v in r)
                                       for r in rows) + "\n\n"
+        if fmt == "tex":  # a matrix in brackets, displayed
+            body = " \\\\\n".join(" & ".join(tex_escape(_fmt(v)) for v in r) for r in rows)
+            return blocks.add("\\[\\begin{pmatrix}\n" + body + "\n\\end{pmatrix}\\]")
         return table(rows)
 
     return matrix

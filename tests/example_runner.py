@@ -3,8 +3,9 @@
 An example is one shell command line (``\\`` continuations joined). Each runs under bash in a fresh
 temporary folder, with ``mlquiz`` bound to ``python -m grader`` of this checkout and the progress
 database kept inside that folder; an interactive ``practice`` reads ``quit``. Files an example
-needs but does not make (an exam before ``grade``, a roster, a submissions file in another format,
-a template to validate) are made first by `prepare`, with the commands an instructor would run.
+needs but does not make (an exam before ``grade``, a roster, instructions, a submissions file in
+another format, a template to validate) are made first by `prepare`, with the commands an
+instructor would run.
 ``serve`` examples are parsed by click, never started.
 
 A trailing ``# ...`` comment may claim a verdict (``# Correct``, ``# Incorrect``, ``# Invalid``)
@@ -28,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VERDICTS = ("Correct", "Incorrect", "Invalid")
 ROSTER = "id,name\ns001,Ada Lovelace\ns002,Alan Turing\ns003,Grace Hopper\n"
+INSTRUCTIONS = "**Closed book.** Calculators allowed. Show your working.\n"
 TIMEOUT = 180
 SETUP = frozenset({"python3", "python", ".", "source", "pip"})
 
@@ -137,6 +139,9 @@ def prepare(args: list[str], workdir: Path, generated: set[Path] | None = None) 
     roster = _option(rest, "--roster")
     if roster and not (workdir / roster).exists():
         (workdir / roster).write_text(ROSTER, encoding="utf-8")
+    instructions = _option(rest, "--instructions")
+    if instructions and not (workdir / instructions).exists():
+        (workdir / instructions).write_text(INSTRUCTIONS, encoding="utf-8")
     for i, word in enumerate(rest[:-1]):
         if word == "--bank":
             (workdir / rest[i + 1]).mkdir(parents=True, exist_ok=True)

@@ -60,6 +60,14 @@ def _shown(path: Path) -> str:
               help="Exam seed: the same seed and roster give the same exam. Default: a fresh "
                    "random seed, printed and stored in exam.json.")
 @click.option("--title", help="Title printed on every sheet.  [default: Machine-learning quiz]")
+@click.option("--subtitle", default="", metavar="TEXT",
+              help="A line under the title on every sheet: course, date, room.")
+@click.option("--instructions", "instructions_file", type=click.Path(dir_okay=False),
+              metavar="FILE", help="A Markdown file printed at the top of every sheet "
+                                   "(the Markdown of templates: **bold**, *italic*, lists).")
+@click.option("--space", default="small", show_default=True, metavar="SIZE",
+              help="Working space left after each part of a printed sheet: none, small, "
+                   "medium, large, or a length such as 4cm or 30mm (html and tex sheets).")
 @click.option("--format", "formats", default="html,md", show_default=True, metavar="FORMATS",
               callback=lambda ctx, param, value: _formats(value),
               help="Sheet formats, comma-separated: html, md, tex.")
@@ -71,6 +79,7 @@ def _shown(path: Path) -> str:
 @bank_option
 def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
                      topics: tuple[str, ...], seed: int | None, title: str | None,
+                     subtitle: str, instructions_file: str | None, space: str,
                      formats: tuple[str, ...], out_dir: str, force: bool,
                      bank_dirs: tuple[str, ...]) -> None:
     """Make an exam: one version of each question per student, sheets, keys and a manifest.
@@ -85,18 +94,31 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
       mlquiz generate --roster class.csv --seed 2024 --title "Quiz 3" --out quiz3
       mlquiz generate --count 30 --questions metrics/confusion-matrix,dropout/inverted
       mlquiz generate --count 30 --topic gradients --format html,tex
+      mlquiz generate --count 30 --subtitle "ML 101, 5 May" --space medium --out quiz4
+
+    Print an html sheet from a browser (A4, "Headers and footers" unticked): every page
+    shows the title, the student's id and "page x of y".
     """
     from grader.exam.generate import generate_exam
+    from grader.exam.layout import SheetLayout, parse_space, read_instructions
+    from questionbank.errors import InputError
 
     if roster is not None and count is not None:
         raise click.UsageError("give --roster or --count, not both")
     if questions and topics:
         raise click.UsageError("choose the questions by --questions or by --topic, not both")
     demo = roster is None and count is None
+    try:
+        space = parse_space(space)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--space: "),
+                                 param_hint="--space") from None
+    layout = SheetLayout(subtitle, read_instructions(instructions_file)
+                         if instructions_file else "", space)
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
                            bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
-                           force=force)
+                           force=force, layout=layout)
     out = result.out_dir
     fmts = ", ".join(result.formats)
     click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.exam.layout import SheetLayout, layout_view
 from grader.exam.manifest import (
     Item,
     Manifest,
@@ -141,9 +142,11 @@ class _Writer:
     every rendered section for the combined files, and the manifest records."""
 
     def __init__(self, out: Path, title: str, seed: int, templates: Sequence[Any],
-                 fmts: tuple[str, ...], sample_answers: bool) -> None:
+                 fmts: tuple[str, ...], sample_answers: bool,
+                 layout: SheetLayout | None = None) -> None:
         self.out, self.title, self.seed, self.templates = out, title, seed, templates
         self.fmts, self.sample_answers = fmts, sample_answers
+        self.layouts = {f: layout_view(layout or SheetLayout(), f) for f in fmts}
         self.total_points = points_text(sum(p.points for t in templates for p in t.parts))
         # who each sheet is for (the combined file's title), and every student's rendered
         # section per format, for the sheets and for the keys
@@ -190,7 +193,8 @@ class _Writer:
             self.heads[fmt].append(head)
             for key, folder in ((False, "sheets"), (True, "keys")):
                 section = render_section(fmt, self.title, view, key=key,
-                                         total_points=self.total_points)
+                                         total_points=self.total_points,
+                                         layout=self.layouts[fmt])
                 self.sections[fmt, key].append(section)
                 atomic_write_text(self.out / folder / f"{stem}.{fmt}",
                                   sheets_document(fmt, self.title, [head], [section], key=key))
@@ -234,7 +238,8 @@ def generate_exam(out_dir: str | Path = "exam", *,
                   sheets: bool = True,
                   sample_answers: bool = False,
                   progress: Progress | None = None,
-                  force: bool = False) -> GeneratedExam:
+                  force: bool = False,
+                  layout: SheetLayout | None = None) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
     Questions: see `select_templates`. `seed` is the exam seed; when None a fresh one is drawn
@@ -249,6 +254,9 @@ def generate_exam(out_dir: str | Path = "exam", *,
     An exam already in `out_dir` (its ``exam.json``) is never replaced silently: its answers
     can only be graded with that manifest. Without `force` this raises `InputError`; with it
     the old manifest is kept as ``exam.json.bak``.
+
+    `layout` adds a subtitle, instructions and working space to the sheets
+    (`grader.exam.layout`; default: working space ``small``, no subtitle or instructions).
     """
     from questionbank.api import default_bank
 
@@ -263,7 +271,7 @@ def generate_exam(out_dir: str | Path = "exam", *,
     seed = _exam_seed(seed)
     title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
-    writer = _Writer(out, title, seed, templates, fmts, sample_answers)
+    writer = _Writer(out, title, seed, templates, fmts, sample_answers, layout)
     with (progress or _no_progress)("Generating sheets", len(students)) as update:
         for student in students:
             writer.add(student, student_stem(student.id))

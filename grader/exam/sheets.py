@@ -114,12 +114,21 @@ def student_view(student: Student, code: str, items: list[dict[str, Any]], fmt: 
 
 
 def render_section(fmt: str, title: str, student: dict[str, Any], *, key: bool,
-                   total_points: str) -> str:
-    """One student's sheet (or key) as a section of a `sheets_document`."""
+                   total_points: str, layout: dict[str, Any] | None = None) -> str:
+    """One student's sheet (or key) as a section of a `sheets_document`; `layout` is a
+    `grader.exam.layout.layout_view` for `fmt` (default: no subtitle, instructions or
+    working space)."""
     from grader.pages import render_page
 
+    layout = layout or {"subtitle": "", "instructions": "", "space": ""}
+    if fmt == "html":
+        from grader.exam.layout import question_fits_page
+
+        student = {**student, "items": [
+            {**q, "keep": question_fits_page(q, layout["space"] or "0cm", key)}
+            for q in student["items"]]}
     return render_page(f"sheet-student.{fmt}.j2", title=_escape_for(fmt)(title), s=student,
-                       key=key, total_points=total_points)
+                       key=key, total_points=total_points, layout=layout)
 
 
 _SECTION = '<section class="sheet">'
@@ -146,5 +155,19 @@ def sheets_document(fmt: str, title: str, students: Sequence[dict[str, Any]],
                 section = _SECTION_THEN_PAGE_BREAK + section[len(_SECTION):]
             pieces.append(Markup(section))
         sections = pieces
+        return render_page("sheet.html.j2", title=title, students=students, sections=sections,
+                           key=key, running=_running_heads(title, students, key))
     return render_page(f"sheet.{fmt}.j2", title=_escape_for(fmt)(title), students=students,
                        sections=sections, key=key)
+
+
+def _running_heads(title: str, students: Sequence[dict[str, Any]], key: bool
+                   ) -> dict[str, Any]:
+    """The CSS strings of a printed html sheet's running header (see `grader.exam.layout`):
+    the title on every page, and each student's id on the pages of their section."""
+    from markupsafe import Markup
+
+    from grader.exam.layout import css_string
+
+    return {"title": Markup(css_string(title + (" \u00b7 answer key" if key else ""))),
+            "ids": [Markup(css_string(f"ID: {s['id']}")) for s in students]}

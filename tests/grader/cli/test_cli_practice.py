@@ -213,7 +213,7 @@ def test_subprocess_end_of_input_mid_question(tmp_path: Path) -> None:
                           input=answers(inst)[0] + "\n", capture_output=True, text=True,
                           env=dict(os.environ, NO_COLOR="1"), timeout=120)
     assert proc.returncode == 0 and "Traceback" not in proc.stderr
-    assert "1 of 1 question answered (stopped: end of input) · score 1 of 1 points (100%)" in \
+    assert "1 of 1 question answered (stopped: end of input) · score 1 of 1 point (100%)" in \
         proc.stdout
 
 

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 from grader.exam.generate import SAMPLE_QUESTIONS, generate_exam, select_templates
+from grader.exam.layout import SheetLayout
 from grader.exam.manifest import load_manifest
 from grader.exam.roster import Student
 from grader.exam.sheets import version_code
@@ -218,18 +219,30 @@ def test_generate_exam_argument_errors(tmp_path: Path, kwargs: dict[str, object]
     assert not list(tmp_path.iterdir()), "nothing is written"
 
 
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended lmodern"
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None,
-                    reason="pdflatex is not installed (apt-get install texlive-latex-base "
-                           "texlive-latex-recommended to run this test)")
-def test_tex_sheets_compile_with_pdflatex(tmp_path: Path) -> None:
+                    reason=f"pdflatex is not installed (apt-get install {TEX_PACKAGES})")
+def test_tex_sheets_of_every_template_compile_with_pdflatex(tmp_path: Path) -> None:
+    """Every template of the bank in one exam: the sheets and keys compile, twice (the second
+    run fills in each footer's "page x of y"), and the formulas are set as maths."""
     out = tmp_path / "exam"
     generate_exam(out, roster=[Student("s1", "Zoë_{#}$%&~^\\"), Student("s2", "Łukasz")],
-                  seed=3, questions=[",".join(SEVEN)], formats=["tex"])
+                  seed=3, questions=["all"], formats=["tex"],
+                  layout=SheetLayout("ML 101 & co", "**Closed book.** p = 1/2", "1cm"))
     for name in ("sheets-all.tex", "keys-all.tex"):
-        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", name],
-                             cwd=out, capture_output=True, text=True, timeout=120, check=False)
-        assert run.returncode == 0, run.stdout[-3000:]
+        for _ in range(2):
+            run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
+                                  name], cwd=out, capture_output=True, text=True, timeout=300,
+                                 check=False)
+            assert run.returncode == 0, run.stdout[-3000:]
         assert (out / name.replace(".tex", ".pdf")).stat().st_size > 1000
+        log = (out / name.replace(".tex", ".log")).read_text("latin-1")
+        assert "undefined references" not in log
+    tex = (out / "keys-all.tex").read_text("utf-8")
+    assert r"$\frac{\partial L}{\partial W}$" in tex
+    assert r"$Y=XW^{\top}+b$" in tex
 
 
 def test_golden_sheet_and_key(tmp_path: Path) -> None:

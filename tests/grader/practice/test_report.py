@@ -221,4 +221,4 @@ def test_points_per_topic_and_the_three_worst_templates() -> None:
 ])
 def test_summary_duration(seconds: float, text: str) -> None:
     summary = render_summary(session_report(question(1, "a/x", (right(),)), seconds=seconds))
-    assert f"1 of 1 question answered · score 1 of 1 points (100%) · {text}\n" in summary
+    assert f"1 of 1 question answered · score 1 of 1 point (100%) · {text}\n" in summary

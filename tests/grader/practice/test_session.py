@@ -81,8 +81,8 @@ def test_the_question_is_shown_for_a_terminal_with_the_answer_format() -> None:
     _, out = session(answers(inst))
     assert f"Question 1 of 1 · metrics · {CM} (seed {question_seed(7, 1)})" in out
     assert "+====" in out  # the confusion matrix as a drawn table
-    assert "Part 2 of 4: Precision\n  Answer as a number: decimal (0.615), fraction (8/13) " \
-           "or percentage (61.5%).\nanswer> " in out
+    assert "Part 2 of 4: Precision\n  Answer as a number: decimal (0.615) or fraction " \
+           "(8/13).\nanswer> " in out
 
 
 def test_vectors_are_shown_aligned() -> None:
