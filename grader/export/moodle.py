@@ -37,6 +37,7 @@ _GAP_ESCAPES = str.maketrans({"&": "&#38;", "<": "&lt;", ">": "&gt;", '"': "&quo
                               "~": "&#126;", "#": "&#35;", "{": "&#123;", "}": "&#125;",
                               "\\": "&#92;", "\n": "&#10;", "\r": "&#13;"})
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
+_BACKSLASH_BEFORE_MARK = re.compile(r"\\+(?=[#}])")
 
 
 def format_notes(pool: Any) -> list[str]:
@@ -67,8 +68,13 @@ def _html_field(tag: str, html: str) -> str:
 
 
 def _gap_text(html: str) -> str:
-    """Text inside a cloze gap: nothing in it can end or split the gap."""
-    return _NOT_XML.sub("\ufffd", html).translate(_GAP_ESCAPES)
+    """Text inside a cloze gap: nothing in it can end or split the gap.
+
+    Moodle decodes the entities of a gap's text and then turns ``\\}`` into ``}`` and
+    ``\\#`` into ``#`` (qtype_multianswer_extract_question): a backslash run before ``#`` or
+    ``}`` gets one more backslash, which that step takes away again."""
+    html = _BACKSLASH_BEFORE_MARK.sub(lambda m: "\\" + m.group(), _NOT_XML.sub("\ufffd", html))
+    return html.translate(_GAP_ESCAPES)
 
 
 def _alternative(prefix: str, answer: str, feedback: str) -> str:
