@@ -318,6 +318,7 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`.
     """
     from grader.exam.report import write_outputs
+    from grader.outdir import relocated, staged_folder
     from questionbank.api import default_bank
 
     if jobs < 1:
@@ -333,13 +334,15 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     gc.freeze()
     try:
         to_grade, problems = _resolve(subs.rows, {s.id: s for s in manifest.students})
-        pages_dir = out / "feedback" if feedback_pages else None
         open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
         bank = bank if bank is not None else default_bank()
-        with open_progress("Grading", len(to_grade)) as update:
-            graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
-                                 verify_keys)
-        gc.freeze()
-        return write_outputs(out, manifest, subs, graded, problems, pages_dir)
+        with staged_folder(out) as stage:  # the folder changes as a whole (grader.outdir)
+            pages_dir = stage / "feedback" if feedback_pages else None
+            with open_progress("Grading", len(to_grade)) as update:
+                graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
+                                     verify_keys)
+            gc.freeze()
+            report = write_outputs(stage, manifest, subs, graded, problems, pages_dir)
+        return relocated(report, stage, out)
     finally:
         gc.unfreeze()
