@@ -30,8 +30,8 @@ import errno
 import os
 import shutil
 from collections.abc import Iterator
-from typing import Any, TypeVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 from questionbank.errors import InputError
 

@@ -177,6 +177,8 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
         return _outcome(column, stored, "", "blank",
                         f"No answer: the submission has no column {column}.")
     text = row.cells[column]
+    if row.invalid and column in dict(row.invalid):  # a cell that cannot be an answer
+        return _outcome(column, stored, text, "invalid", dict(row.invalid)[column])
     if len(text) > _MAX_CELL:
         return _outcome(column, stored, text[:200] + "...", "invalid",
                         f"The answer is too long ({len(text)} characters).")
@@ -273,6 +275,9 @@ def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
 # --------------------------------------------------------------------------- the batch
 
 
+_NOT_IN_ROSTER = "this student is not in the exam's roster"
+
+
 def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
              ) -> tuple[list[SubmissionRow], list[RowStatus]]:
     """Apply the duplicate rule and sort rows into gradable ones and reported problems.
@@ -289,17 +294,19 @@ def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
         if row.student is None:
             statuses.append(RowStatus(row.line, None, "missing-student" if row.problem is None
                                       else "malformed-row",
-                                      row.problem or "the student cell is blank"))
+                                      row.problem or "the student cell is blank", row.record))
         elif row.student not in roster:
             statuses.append(RowStatus(row.line, row.student, "unknown-student",
-                                      "this student is not in the exam's roster"
-                                      + (f" (also: {row.problem})" if row.problem else "")))
+                                      f"{_NOT_IN_ROSTER} (also: {row.problem})" if row.problem
+                                      else _NOT_IN_ROSTER, row.record))
         elif last[row.student] != index:
             statuses.append(RowStatus(row.line, row.student, "superseded",
-                                      f"a later row for this student (line "
-                                      f"{rows[last[row.student]].line}) counts instead"))
+                                      f"a later row for this student "
+                                      f"({rows[last[row.student]].where}) counts instead",
+                                      row.record))
         elif row.problem is not None:
-            statuses.append(RowStatus(row.line, row.student, "malformed-row", row.problem))
+            statuses.append(RowStatus(row.line, row.student, "malformed-row", row.problem,
+                                      row.record))
         else:
             to_grade.append(row)
     return to_grade, statuses
@@ -325,7 +332,8 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
     manifest = load_manifest(exam)
-    subs = read_submissions(submissions, [p.column for p in manifest.columns])
+    subs = read_submissions(submissions, [p.column for p in manifest.columns],
+                            {s.id for s in manifest.students})
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
     # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
     # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as

@@ -49,14 +49,15 @@ class _Class:
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
-        by_line = {p.line: p for p in problems}
+        by_place = {(p.line, p.record): p for p in problems}
         self.rows: list[RowStatus] = []
         for row in subs.rows:
-            if row.line in by_line:
-                self.rows.append(by_line[row.line])
+            if (row.line, row.record) in by_place:
+                self.rows.append(by_place[row.line, row.record])
             elif row.student in self.by_student:
                 o = self.by_student[row.student][0]
-                self.rows.append(RowStatus(row.line, row.student, o.status, o.message))
+                self.rows.append(RowStatus(row.line, row.student, o.status, o.message,
+                                           row.record))
         counts: dict[str, int] = {}
         for r in self.rows:
             counts[r.status] = counts.get(r.status, 0) + 1
