@@ -60,10 +60,12 @@ def _list_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     if not rows:
         click.echo("no templates match", err=True)
         return
+    from grader.terminal import safe_terminal_text
+
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         parts = ", ".join(p["id"] for p in r["parts"])
-        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]")
+        click.echo(safe_terminal_text(f"{r['id']:<{width}}  {r['title']}  [{parts}]", 1000))
     noun = "template" if len(rows) == 1 else "templates"
     click.echo(f"\n{len(rows)} {noun}; topics: {', '.join(sorted({r['topic'] for r in rows}))}",
                err=True)
@@ -100,8 +102,11 @@ def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str,
         _echo_json(instance.to_dict())
         return
     from grader.pages import render_instance
+    from grader.terminal import safe_terminal_block
 
-    click.echo(render_instance(instance, fmt, solution=solution), nl=False)
+    # a question pack's text is shown as text: control characters (ESC ...) escaped
+    click.echo(safe_terminal_block(render_instance(instance, fmt, solution=solution)),
+               nl=False)
 
 
 # --------------------------------------------------------------------------- check
