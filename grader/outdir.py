@@ -94,7 +94,7 @@ def _locked(target: Path, shown: Path) -> Iterator[None]:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         except OSError as exc:
-            raise _write_error(exc, lock, shown) from None
+            raise _write_error(exc, None, shown) from None
         if not _try_lock(fd):
             os.close(fd)
             raise OutputError(
@@ -196,12 +196,12 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), os.fspath(b))
 
 
-def _write_error(exc: OSError, staging: Path, shown: Path) -> OutputError:
+def _write_error(exc: OSError, staging: Path | None, shown: Path) -> OutputError:
     """An `OutputError` for a failed write: the file (shown under the user's folder name, not
     the staging folder's) and the reason."""
     where = exc.filename or ""
-    prefix = os.fspath(staging)
-    if isinstance(where, str) and where.startswith(prefix):
+    prefix = os.fspath(staging) if staging is not None else None
+    if prefix and isinstance(where, str) and where.startswith(prefix):
         where = os.fspath(shown) + where[len(prefix):]
     reason = exc.strerror or str(exc)
     if exc.errno == errno.ENOSPC:
