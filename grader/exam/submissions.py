@@ -52,6 +52,8 @@ _MAX_LISTED = 20
 #: C0 and C1 control characters except tab and line ends, and unpaired surrogates.
 _UNTYPABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _KEPT_CHARS = 200
+#: The cells of every row that will not be graded (one shared empty dict: never changed).
+_NO_CELLS: dict[str, str] = {}
 
 
 @dataclass(slots=True, frozen=True)
@@ -175,22 +177,23 @@ class _Rows:
                 if self.students is not None:
                     self.rows[earlier] = _without_cells(self.rows[earlier])
             self.last[student] = len(self.rows)
-        elif self.students is not None and row.cells:
-            row = _without_cells(row)
         self.rows.append(row)
 
     def row(self, line: int, record: int | None, pairs: Sequence[tuple[str, str]],
-            student_key: str, missing: tuple[str, ...]) -> SubmissionRow:
-        """The row of (column, text) pairs: its cells checked, its student read."""
+            raw_student: str, missing: tuple[str, ...]) -> SubmissionRow:
+        """The row of (column, text) pairs: its student read, its cells checked (unless it
+        will not be graded: a student not in `students`)."""
+        student, problem = _student(raw_student)
+        if self.students is not None and (student is None or student not in self.students):
+            return SubmissionRow(line=line, student=student, cells=_NO_CELLS, problem=problem,
+                                 record=record)
         cells: dict[str, str] = {}
         invalid = []
         for key, value in pairs:
-            kept, problem = _checked_cell(value)
+            kept, refused = _checked_cell(value)
             cells[key] = kept
-            if problem is not None and key in self.wanted:
-                invalid.append((key, problem))
-        raw = _pairs_get(pairs, student_key)
-        student, problem = _student(raw)
+            if refused is not None and key in self.wanted:
+                invalid.append((key, refused))
         return SubmissionRow(line=line, student=student, cells=cells, problem=problem,
                              missing=missing, record=record, invalid=tuple(invalid))
 
@@ -242,7 +245,7 @@ class _Rows:
                 continue
             self.add(self.row(read.line, None, [(h, c) for h, c in zip(header, row,
                                                                          strict=False) if h],
-                              header[student_col], missing))
+                              row[student_col], missing))
         if header is None:
             raise InputError(f"{self.path}: the file is empty (expected a header line "
                              "'student,Q1...')")
@@ -285,7 +288,7 @@ class _Rows:
                                                "appears twice", record=rec.index))
                 continue
             missing = tuple(c for c in self.columns if c not in keys)
-            self.add(self.row(rec.line, rec.index, pairs, key or "", missing))
+            self.add(self.row(rec.line, rec.index, pairs, _pairs_get(pairs, key), missing))
         unknown = sorted(k for k in seen_keys if k not in self.wanted and k.strip().lower()
                          not in _STUDENT_KEYS)
         return Submissions(rows=tuple(self.rows),
@@ -311,8 +314,8 @@ def _student(raw: str) -> tuple[str | None, str | None]:
 
 
 def _without_cells(row: SubmissionRow) -> SubmissionRow:
-    return SubmissionRow(line=row.line, student=row.student, cells={}, problem=row.problem,
-                         record=row.record)
+    return SubmissionRow(line=row.line, student=row.student, cells=_NO_CELLS,
+                         problem=row.problem, record=row.record)
 
 
 @dataclass(slots=True, frozen=True)
