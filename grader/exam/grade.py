@@ -33,8 +33,9 @@ questions are rebuilt:
   key the exam printed) with the template's tolerance. A manifest made before the mistakes
   were stored has the question rebuilt for every wrong answer.
 
-Outputs (all written atomically, byte-identical for the same inputs, with any ``--jobs``):
-``gradebook.csv``, ``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``.
+Outputs (byte-identical for the same inputs, with any ``--jobs``): ``gradebook.csv``,
+``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``, written into a staging
+folder that replaces the output folder as a whole, under a lock (`grader.outdir`).
 """
 
 from __future__ import annotations
