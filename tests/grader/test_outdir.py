@@ -88,11 +88,8 @@ def test_grade_killed_at_random_moments_leaves_a_complete_folder(exam: Path, tmp
         assert run(*args).returncode == 0
         states.append(snapshot(out))
     assert "report.json" in states[0] and states[0] != states[1]
-    seen = set()
     for _ in kill_at_random(commands, seed=11):
-        now = snapshot(out)
-        assert now in states, "a partial or mixed folder was left"
-        seen.add(states.index(now))
+        assert snapshot(out) in states, "a partial or mixed folder was left"
     done = run(*commands[1])  # the next run recovers whatever the last kill left
     assert done.returncode == 0 and leftovers(out) == []
     assert snapshot(out) == states[1]
@@ -227,7 +224,7 @@ def test_a_read_only_folder_is_a_message(exam: Path, tmp_path: Path,
 def test_a_folder_that_cannot_be_created_is_a_message(tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> int:
-        raise PermissionError(errno.EACCES, "Permission denied", os.fspath(args[0]))
+        raise PermissionError(errno.EACCES, "Permission denied", str(args[0]))
 
     monkeypatch.setattr(os, "open", refuse)
     with pytest.raises(OutputError) as info, staged_folder(tmp_path / "x"):
