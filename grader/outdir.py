@@ -14,9 +14,12 @@ the complete previous state or the complete new one:
    deleted, a finished one (``.NAME.ready``) is swapped in;
 3. the run writes into ``.NAME.staging``, which is renamed ``.NAME.ready`` once complete;
 4. the ready folder is swapped with the folder in one step (Linux ``renameat2`` with
-   ``RENAME_EXCHANGE``); where that is not available, by two renames (the folder to
+   ``RENAME_EXCHANGE``), and the old state, now at ``.NAME.ready``, is renamed
+   ``.NAME.old``; where the exchange is not available, by two renames (the folder to
    ``.NAME.old``, the ready folder to NAME), whose interruption step 2 completes;
-5. the old state is deleted and the lock released.
+5. ``.NAME.old`` is deleted and the lock released. (A run killed between the exchange and
+   the rename leaves the complete old state in ``.NAME.ready``: the next run puts it back,
+   which is one complete state again.)
 
 Any `OSError` while writing (a full disk, a read-only folder) ends the run with an
 `OutputError` that names the file and the reason; the folder keeps its previous state.
@@ -130,19 +133,19 @@ def _try_lock(fd: int) -> bool:
 
 
 def _recover(target: Path, roll_back: bool = False) -> None:
-    """Finish or undo what a killed run left (under the lock): a complete new state
-    (``.ready``) is swapped in (deleted instead with `roll_back`, after a failed swap), a
-    partial one (``.staging``) and an old one (``.old``) whose replacement is in place are
-    deleted."""
+    """Finish or undo what a killed run left (under the lock): a half-written staging folder
+    is deleted; a complete state in ``.ready`` is swapped in (deleted instead with
+    `roll_back`, after a failed swap); an old state in ``.old`` is put back if it is all
+    there is, else deleted."""
     ready, old = _sibling(target, "ready"), _sibling(target, "old")
+    shutil.rmtree(_sibling(target, "staging"), ignore_errors=True)
+    if not target.exists() and old.exists() and (roll_back or not ready.is_dir()):
+        os.rename(old, target)
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
     if ready.is_dir() and not roll_back:
-        if not target.exists() and old.exists():
-            os.rename(ready, target)  # the two-rename swap was interrupted between its steps
-        else:
-            _swap_in(ready, target)
-    if old.exists() and not target.exists():
-        os.rename(old, target)  # only an old state is left: it is the complete one
-    for leftover in (_sibling(target, "staging"), old, ready):
+        _swap_in(ready, target)
+    for leftover in (ready, old):
         shutil.rmtree(leftover, ignore_errors=True)
 
 
@@ -168,12 +171,14 @@ def _swap_in(ready: Path, target: Path) -> None:
     if not target.exists():
         os.rename(ready, target)
         return
-    if _exchange(ready, target):
-        shutil.rmtree(ready, ignore_errors=True)  # now the old state
-        return
     old = _sibling(target, "old")
-    os.rename(target, old)
-    os.rename(ready, target)
+    if _exchange(ready, target):
+        # `ready` now holds the old state: renamed before it is deleted, so that a run
+        # killed while deleting it never leaves a partial folder that looks ready
+        os.rename(ready, old)
+    else:
+        os.rename(target, old)
+        os.rename(ready, target)
     shutil.rmtree(old, ignore_errors=True)
 
 
