@@ -87,7 +87,10 @@ class _UserError(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        from grader.terminal import safe_terminal_block
+
+        # a message may quote a file's text (an id, a key): shown with control chars escaped
+        click.echo(f"error: {safe_terminal_block(self.format_message())}", err=True)
 
 
 @click.group(cls=_Group, epilog=EPILOG_EXIT,

@@ -69,11 +69,14 @@ def _list_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
     if not rows:
         click.echo("no templates match", err=True)
         return
+    from grader.terminal import safe_terminal_text
+
     width = max(len(r["id"]) for r in rows)
     for r in rows:
         parts = ", ".join(p["id"] for p in r["parts"])
         pack = "" if r["pack"] == BUILTIN_PACK else f"  (pack: {r['pack']})"
-        click.echo(f"{r['id']:<{width}}  {r['title']}  [{parts}]{pack}")
+        click.echo(safe_terminal_text(f"{r['id']:<{width}}  {r['title']}  [{parts}]{pack}",
+                                      1000))
     noun = "template" if len(rows) == 1 else "templates"
     packs = sorted({r["pack"] for r in rows}, key=lambda p: (p != BUILTIN_PACK, p))
     others = f"; packs: {', '.join(packs)}" if packs != [BUILTIN_PACK] else ""
@@ -112,8 +115,11 @@ def show_command(template_id: str, seed: int, params: tuple[str, ...], fmt: str,
         _echo_json(instance.to_dict())
         return
     from grader.pages import render_instance
+    from grader.terminal import safe_terminal_block
 
-    click.echo(render_instance(instance, fmt, solution=solution), nl=False)
+    # a question pack's text is shown as text: control characters (ESC ...) escaped
+    click.echo(safe_terminal_block(render_instance(instance, fmt, solution=solution)),
+               nl=False)
 
 
 # --------------------------------------------------------------------------- check

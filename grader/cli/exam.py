@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -176,7 +176,7 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
       mlquiz grade big/exam.json big/answers.csv --no-pages
     """
     from grader.exam.grade import grade_exam
-    from grader.judge.feedback import safe_terminal_text
+    from grader.terminal import safe_terminal_text
 
     report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=open_bank(bank_dirs),
                         feedback_pages=not no_pages, verify_keys=verify_keys,
@@ -185,15 +185,28 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
                  if s in ("graded", "missing-columns", "incomplete"))
     click.echo(f"Graded {graded} of {len(report.rows)} rows into {_shown(report.out_dir)}")
     for note in report.notes:
-        click.echo(f"  note: {note}")
-    for row in report.not_graded:
-        who = f" ({safe_terminal_text(row.student, 60)})" if row.student else ""
-        click.echo(f"  line {row.line}{who}: {row.status}: {row.message}")
-    incomplete = [r for r in report.rows if r.status in ("incomplete", "missing-columns")]
-    for row in incomplete[:5]:
-        click.echo(f"  line {row.line}: {row.status}: {row.message}")
+        click.echo(f"  note: {safe_terminal_text(note, 1000)}")
+    _list_rows(report.not_graded, MAX_LISTED_ROWS, "not graded")
+    _list_rows([r for r in report.rows if r.status in ("incomplete", "missing-columns")], 5,
+               "graded in part")
     click.echo(f"  gradebook:    {_shown(report.gradebook)}")
     click.echo(f"  class report: {_shown(report.summary)}")
     if report.feedback_dir is not None:
         click.echo(f"  feedback:     {_shown(report.feedback_dir)} (one page per student)")
     click.echo(f"  details:      {_shown(report.report)}")
+
+
+#: At most this many rows that were not graded are listed (the rest are in report.json).
+MAX_LISTED_ROWS = 20
+
+
+def _list_rows(rows: Sequence[Any], limit: int, what: str) -> None:
+    """The first `limit` rows, one a line, their stored text made safe for a terminal, then
+    how many more there are."""
+    from grader.terminal import safe_terminal_text
+
+    for row in rows[:limit]:
+        who = f" ({safe_terminal_text(row.student, 60)})" if row.student else ""
+        click.echo(f"  {row.where}{who}: {row.status}: {safe_terminal_text(row.message)}")
+    if len(rows) > limit:
+        click.echo(f"  ... and {len(rows) - limit} more rows {what}: see report.json")

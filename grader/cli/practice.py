@@ -81,11 +81,13 @@ def practice_command(topics: tuple[str, ...], template_ids: tuple[str, ...], cou
     if report is None:
         click.echo("\nNo questions asked.")
         return
+    from grader.terminal import safe_terminal_block
+
     accuracy = saved_topic_accuracy(path)
     try:
         if report.ended_by != "end of plan":
             click.echo()
-        click.echo(render_summary(report, accuracy), nl=False)
+        click.echo(safe_terminal_block(render_summary(report, accuracy)), nl=False)
     except KeyboardInterrupt:
         click.echo()
 
@@ -110,4 +112,6 @@ def progress_command(db: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(render_report(report), nl=False)
+    from grader.terminal import safe_terminal_block
+
+    click.echo(safe_terminal_block(render_report(report)), nl=False)  # stored text, escaped

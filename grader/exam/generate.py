@@ -226,8 +226,23 @@ def _keep_existing_exam(out: Path, force: bool) -> None:
         raise InputError(f"cannot move {manifest} aside: {exc.strerror}") from None
 
 
-def generate_exam(out_dir: str | Path = "exam", *,
-                  roster: str | Path | Sequence[Student] | None = None,
+def generate_exam(out_dir: str | Path = "exam", **options: Any) -> GeneratedExam:
+    """Write an exam into `out_dir` as a whole: see `_generate_into` for the `options`.
+
+    The exam is made in a staging folder next to `out_dir` (a copy of it) that replaces it
+    only once complete, under a lock (`grader.outdir.staged_folder`): a failed, killed or
+    concurrent run leaves `out_dir` as it was."""
+    from grader.outdir import relocated, staged_folder
+
+    if not options.get("force"):
+        _keep_existing_exam(Path(out_dir), False)  # refused before anything is done
+    with staged_folder(out_dir) as stage:
+        result = _generate_into(stage, **options)
+    return relocated(result, stage, out_dir)
+
+
+def _generate_into(out_dir: str | Path = "exam", *,
+                   roster: str | Path | Sequence[Student] | None = None,
                   count: int | None = None,
                   questions: Iterable[str] = (),
                   topics: Iterable[str] = (),

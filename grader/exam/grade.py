@@ -33,8 +33,9 @@ questions are rebuilt:
   key the exam printed) with the template's tolerance. A manifest made before the mistakes
   were stored has the question rebuilt for every wrong answer.
 
-Outputs (all written atomically, byte-identical for the same inputs, with any ``--jobs``):
-``gradebook.csv``, ``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``.
+Outputs (byte-identical for the same inputs, with any ``--jobs``): ``gradebook.csv``,
+``report.json``, ``summary.html`` and ``feedback/<stem>.{html,md}``, written into a staging
+folder that replaces the output folder as a whole, under a lock (`grader.outdir`).
 """
 
 from __future__ import annotations
@@ -177,6 +178,8 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
         return _outcome(column, stored, "", "blank",
                         f"No answer: the submission has no column {column}.")
     text = row.cells[column]
+    if row.invalid and column in dict(row.invalid):  # a cell that cannot be an answer
+        return _outcome(column, stored, text, "invalid", dict(row.invalid)[column])
     if len(text) > _MAX_CELL:
         return _outcome(column, stored, text[:200] + "...", "invalid",
                         f"The answer is too long ({len(text)} characters).")
@@ -273,6 +276,9 @@ def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
 # --------------------------------------------------------------------------- the batch
 
 
+_NOT_IN_ROSTER = "this student is not in the exam's roster"
+
+
 def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
              ) -> tuple[list[SubmissionRow], list[RowStatus]]:
     """Apply the duplicate rule and sort rows into gradable ones and reported problems.
@@ -289,17 +295,19 @@ def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
         if row.student is None:
             statuses.append(RowStatus(row.line, None, "missing-student" if row.problem is None
                                       else "malformed-row",
-                                      row.problem or "the student cell is blank"))
+                                      row.problem or "the student cell is blank", row.record))
         elif row.student not in roster:
             statuses.append(RowStatus(row.line, row.student, "unknown-student",
-                                      "this student is not in the exam's roster"
-                                      + (f" (also: {row.problem})" if row.problem else "")))
+                                      f"{_NOT_IN_ROSTER} (also: {row.problem})" if row.problem
+                                      else _NOT_IN_ROSTER, row.record))
         elif last[row.student] != index:
             statuses.append(RowStatus(row.line, row.student, "superseded",
-                                      f"a later row for this student (line "
-                                      f"{rows[last[row.student]].line}) counts instead"))
+                                      f"a later row for this student "
+                                      f"({rows[last[row.student]].where}) counts instead",
+                                      row.record))
         elif row.problem is not None:
-            statuses.append(RowStatus(row.line, row.student, "malformed-row", row.problem))
+            statuses.append(RowStatus(row.line, row.student, "malformed-row", row.problem,
+                                      row.record))
         else:
             to_grade.append(row)
     return to_grade, statuses
@@ -318,13 +326,15 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`.
     """
     from grader.exam.report import write_outputs
+    from grader.outdir import relocated, staged_folder
     from questionbank.api import default_bank
 
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
     manifest = load_manifest(exam)
-    subs = read_submissions(submissions, [p.column for p in manifest.columns])
+    subs = read_submissions(submissions, [p.column for p in manifest.columns],
+                            {s.id for s in manifest.students})
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
     # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
     # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as
@@ -333,13 +343,15 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     gc.freeze()
     try:
         to_grade, problems = _resolve(subs.rows, {s.id: s for s in manifest.students})
-        pages_dir = out / "feedback" if feedback_pages else None
         open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
         bank = bank if bank is not None else default_bank()
-        with open_progress("Grading", len(to_grade)) as update:
-            graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
-                                 verify_keys)
-        gc.freeze()
-        return write_outputs(out, manifest, subs, graded, problems, pages_dir)
+        with staged_folder(out) as stage:  # the folder changes as a whole (grader.outdir)
+            pages_dir = stage / "feedback" if feedback_pages else None
+            with open_progress("Grading", len(to_grade)) as update:
+                graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
+                                     verify_keys)
+            gc.freeze()
+            report = write_outputs(stage, manifest, subs, graded, problems, pages_dir)
+        return relocated(report, stage, out)
     finally:
         gc.unfreeze()

@@ -324,7 +324,14 @@ def _stored_value(ptype: str, answer: Any) -> Any:
 
 def load_manifest(path: str | Path) -> Manifest:
     """Read and check an ``exam.json``; an `InputError` names the file and the bad entry."""
-    path = Path(path)
+    try:
+        return _load_manifest(Path(path))
+    except RecursionError:  # the JSON decoder's own limit (about 1000 levels)
+        raise InputError(f"{path}: not an mlquiz exam manifest: a value is nested too "
+                         "deeply") from None
+
+
+def _load_manifest(path: Path) -> Manifest:
     text = read_input_text(path, "the exam manifest")
     reader = _Reader(path)
     manifest = _stream(text, reader)
@@ -501,9 +508,11 @@ class _Reader:
             where = (*at, "parts", j)
             part_id = self.need(p, "id", _STR, where)
             column = self.need(p, "column", _STR, where)
+            points = float(self.optional(p, "points", _NUMBER, 1.0, where))
+            if not 0 <= points <= MAX_POINTS:  # also NaN
+                raise self.fail((*where, "points"), _points_message(points))
             parts.append(QuestionPart(part_id, self.optional(p, "type", _STR, "", where),
-                                      float(self.optional(p, "points", _NUMBER, 1.0, where)),
-                                      column))
+                                      points, column))
         return Question(number, template, self.optional(q, "title", _STR, "", at),
                         self.optional(q, "topic", _STR, "", at),
                         self.optional(q, "version", _INT, 0, at), tuple(parts))
@@ -531,6 +540,8 @@ class _Reader:
 
     def part(self, p: Any, at: tuple[str | int, ...]) -> StoredPart:
         part_id, ptype, answer_text, points = self.take(p, _PART_KEYS, at)
+        if not 0 <= points <= MAX_POINTS:  # also NaN
+            raise self.fail((*at, "points"), _points_message(points))
         mistakes = p.get("mistakes")
         if mistakes is not None:
             mistakes = self.mistakes(mistakes, at)
@@ -545,6 +556,14 @@ class _Reader:
             raise self.fail((*at, "mistakes"), f"unexpected value {pairs!r}")
         m, pair = next((m, pair) for m, pair in enumerate(pairs) if not _is_pair(pair))
         raise self.fail((*at, "mistakes", m), f"unexpected value {pair!r}; expected [id, answer]")
+
+
+#: The most points a part may have in a manifest (a bigger number is a corrupt file).
+MAX_POINTS = 1_000_000
+
+
+def _points_message(points: float) -> str:
+    return f"points must be a number from 0 to {MAX_POINTS:,}, got {points!r}"
 
 
 def _is_pair(pair: Any) -> bool:

@@ -119,10 +119,21 @@ class RowStatus:
     student: str | None
     status: str
     message: str
+    #: the 1-based index of a JSON/YAML record (None for a CSV row)
+    record: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``line 4``, or ``record 3 (line 1)`` for a JSON/YAML record."""
+        return f"line {self.line}" if self.record is None else \
+            f"record {self.record} (line {self.line})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "student": self.student, "status": self.status,
-                "message": self.message}
+        entry = {"line": self.line, "student": self.student, "status": self.status,
+                 "message": self.message}
+        if self.record is not None:
+            entry["record"] = self.record
+        return entry
 
 
 @dataclass(slots=True, frozen=True)

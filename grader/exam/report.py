@@ -26,6 +26,9 @@ from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_
 __all__ = ["REPORT_VERSION", "write_outputs"]
 
 REPORT_VERSION = 1
+#: At most this many rows that were not graded are listed in ``summary.html`` (all of them
+#: are in ``report.json``).
+MAX_SUMMARY_ROWS = 200
 
 #: (student's outcome, their feedback pages by format, or None)
 Graded = tuple[StudentOutcome, dict[str, str] | None]
@@ -49,14 +52,15 @@ class _Class:
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
-        by_line = {p.line: p for p in problems}
+        by_place = {(p.line, p.record): p for p in problems}
         self.rows: list[RowStatus] = []
         for row in subs.rows:
-            if row.line in by_line:
-                self.rows.append(by_line[row.line])
+            if (row.line, row.record) in by_place:
+                self.rows.append(by_place[row.line, row.record])
             elif row.student in self.by_student:
                 o = self.by_student[row.student][0]
-                self.rows.append(RowStatus(row.line, row.student, o.status, o.message))
+                self.rows.append(RowStatus(row.line, row.student, o.status, o.message,
+                                           row.record))
         counts: dict[str, int] = {}
         for r in self.rows:
             counts[r.status] = counts.get(r.status, 0) + 1
@@ -223,6 +227,7 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
                       "share": score_text(100 * m.share, 1), "example": m.example}
                      for m in p.mistakes],
     } for p in stats.parts]
+    problems = [r for r in c.rows if r.status != "graded"]
     summary = {"n": stats.n, "roster": len(c.manifest.students),
                "mean": _shown(stats.mean, 1), "median": _shown(stats.median, 1),
                "stdev": _shown(stats.stdev, 1), "min": _shown(stats.minimum, 1),
@@ -230,6 +235,7 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
     return render_page(
         "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
         histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
-        problems=[r for r in c.rows if r.status not in ("graded",)],
+        problems=problems[:MAX_SUMMARY_ROWS],
+        more_problems=max(0, len(problems) - MAX_SUMMARY_ROWS),
         item_problems=[{"number": n, "template": t, "status": s, "message": msg}
                        for n, t, s, msg in c.item_problems])

@@ -5,37 +5,77 @@ Every value is taken as *text* and read by the grader, never by the file format:
 ``012`` and ``1e-3`` arrive as typed. Nothing from a submission ever becomes a file path. A
 bad row does not stop the file: it gets a `SubmissionRow.problem`; only an unreadable file
 raises `InputError`.
+
+Hostile files (see ``docs/security.md``):
+
+- CSV is split by `grader.exam.csvrows` (no field-size limit to overflow: a quoted cell of
+  any size is one cell; an unbalanced quote is reported on its line, and the next rows are
+  read as rows). JSON records are reported by their index (``record 3 (line 1)``), so a
+  one-line file still names the bad record. JSON and YAML values nested deeper than
+  `MAX_DEPTH` are refused (the cell, or for YAML the file, with its line).
+- A cell is checked on its own (`_checked_cell`): one longer than `MAX_CELL_CHARS`, or
+  holding a control character (NUL, ESC, ...) or an unpaired surrogate, is an ``invalid``
+  answer with a message (`SubmissionRow.invalid`); what is kept of it is shown visibly
+  escaped (``\\u001b``), so every output stays valid UTF-8 and inert on a terminal. Such a
+  student cell makes the row malformed. The rest of the row and the file are unaffected.
+- Columns named like the gradebook's own (`RESERVED_COLUMNS`) or given twice are an error
+  of the file; unknown columns are a note.
+- Given the roster (`students`), rows of other students and rows superseded by a later row
+  of the same student keep no cells, so a million-row file is read in bounded memory.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.exam.csvrows import csv_rows
 from grader.files import read_input_text, sniff_delimiter, unneutralise
 from questionbank.errors import InputError
 
-__all__ = ["SubmissionRow", "Submissions", "read_submissions"]
+__all__ = ["MAX_CELL_CHARS", "MAX_DEPTH", "RESERVED_COLUMNS", "SubmissionRow", "Submissions",
+           "read_submissions"]
 
 _STUDENT_KEYS = ("student", "id", "student_id")
+#: The longest answer read; a longer one is ``invalid`` (and only its start is kept).
+MAX_CELL_CHARS = 100_000
+#: The deepest nesting of a JSON or YAML value (a list in a list ... in a record).
+MAX_DEPTH = 32
+#: Columns that ``gradebook.csv`` writes: a submissions file with one is refused.
+RESERVED_COLUMNS = ("total", "max", "percent", "status")
+#: At most this many names are listed in a note (then: "and N more").
+_MAX_LISTED = 20
+#: C0 and C1 control characters except tab and line ends, and unpaired surrogates.
+_UNTYPABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_KEPT_CHARS = 200
+#: The cells of every row that will not be graded (one shared empty dict: never changed).
+_NO_CELLS: dict[str, str] = {}
 
 
 @dataclass(slots=True, frozen=True)
 class SubmissionRow:
-    """One row (CSV) or record (JSON/YAML) as read: `line` is 1-based in the file; `cells`
-    maps column names to the text as typed; `problem` says why the row is malformed, if it is;
-    `missing` lists the part columns it lacks."""
+    """One row (CSV) or record (JSON/YAML) as read: `line` is 1-based in the file, `record`
+    the 1-based index of a JSON/YAML record; `cells` maps column names to the text as typed;
+    `problem` says why the row is malformed, if it is; `missing` lists the part columns it
+    lacks; `invalid` holds (column, message) for each cell that cannot be an answer."""
 
     line: int
     student: str | None
     cells: dict[str, str]
     problem: str | None = None
     missing: tuple[str, ...] = ()
+    record: int | None = None
+    invalid: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def where(self) -> str:
+        """``line 4``, or ``record 3 (line 1)`` for a JSON/YAML record."""
+        return f"line {self.line}" if self.record is None else \
+            f"record {self.record} (line {self.line})"
 
 
 @dataclass(slots=True, frozen=True)
@@ -46,21 +86,25 @@ class Submissions:
     notes: tuple[str, ...] = ()
 
 
-def read_submissions(path: str | Path, columns: Sequence[str]) -> Submissions:
+def read_submissions(path: str | Path, columns: Sequence[str],
+                     students: Container[str] | None = None) -> Submissions:
     """Read a CSV, JSON or YAML submissions file (by extension; otherwise by content).
 
     `columns` are the exam's part columns; they are used to report missing and unknown ones.
-    An unreadable file raises `InputError`; a bad row only gets a `problem`.
+    `students` (the roster's ids), when given, lets rows that will not be graded drop their
+    cells as soon as that is known (bounded memory for huge files). An unreadable file
+    raises `InputError`; a bad row only gets a `problem`, a bad cell an `invalid` entry.
     """
     path = Path(path)
     text = read_input_text(path, "the submissions")
     suffix = path.suffix.lower()
+    rows = _Rows(path, columns, students)
     if suffix == ".json" or (suffix not in (".csv", ".tsv", ".txt", ".yaml", ".yml") and \
             text.lstrip().startswith(("[", "{"))):
-        return _read_records(_json_records(text, path), columns)
+        return rows.records(_json_records(text, path))
     if suffix in (".yaml", ".yml"):
-        return _read_records(_yaml_records(text, path), columns)
-    return _read_csv(text, path, columns)
+        return rows.records(_yaml_records(text, path))
+    return rows.csv(text)
 
 
 def _student_key(keys: Sequence[str]) -> str | None:
@@ -68,107 +112,228 @@ def _student_key(keys: Sequence[str]) -> str | None:
     return next((lowered[k] for k in _STUDENT_KEYS if k in lowered), None)
 
 
-def _column_notes(present: Sequence[str], columns: Sequence[str], student_key: str) -> list[str]:
-    unknown = [c for c in present if c not in columns and c != student_key]
-    return [f"ignored columns that are not part of the exam: {', '.join(unknown)}"] if unknown \
-        else []
+def _listed(names: Sequence[str]) -> str:
+    """Names for a note: the first `_MAX_LISTED`, then how many more."""
+    shown = ", ".join(names[:_MAX_LISTED])
+    more = len(names) - _MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
-def _read_csv(text: str, path: Path, columns: Sequence[str]) -> Submissions:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
-    rows: list[SubmissionRow] = []
-    header: list[str] | None = None
-    student_col = -1
-    missing: tuple[str, ...] = ()
-    while True:
-        before = reader.line_num
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
+def _visible(text: str) -> str:
+    """`text` with each control character or unpaired surrogate written as ``\\uXXXX``."""
+    return _UNTYPABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _untypable(text: str) -> str | None:
+    """What in `text` no one types (a control character, an unpaired surrogate), or None."""
+    bad = _UNTYPABLE.search(text)
+    if bad is None:
+        return None
+    code = ord(bad.group())
+    kind = "an unpaired surrogate" if 0xD800 <= code <= 0xDFFF else "a control character"
+    return f"{kind} (U+{code:04X}) at character {bad.start() + 1}"
+
+
+def _checked_cell(text: str) -> tuple[str, str | None]:
+    """A cell as kept (visibly escaped, and cut when too long) and why it cannot be an
+    answer, if it cannot."""
+    if isinstance(text, _Refused):
+        return "", str(text)
+    if len(text) > MAX_CELL_CHARS:
+        return (_visible(text[:_KEPT_CHARS]) + "...",
+                f"The answer is too long ({len(text)} characters; at most {MAX_CELL_CHARS}).")
+    found = _untypable(text)
+    if found is None:
+        return text, None
+    return _visible(text), (f"The answer holds {found}, which cannot be part of an answer; "
+                            "type it again as plain text.")
+
+
+def _checked_key(key: str) -> str:
+    """A column name or key as kept: stripped, visibly escaped, at most 200 characters."""
+    key = _visible(key.strip())
+    return key if len(key) <= _KEPT_CHARS else key[:_KEPT_CHARS] + "..."
+
+
+class _Rows:
+    """Makes the `SubmissionRow`s of a file from its rows or records, checking each cell,
+    and the notes about its columns and repeated students."""
+
+    def __init__(self, path: Path, columns: Sequence[str], students: Container[str] | None
+                 ) -> None:
+        self.path, self.columns, self.students = path, columns, students
+        self.wanted = frozenset(columns)
+        self.rows: list[SubmissionRow] = []
+        self.last: dict[str, int] = {}  # student -> index of their last row so far
+        self.repeated: set[str] = set()
+
+    def add(self, row: SubmissionRow) -> None:
+        """Keep `row`; drop the cells of rows that will not be graded (with `students`)."""
+        student = row.student
+        if student is not None and (self.students is None or student in self.students):
+            earlier = self.last.get(student)
+            if earlier is not None:
+                self.repeated.add(student)
+                if self.students is not None:
+                    self.rows[earlier] = _without_cells(self.rows[earlier])
+            self.last[student] = len(self.rows)
+        self.rows.append(row)
+
+    def row(self, line: int, record: int | None, pairs: Sequence[tuple[str, str]],
+            raw_student: str, missing: tuple[str, ...]) -> SubmissionRow:
+        """The row of (column, text) pairs: its student read, its cells checked (unless it
+        will not be graded: a student not in `students`)."""
+        student, problem = _student(raw_student)
+        if self.students is not None and (student is None or student not in self.students):
+            return SubmissionRow(line=line, student=student, cells=_NO_CELLS, problem=problem,
+                                 record=record)
+        cells: dict[str, str] = {}
+        invalid = []
+        for key, value in pairs:
+            kept, refused = _checked_cell(value)
+            cells[key] = kept
+            if refused is not None and key in self.wanted:
+                invalid.append((key, refused))
+        return SubmissionRow(line=line, student=student, cells=cells, problem=problem,
+                             missing=missing, record=record, invalid=tuple(invalid))
+
+    def notes(self, unknown: Sequence[str], missing: Sequence[str], what: str) -> list[str]:
+        notes = []
+        if unknown:
+            notes.append(f"ignored {what} that are not part of the exam: {_listed(unknown)}")
+        if missing:
+            notes.append(f"the file has no column for {_listed(missing)}: those answers count "
+                         "as blank")
+        if self.repeated:
+            count = len(self.repeated)
+            notes.append(f"{count} student{'s' * (count != 1)} "
+                         f"{'have' if count != 1 else 'has'} more than one row: the last row "
+                         "of each counts, the earlier ones are reported as superseded")
+        return notes
+
+    def reserved(self, keys: Sequence[str], where: str) -> None:
+        """Refuse a file with a gradebook column (it is most likely a gradebook)."""
+        taken = [k for k in keys if k.strip().lower() in RESERVED_COLUMNS]
+        if taken:
+            raise InputError(f"{self.path}:{where}: the column {taken[0]!r} is one that "
+                             f"gradebook.csv writes ({', '.join(RESERVED_COLUMNS)}): is this "
+                             "a gradebook rather than a submissions file?")
+
+    def csv(self, text: str) -> Submissions:
+        header: list[str] | None = None
+        student_col = -1
+        missing: tuple[str, ...] = ()
+        for read in csv_rows(text, sniff_delimiter(text)):
+            if read.problem is not None:
+                if header is None:
+                    raise InputError(f"{self.path}:{read.line}: cannot read the header: "
+                                     f"{read.problem}")
+                self.add(SubmissionRow(line=read.line, student=None, cells={},
+                                       problem=f"unreadable CSV: {read.problem}"))
+                continue
+            row = read.cells
+            if not any(c.strip() for c in row):
+                continue
             if header is None:
-                raise InputError(f"{path}:{reader.line_num}: cannot read the header: "
-                                 f"{exc}") from None
-            rows.append(SubmissionRow(line=before + 1, student=None, cells={},
-                                      problem=f"unreadable CSV: {exc}"))
-            if reader.line_num == before:
-                break
-            continue
-        line = reader.line_num
-        if not any(c.strip() for c in row):
-            continue
+                header, student_col, missing = self.csv_header(row, read.line)
+                continue
+            if len(row) < len(header) or any(c.strip() for c in row[len(header):]):
+                student = _student(row[student_col])[0] if student_col < len(row) else None
+                self.add(SubmissionRow(
+                    line=read.line, student=student, cells={},
+                    problem=f"{len(row)} cells where the header has {len(header)}"))
+                continue
+            self.add(self.row(read.line, None, [(h, c) for h, c in zip(header, row,
+                                                                         strict=False) if h],
+                              row[student_col], missing))
         if header is None:
-            header = [c.strip() for c in row]
-            key = _student_key(header)
-            if key is None:
-                found = ", ".join(repr(c) for c in header[:6])
-                raise InputError(f"{path}:{line}: the header has no 'student' column (found "
-                                 f"{found}); use the answers.csv written by 'mlquiz generate'")
-            student_col = header.index(key)
-            doubled = sorted({c for c in header if c and header.count(c) > 1})
+            raise InputError(f"{self.path}: the file is empty (expected a header line "
+                             "'student,Q1...')")
+        unknown = [c for c in header if c and c not in self.wanted and c != header[student_col]]
+        return Submissions(rows=tuple(self.rows),
+                           notes=tuple(self.notes(unknown, missing, "columns")))
+
+    def csv_header(self, row: list[str], line: int) -> tuple[list[str], int, tuple[str, ...]]:
+        """The header's column names, the student column and the exam's columns it lacks."""
+        header = [_checked_key(c) for c in row]
+        key = _student_key(header)
+        if key is None:
+            found = ", ".join(repr(c) for c in header[:6])
+            raise InputError(f"{self.path}:{line}: the header has no 'student' column (found "
+                             f"{found}); use the answers.csv written by 'mlquiz generate'")
+        doubled = sorted({c for c in header if c and header.count(c) > 1})
+        if doubled:
+            raise InputError(f"{self.path}:{line}: the header repeats the column "
+                             f"{', '.join(map(repr, doubled))}")
+        self.reserved(header, str(line))
+        return header, header.index(key), tuple(c for c in self.columns if c not in header)
+
+    def records(self, records: Iterator[_Record]) -> Submissions:
+        seen_keys: dict[str, None] = {}
+        for rec in records:
+            if rec.pairs is None:
+                self.add(SubmissionRow(line=rec.line, student=None, cells={},
+                                       problem=rec.problem, record=rec.index))
+                continue
+            pairs = [(_checked_key(k), v) for k, v in rec.pairs]
+            keys = [k for k, _ in pairs]
+            self.reserved(keys, f"{rec.line}: record {rec.index}")
+            seen_keys.update(dict.fromkeys(keys))
+            doubled = sorted({k for k in keys if keys.count(k) > 1})
+            key = _student_key(keys)
             if doubled:
-                raise InputError(f"{path}:{line}: the header repeats the column "
-                                 f"{', '.join(map(repr, doubled))}")
-            missing = tuple(c for c in columns if c not in header)
-            continue
-        student = unneutralise(row[student_col].strip()) if student_col < len(row) else None
-        extra = row[len(header):]
-        if len(row) < len(header) or any(c.strip() for c in extra):
-            rows.append(SubmissionRow(
-                line=line, student=student or None, cells={},
-                problem=f"{len(row)} cells where the header has {len(header)}"))
-            continue
-        cells = {h: c for h, c in zip(header, row, strict=False) if h}
-        rows.append(SubmissionRow(line=line, student=student or None, cells=cells,
-                                  missing=missing))
-    if header is None:
-        raise InputError(f"{path}: the file is empty (expected a header line 'student,Q1...')")
-    notes = _column_notes(header, columns, header[student_col])
-    if missing:
-        notes.append(f"the file has no column for {', '.join(missing)}: those answers count "
-                     "as blank")
-    return Submissions(rows=tuple(rows), notes=tuple(notes))
+                student = _student(_pairs_get(pairs, key))[0] if key else None
+                self.add(SubmissionRow(line=rec.line, student=student, cells={},
+                                       problem=f"the key {', '.join(map(repr, doubled))} "
+                                               "appears twice", record=rec.index))
+                continue
+            missing = tuple(c for c in self.columns if c not in keys)
+            self.add(self.row(rec.line, rec.index, pairs, _pairs_get(pairs, key), missing))
+        unknown = sorted(k for k in seen_keys if k not in self.wanted and k.strip().lower()
+                         not in _STUDENT_KEYS)
+        return Submissions(rows=tuple(self.rows),
+                           notes=tuple(self.notes(unknown, (), "keys")))
+
+
+def _pairs_get(pairs: Sequence[tuple[str, str]], key: str | None) -> str:
+    """The value of `key` among `pairs` ('' if absent)."""
+    return next((v for k, v in pairs if k == key), "")
+
+
+def _student(raw: str) -> tuple[str | None, str | None]:
+    """The student id of a cell (None if blank) and why it cannot be one, if it cannot."""
+    text = unneutralise(raw.strip())
+    if not text:
+        return None, None
+    found = _untypable(text) if len(text) <= MAX_CELL_CHARS else \
+        f"{len(text)} characters"
+    if found is None:
+        return text, None
+    shown = _visible(text[:60]) + ("..." if len(text) > 60 else "")
+    return None, f"the student cell cannot be an id: it holds {found} ('{shown}')"
+
+
+def _without_cells(row: SubmissionRow) -> SubmissionRow:
+    return SubmissionRow(line=row.line, student=row.student, cells=_NO_CELLS,
+                         problem=row.problem, record=row.record)
 
 
 @dataclass(slots=True, frozen=True)
 class _Record:
-    """A JSON/YAML record before conversion: key/value pairs as text, or a problem."""
+    """A JSON/YAML record before conversion: its 1-based index and line, its key/value pairs
+    as text, or a problem."""
 
+    index: int
     line: int
     pairs: list[tuple[str, str]] | None
     problem: str | None = None
 
 
-def _read_records(records: Iterator[_Record], columns: Sequence[str]) -> Submissions:
-    rows: list[SubmissionRow] = []
-    seen_keys: set[str] = set()
-    for rec in records:
-        if rec.pairs is None:
-            rows.append(SubmissionRow(line=rec.line, student=None, cells={},
-                                      problem=rec.problem))
-            continue
-        keys = [k for k, _ in rec.pairs]
-        seen_keys.update(keys)
-        doubled = sorted({k for k in keys if keys.count(k) > 1})
-        key = _student_key(keys)
-        student = dict(rec.pairs).get(key, "").strip() if key else ""
-        if doubled:
-            rows.append(SubmissionRow(line=rec.line, student=student or None, cells={},
-                                      problem=f"the key {', '.join(map(repr, doubled))} "
-                                              "appears twice"))
-            continue
-        cells = dict(rec.pairs)
-        rows.append(SubmissionRow(line=rec.line, student=student or None, cells=cells,
-                                  missing=tuple(c for c in columns if c not in cells)))
-    unknown = sorted(k for k in seen_keys if k not in columns and k.strip().lower()
-                     not in _STUDENT_KEYS)
-    notes = [f"ignored keys that are not part of the exam: {', '.join(unknown)}"] if unknown \
-        else []
-    return Submissions(rows=tuple(rows), notes=tuple(notes))
+class _TooDeep(Exception):
+    """A value nested deeper than `MAX_DEPTH`."""
 
 
-def _json_text(value: Any) -> str:
+def _json_text(value: Any, depth: int = 0) -> str:
     """A JSON value as the text the student typed (numbers were kept as text by the decoder)."""
     if isinstance(value, str):
         return value
@@ -176,15 +341,48 @@ def _json_text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if depth >= MAX_DEPTH and isinstance(value, list):
+        raise _TooDeep
     if isinstance(value, _Pairs):
-        return "{" + ", ".join(f"{k}: {_json_text(v)}" for k, v in value) + "}"
+        return "{" + ", ".join(f"{k}: {_json_text(v, depth + 1)}" for k, v in value) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_json_text(v) for v in value) + "]"
+        return "[" + ", ".join(_json_text(v, depth + 1) for v in value) + "]"
     return str(value)
+
+
+class _Refused(str):
+    """A record's value that cannot be an answer: the text is the reason."""
+
+
+def _json_cell(value: Any) -> str:
+    """A record's value as text; one nested too deeply is `_Refused`."""
+    try:
+        return _json_text(value)
+    except _TooDeep:
+        return _Refused(f"The answer is nested deeper than {MAX_DEPTH} levels.")
 
 
 class _Pairs(list):  # type: ignore[type-arg]
     """A JSON object kept as its list of (key, value) pairs, so duplicate keys are visible."""
+
+
+#: A JSON string or a bracket (what `_skip_value` counts).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _skip_value(text: str, start: int) -> int:
+    """The end of the JSON list or object at `start` (or len(text)), found by counting
+    brackets outside strings: for a record too deeply nested for the decoder."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text, start):
+        mark = token.group()
+        if mark in "[{":
+            depth += 1
+        elif mark in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    return len(text)
 
 
 def _json_records(text: str, path: Path) -> Iterator[_Record]:
@@ -204,27 +402,31 @@ def _json_records(text: str, path: Path) -> Iterator[_Record]:
         raise fail(i, "expected a JSON list of records, e.g. [{\"student\": \"s001\", "
                       "\"Q1.f1\": \"8/13\"}]")
     i = skip(i + 1)
-    line, counted = 1, 0
-    first = True
+    line, counted, index = 1, 0, 0
     while True:
         if i < len(text) and text[i] == "]":
             break
-        if not first:
+        if index:
             if i >= len(text) or text[i] != ",":
                 raise fail(i, "expected ',' or ']' between records")
             i = skip(i + 1)
-        first = False
+        index += 1
+        line += text.count("\n", counted, i)
+        counted = i
         try:
             value, end = decoder.raw_decode(text, i)
         except json.JSONDecodeError as exc:
-            raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-        line += text.count("\n", counted, i)
-        counted = i
+            raise InputError(f"{path}:{exc.lineno}: record {index}: not valid JSON "
+                             f"({exc.msg})") from None
+        except RecursionError:
+            yield _Record(index, line, None, f"the record is nested deeper than {MAX_DEPTH} "
+                                             "levels")
+            i = skip(_skip_value(text, i))
+            continue
         if isinstance(value, _Pairs):
-            pairs = [(str(k), _json_text(v)) for k, v in value]
-            yield _Record(line=line, pairs=pairs)
+            yield _Record(index, line, [(str(k), _json_cell(v)) for k, v in value])
         else:
-            yield _Record(line=line, pairs=None, problem="the record is not a JSON object")
+            yield _Record(index, line, None, "the record is not a JSON object")
         i = skip(end)
     if skip(i + 1) != len(text):
         raise fail(skip(i + 1), "unexpected text after the list of records")
@@ -236,12 +438,21 @@ def _yaml_records(text: str, path: Path) -> Iterator[_Record]:
     import yaml  # type: ignore[import-untyped]  # (no types-PyYAML in the environment)
 
     class NoAliasLoader(yaml.SafeLoader):
+        depth = 0
+
         def compose_node(self, parent: Any, index: Any) -> Any:
+            line = self.peek_event().start_mark.line + 1
             if self.check_event(yaml.AliasEvent):
-                line = self.peek_event().start_mark.line + 1
                 raise InputError(f"{path}:{line}: YAML aliases (*name) are not allowed in "
                                  "submissions")
-            return super().compose_node(parent, index)
+            if self.depth > MAX_DEPTH + 1:  # + the list of records and a record
+                raise InputError(f"{path}:{line}: a value is nested deeper than {MAX_DEPTH} "
+                                 "levels")
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
     try:
         root = yaml.compose(text, Loader=NoAliasLoader)
@@ -263,9 +474,9 @@ def _yaml_records(text: str, path: Path) -> Iterator[_Record]:
             return "[" + ", ".join(as_text(v) for v in node.value) + "]"
         return "{" + ", ".join(f"{as_text(k)}: {as_text(v)}" for k, v in node.value) + "}"
 
-    for item in root.value:
+    for index, item in enumerate(root.value, start=1):
         line = item.start_mark.line + 1
         if not isinstance(item, yaml.MappingNode):
-            yield _Record(line=line, pairs=None, problem="the record is not a mapping")
+            yield _Record(index, line, None, "the record is not a mapping")
             continue
-        yield _Record(line=line, pairs=[(as_text(k), as_text(v)) for k, v in item.value])
+        yield _Record(index, line, [(as_text(k), as_text(v)) for k, v in item.value])

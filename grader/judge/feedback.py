@@ -10,36 +10,20 @@ from __future__ import annotations
 
 import os
 import sys
-import unicodedata
 from collections.abc import Sequence
 from typing import Any, TextIO
 
 from grader.judge.check import Result
 from grader.pages import render_page
+from grader.terminal import safe_terminal_block, safe_terminal_text
 from questionbank.instance import Instance
 
-__all__ = ["STATUS_LABELS", "render_result", "render_results", "safe_terminal_text",
-           "use_colour"]
+__all__ = ["STATUS_LABELS", "render_result", "render_results", "safe_terminal_block",
+           "safe_terminal_text", "use_colour"]
 
 #: how each `Result.status` is shown to a student (terminal, feedback pages, exam reports)
 STATUS_LABELS = {"correct": "Correct", "incorrect": "Incorrect", "invalid": "Could not read"}
 _STATUS_COLOUR = {"correct": "32", "incorrect": "31", "invalid": "33"}
-
-
-def safe_terminal_text(text: str, limit: int = 400) -> str:
-    """`text` with control and format characters shown as ``\\uXXXX``, cut to `limit`."""
-    out = []
-    for ch in text[:limit]:
-        cat = unicodedata.category(ch)
-        if ch in "\n\t":
-            out.append(" ")
-        elif cat in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"):
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    if len(text) > limit:
-        out.append(f"... ({len(text)} characters)")
-    return "".join(out)
 
 
 def use_colour(stream: TextIO | None = None) -> bool:

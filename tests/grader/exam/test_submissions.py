@@ -29,7 +29,7 @@ def test_csv_ragged_rows_multiline_cells_and_columns(tmp_path: Path) -> None:
                     encoding="utf-8")
     subs = read_submissions(path, ["Q1.a", "Q1.b"])
     assert [(r.line, r.student, r.problem) for r in subs.rows] == [
-        (3, "s1", None), (4, "s2", "2 cells where the header has 3"),
+        (2, "s1", None), (4, "s2", "2 cells where the header has 3"),
         (5, "s3", "4 cells where the header has 3"), (6, "s4", None)]
     assert subs.rows[0].cells["Q1.a"] == "two\nlines"
     assert subs.rows[0].missing == ("Q1.b",)
@@ -37,12 +37,14 @@ def test_csv_ragged_rows_multiline_cells_and_columns(tmp_path: Path) -> None:
                           "the file has no column for Q1.b: those answers count as blank")
 
 
-def test_csv_row_too_large_to_read_does_not_stop_the_file(tmp_path: Path) -> None:
+def test_csv_cell_too_long_is_that_answers_problem(tmp_path: Path) -> None:
     path = tmp_path / "s.csv"
     path.write_text("student,Q1.a\ns1," + "x" * 200_000 + "\ns2,ok\n", encoding="utf-8")
     rows = read_submissions(path, ["Q1.a"]).rows
-    assert [(r.line, r.student, r.problem) for r in rows] == [
-        (2, None, "unreadable CSV: field larger than field limit (131072)"), (3, "s2", None)]
+    assert [(r.line, r.student, r.problem) for r in rows] == [(2, "s1", None), (3, "s2", None)]
+    assert rows[0].invalid == (("Q1.a", "The answer is too long (200000 characters; at most "
+                                        "100000)."),)
+    assert rows[0].cells["Q1.a"] == "x" * 200 + "..."
 
 
 @pytest.mark.parametrize(("content", "message"), [
@@ -94,7 +96,7 @@ def test_json_values_arrive_as_typed(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("content", "message"), [
     ('{"student": "s1"}', ":1: expected a JSON list of records"),
-    ('[{"student": "s1"},\n {"student": }]', ":2: not valid JSON (Expecting value)"),
+    ('[{"student": "s1"},\n {"student": }]', ":2: record 2: not valid JSON (Expecting value)"),
     ('[{"student": "s1"} {"student": "s2"}]', ":1: expected ',' or ']' between records"),
     ('[{"student": "s1"}]\n[]', ":2: unexpected text after the list of records"),
 ])

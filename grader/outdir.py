@@ -1,0 +1,234 @@
+"""Output folders that change as a whole: `staged_folder` (``generate --out``, ``grade --out``).
+
+A run never writes into its output folder directly. It works in a *staging* folder next to it,
+``.NAME.staging``, which starts as a copy of the folder (hard links, so it is cheap and files
+the run does not write are kept as they were), and the staging folder is swapped in at the
+end. A reader, a crash (``kill -9`` at any moment) or a failed run therefore only ever sees
+the complete previous state or the complete new one:
+
+1. the run takes an exclusive lock, ``.NAME.lock`` next to the folder (`fcntl.flock`: the
+   operating system drops it when the process dies, so a killed run never leaves a lock
+   that blocks the next one); a second run on the same folder fails at once with
+   `OutputError` naming the folder;
+2. leftovers of a killed run are cleaned up (`_recover`): a half-written staging folder is
+   deleted, a finished one (``.NAME.ready``) is swapped in;
+3. the run writes into ``.NAME.staging``, which is renamed ``.NAME.ready`` once complete;
+4. the ready folder is swapped with the folder in one step (Linux ``renameat2`` with
+   ``RENAME_EXCHANGE``), and the old state, now at ``.NAME.ready``, is renamed
+   ``.NAME.old``; where the exchange is not available, by two renames (the folder to
+   ``.NAME.old``, the ready folder to NAME), whose interruption step 2 completes;
+5. ``.NAME.old`` is deleted and the lock released. (A run killed between the exchange and
+   the rename leaves the complete old state in ``.NAME.ready``: the next run puts it back,
+   which is one complete state again.)
+
+Any `OSError` while writing (a full disk, a read-only folder) ends the run with an
+`OutputError` that names the file and the reason; the folder keeps its previous state.
+The folder must not be the current folder or contain it (it is replaced by another one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from questionbank.errors import InputError
+
+__all__ = ["OutputError", "relocated", "staged_folder"]
+
+T = TypeVar("T")
+
+
+class OutputError(InputError):
+    """The output folder cannot be written (locked by another run, read-only, disk full)."""
+
+
+def _sibling(target: Path, kind: str) -> Path:
+    return target.parent / f".{target.name}.{kind}"
+
+
+@contextlib.contextmanager
+def staged_folder(folder: str | Path) -> Iterator[Path]:
+    """Lock `folder`, yield a staging folder that holds a copy of it, and swap the staging
+    folder in when the block ends without an exception (else delete it: `folder` is left as
+    it was). Raises `OutputError` when another run holds the lock or a write fails."""
+    target = Path(os.path.realpath(folder))
+    _check_target(target, Path(folder))
+    with _locked(target, Path(folder)):
+        staging = _sibling(target, "staging")
+        try:
+            _recover(target)
+            _copy_folder(target, staging)
+            yield staging
+            ready = _sibling(target, "ready")
+            os.rename(staging, ready)
+            _swap_in(ready, target)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                _recover(target, roll_back=True)
+            raise _write_error(exc, staging, Path(folder)) from None
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _check_target(target: Path, shown: Path) -> None:
+    """Refuse a folder that cannot be replaced: a file, the current folder or one above it, a
+    read-only folder."""
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{shown} is a file, not a folder; choose another --out")
+    cwd = Path(os.path.abspath(os.getcwd()))
+    if target == cwd or target in cwd.parents:
+        raise OutputError(f"--out {shown} is the current folder or contains it; choose a "
+                          "folder inside it (e.g. --out results)")
+    if target.exists() and not os.access(target, os.W_OK):
+        raise OutputError(f"cannot write to {shown}: the folder is read-only")
+
+
+@contextlib.contextmanager
+def _locked(target: Path, shown: Path) -> Iterator[None]:
+    """Hold the exclusive lock of `target` (see the module docstring, step 1)."""
+    lock = _sibling(target, "lock")
+    while True:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as exc:
+            raise _write_error(exc, None, shown) from None
+        if not _try_lock(fd):
+            os.close(fd)
+            raise OutputError(
+                f"another mlquiz run is writing to {shown} (it holds {lock.name} next to it); "
+                "wait until it has finished, or choose another --out")
+        try:  # the lock file may have been removed by the run that held it: lock the new one
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+        os.close(fd)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive lock on the open file `fd` without waiting; False if it is held."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover (no advisory locks: the swap is still whole)
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _recover(target: Path, roll_back: bool = False) -> None:
+    """Finish or undo what a killed run left (under the lock): a half-written staging folder
+    is deleted; a complete state in ``.ready`` is swapped in (deleted instead with
+    `roll_back`, after a failed swap); an old state in ``.old`` is put back if it is all
+    there is, else deleted."""
+    ready, old = _sibling(target, "ready"), _sibling(target, "old")
+    shutil.rmtree(_sibling(target, "staging"), ignore_errors=True)
+    if not target.exists() and old.exists() and (roll_back or not ready.is_dir()):
+        os.rename(old, target)
+    if target.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    if ready.is_dir() and not roll_back:
+        _swap_in(ready, target)
+    for leftover in (ready, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _copy_folder(source: Path, copy: Path) -> None:
+    """`copy` holds what `source` holds (hard links where possible); an empty folder if
+    `source` does not exist. Every write of mlquiz replaces a file (`grader.files`), never
+    changes one in place, so the linked files of `source` stay as they were."""
+    if not source.exists():
+        copy.mkdir()
+        return
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    shutil.copytree(source, copy, symlinks=True, copy_function=link)
+
+
+def _swap_in(ready: Path, target: Path) -> None:
+    """Make `ready` the folder `target` in one step where possible; delete the old state."""
+    if not target.exists():
+        os.rename(ready, target)
+        return
+    old = _sibling(target, "old")
+    if _exchange(ready, target):
+        # `ready` now holds the old state: renamed before it is deleted, so that a run
+        # killed while deleting it never leaves a partial folder that looks ready
+        os.rename(ready, old)
+    else:
+        os.rename(target, old)
+        os.rename(ready, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically (Linux ``renameat2(RENAME_EXCHANGE)``); False when the
+    system or file system cannot."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), os.fspath(b))
+
+
+def _write_error(exc: OSError, staging: Path | None, shown: Path) -> OutputError:
+    """An `OutputError` for a failed write: the file (shown under the user's folder name, not
+    the staging folder's) and the reason."""
+    where = exc.filename or ""
+    prefix = os.fspath(staging) if staging is not None else None
+    if prefix and isinstance(where, str) and where.startswith(prefix):
+        where = os.fspath(shown) + where[len(prefix):]
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason += " (free some space and run it again)"
+    return OutputError(f"cannot write {where or shown}: {reason}; {shown} is unchanged")
+
+
+def relocated(record: T, staging: Path, folder: str | Path) -> T:
+    """A copy of the frozen dataclass `record` (what a run wrote) whose paths inside
+    `staging` point into `folder` instead, where the staging folder now is."""
+    import dataclasses
+
+    def move(value: Any) -> Any:
+        if isinstance(value, Path):
+            try:
+                return Path(folder) / value.relative_to(staging)
+            except ValueError:
+                return value
+        if isinstance(value, dict):
+            return {k: move(v) for k, v in value.items()}
+        return value
+
+    assert dataclasses.is_dataclass(record) and not isinstance(record, type)
+    return dataclasses.replace(record, **{  # type: ignore[type-var]
+        f.name: move(getattr(record, f.name)) for f in dataclasses.fields(record)})
