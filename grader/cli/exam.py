@@ -56,9 +56,10 @@ def _shown(path: Path) -> str:
                    "Default: a sample of metrics, dropout and gradient questions.")
 @click.option("--topic", "topics", multiple=True, metavar="TOPIC",
               help="Every template of this topic (repeatable); instead of --questions.")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), metavar="N",
+@click.option("--seed", type=click.IntRange(0, 2**128 - 1), metavar="N",
               help="Exam seed: the same seed and roster give the same exam. Default: a fresh "
-                   "random seed, printed and stored in exam.json.")
+                   "128-bit secret, stored in exam.json. A seed typed by hand can be guessed "
+                   "(a warning says so): with it anyone can regenerate the answer keys.")
 @click.option("--title", help="Title printed on every sheet.  [default: Machine-learning quiz]")
 @click.option("--format", "formats", default="html,md", show_default=True, metavar="FORMATS",
               callback=lambda ctx, param, value: _formats(value),
@@ -99,9 +100,11 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
                            force=force)
     out = result.out_dir
     fmts = ", ".join(result.formats)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "
                f"x {len(result.questions)} question{'s' * (len(result.questions) != 1)} "
-               f"(exam seed {result.exam_seed}) to {_shown(out)}")
+               f"(exam id {result.exam_id}) to {_shown(out)}")
     click.echo(f"  sheets:       {_shown(result.sheets_dir)} ({fmts})")
     click.echo(f"  printable:    {', '.join(_shown(p) for p in result.combined_sheets.values())}")
     click.echo(f"  answer keys:  {_shown(result.keys_dir)}, all in one: "

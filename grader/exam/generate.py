@@ -9,8 +9,9 @@ sampled params *and* the reference answers, so grading never depends on sampling
 Layout of the output folder (``FMT`` is each requested format: html, md, tex)::
 
     exam.json             the manifest
-    answers.csv           blank submissions: `student`, then a column `Q<number>.<part id>`
-                          per part
+    answers.csv           blank submissions: `student`, `name` (from the roster; `grade`
+                          ignores it), `exam` (the exam id, `grader.exam.identity`), then a
+                          column `Q<number>.<part id>` per part
     sample-answers.csv    made-up answers to try the grader on (only when asked for)
     sheets/, keys/, sheets-all.FMT, keys-all.FMT    see `grader.exam.sheets`
 """
@@ -19,20 +20,28 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.exam.identity import (
+    EXAM_COLUMN,
+    MAX_EXAM_SEED,
+    NAME_COLUMN,
+    exam_id,
+    new_secret_seed,
+    seed_warning,
+    version_code,
+)
 from grader.exam.manifest import (
     Item,
     Manifest,
     Question,
     StudentRecord,
     column_name,
-    write_manifest,
+    manifest_text,
 )
 from grader.exam.roster import Student, roster_students
 from grader.exam.sheets import (
@@ -43,7 +52,6 @@ from grader.exam.sheets import (
     render_section,
     sheets_document,
     student_view,
-    version_code,
 )
 from grader.files import atomic_write_text, csv_text, student_stem
 from grader.selection import split_ids, topic_ids
@@ -81,6 +89,10 @@ class GeneratedExam:
     combined_keys: dict[str, Path] = field(default_factory=dict)
     #: made-up answers to try ``mlquiz grade`` on (only when asked for)
     sample_answers: Path | None = None
+    #: the exam's short id, written into every row of answers.csv (`grader.exam.identity`)
+    exam_id: str = ""
+    #: things the instructor should know (a guessable --seed)
+    warnings: tuple[str, ...] = ()
 
 
 def select_templates(bank: Any, questions: Iterable[str] = (), topics: Iterable[str] = ()
@@ -126,13 +138,11 @@ def _no_progress(label: str, total: int) -> AbstractContextManager[Callable[[int
 
 
 def _exam_seed(seed: int | None) -> int:
-    """The given exam seed, checked, or a fresh one from the operating system."""
-    from questionbank.instance import MAX_SEED
-
+    """The given exam seed, checked, or a fresh 128-bit secret from the operating system."""
     if seed is None:
-        seed = secrets.randbelow(10**9)
-    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise InputError(f"the exam seed must be a whole number from 0 to {MAX_SEED}")
+        return new_secret_seed()
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_EXAM_SEED:
+        raise InputError(f"the exam seed must be a whole number from 0 to {MAX_EXAM_SEED}")
     return seed
 
 
@@ -181,7 +191,7 @@ class _Writer:
         self.records.append(StudentRecord(student.id, student.name, code, tuple(
             Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1))))
         if self.sample_answers:
-            self.samples.append([student.id, *(
+            self.samples.append([student.id, student.name, "", *(
                 _sample_answer(part, f"{self.seed}:{student.id}:{column_name(n, part.id)}")
                 for n, inst in enumerate(instances, start=1) for part in inst.parts)])
         for index, fmt in enumerate(self.fmts):
@@ -237,14 +247,14 @@ def generate_exam(out_dir: str | Path = "exam", *,
                   force: bool = False) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
-    Questions: see `select_templates`. `seed` is the exam seed; when None a fresh one is drawn
-    from the operating system, used and recorded in ``exam.json`` (so a forgotten ``--seed``
-    never makes every instructor's exam the same). `bank` is a `questionbank.Bank` (default:
-    the built-in bank plus ``MLQUIZ_BANK``). `sheets=False` writes only ``exam.json`` and
-    ``answers.csv`` (for a quiz delivered online). Files already in `out_dir` that this exam
-    does not write are left alone. `sample_answers=True` also writes ``sample-answers.csv``,
-    made-up answers (mostly right, some typical mistakes, a few blank or unreadable) to try
-    the grader on.
+    Questions: see `select_templates`. `seed` is the exam seed; when None a fresh 128-bit
+    secret is drawn from the operating system, used and recorded in ``exam.json`` (a seed
+    chosen by hand can be guessed: the result's `warnings` say so). `bank` is a
+    `questionbank.Bank` (default: the built-in bank plus ``MLQUIZ_BANK``). `sheets=False`
+    writes only ``exam.json`` and ``answers.csv`` (for a quiz delivered online). Files
+    already in `out_dir` that this exam does not write are left alone. `sample_answers=True`
+    also writes ``sample-answers.csv``, made-up answers (mostly right, some typical mistakes,
+    a few blank or unreadable) to try the grader on.
 
     An exam already in `out_dir` (its ``exam.json``) is never replaced silently: its answers
     can only be graded with that manifest. Without `force` this raises `InputError`; with it
@@ -269,19 +279,24 @@ def generate_exam(out_dir: str | Path = "exam", *,
             writer.add(student, student_stem(student.id))
             update(1)
     combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
-    columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
-    answers_csv = out / "answers.csv"
-    atomic_write_text(answers_csv, csv_text(
-        ["student", *columns], ([s.id, *([""] * len(columns))] for s in students)))
-    sample_path = out / "sample-answers.csv" if sample_answers else None
-    if sample_path is not None:
-        atomic_write_text(sample_path, csv_text(["student", *columns], writer.samples))
-    write_manifest(out / "exam.json", Manifest(
+    text, digest = manifest_text(Manifest(
         title, seed, {t.id: t.version for t in templates},
         tuple(Question.from_template(n, t) for n, t in enumerate(templates, start=1)),
         tuple(writer.records)))
+    the_id = exam_id(seed, digest)
+    columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
+    header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
+    answers_csv = out / "answers.csv"
+    atomic_write_text(answers_csv, csv_text(
+        header, ([s.id, s.name, the_id, *([""] * len(columns))] for s in students)))
+    sample_path = out / "sample-answers.csv" if sample_answers else None
+    if sample_path is not None:
+        atomic_write_text(sample_path, csv_text(header, (
+            [row[0], row[1], the_id, *row[3:]] for row in writer.samples)))
+    atomic_write_text(out / "exam.json", text)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
         students=len(students), questions=tuple(t.id for t in templates), formats=fmts,
         sheets_dir=out / "sheets", keys_dir=out / "keys", combined_sheets=combined_sheets,
-        combined_keys=combined_keys, sample_answers=sample_path)
+        combined_keys=combined_keys, sample_answers=sample_path, exam_id=the_id,
+        warnings=tuple(filter(None, [seed_warning(seed)])))

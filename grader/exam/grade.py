@@ -39,6 +39,7 @@ Outputs (all written atomically, byte-identical for the same inputs, with any ``
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -46,6 +47,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.exam.identity import check_submissions_exam
 from grader.exam.manifest import (
     FREEZE_EVERY,
     Item,
@@ -253,7 +255,6 @@ def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
             if index % FREEZE_EVERY == 0:
                 gc.freeze()  # the outcomes so far, see `grade_exam`
         return results
-    import dataclasses
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -324,7 +325,14 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
     manifest = load_manifest(exam)
+    if manifest.intact is False and not (feedback_pages or verify_keys):
+        raise InputError(
+            f"{exam}: the manifest does not match its content hash: it was changed after "
+            "'mlquiz generate' wrote it, so its stored answer keys are not trusted; grade with "
+            "--verify-keys (every key rebuilt from the templates) or without --no-pages")
     subs = read_submissions(submissions, [p.column for p in manifest.columns])
+    subs = dataclasses.replace(subs, notes=(*check_submissions_exam(
+        subs.rows, str(submissions), manifest.exam_id), *subs.notes))
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
     # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
     # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as

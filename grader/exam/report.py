@@ -1,6 +1,7 @@
 """The class's results: ``gradebook.csv``, ``report.json`` and ``summary.html``.
 
-- ``gradebook.csv``: ``student``, one score column per part (empty when not graded),
+- ``gradebook.csv``: ``student``, ``name`` (the roster's, from the manifest: a name in the
+  submissions is ignored), one score column per part (empty when not graded),
   ``total``, ``max``, ``percent``, ``status``; one row per roster student, then the rows of
   students not in the roster. Cells are neutralised against spreadsheet formulas.
 - ``report.json`` (format ``mlquiz-grades``, `REPORT_VERSION`): every detail, with sorted
@@ -81,7 +82,7 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
     report_path = out / "report.json"
     summary_path = out / "summary.html"
     atomic_write_text(gradebook_path, csv_text(
-        ["student", *graded_class.columns, "total", "max", "percent", "status"], book))
+        ["student", "name", *graded_class.columns, "total", "max", "percent", "status"], book))
     atomic_write_chunks(report_path, json_chunks(_report(graded_class, stats)))
     atomic_write_text(summary_path, _summary_html(graded_class, stats))
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
@@ -101,11 +102,11 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         if sid not in c.by_student:
             problem = c.problem_of.get(sid)
             status = problem.status if problem else "no-submission"
-            book.append([sid, *blank, "", score_text(c.max_points), "", status])
+            book.append([sid, record.name, *blank, "", score_text(c.max_points), "", status])
             continue
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
-        book_row: list[object] = [sid]
+        book_row: list[object] = [sid, record.name]
         stat_row: list[PartResult | None] = []
         for column in c.columns:
             cell = cells.get(column)
@@ -122,7 +123,7 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
                 (p.status == "malformed-row" and p.student is None):
-            book.append([p.student or "", *blank, "", "", "", p.status])
+            book.append([p.student or "", "", *blank, "", "", "", p.status])
     return book, stat_rows
 
 

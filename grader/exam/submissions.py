@@ -23,6 +23,9 @@ from questionbank.errors import InputError
 __all__ = ["SubmissionRow", "Submissions", "read_submissions"]
 
 _STUDENT_KEYS = ("student", "id", "student_id")
+#: Columns that are not answers and are not reported as unknown: the student's name (ignored)
+#: and the exam id (checked by `grader.exam.identity.check_submissions_exam`).
+_INFO_KEYS = ("name", "exam")
 
 
 @dataclass(slots=True, frozen=True)
@@ -69,7 +72,8 @@ def _student_key(keys: Sequence[str]) -> str | None:
 
 
 def _column_notes(present: Sequence[str], columns: Sequence[str], student_key: str) -> list[str]:
-    unknown = [c for c in present if c not in columns and c != student_key]
+    unknown = [c for c in present if c not in columns and c != student_key
+               and c not in _INFO_KEYS]
     return [f"ignored columns that are not part of the exam: {', '.join(unknown)}"] if unknown \
         else []
 
@@ -162,7 +166,7 @@ def _read_records(records: Iterator[_Record], columns: Sequence[str]) -> Submiss
         rows.append(SubmissionRow(line=rec.line, student=student or None, cells=cells,
                                   missing=tuple(c for c in columns if c not in cells)))
     unknown = sorted(k for k in seen_keys if k not in columns and k.strip().lower()
-                     not in _STUDENT_KEYS)
+                     not in _STUDENT_KEYS and k not in _INFO_KEYS)
     notes = [f"ignored keys that are not part of the exam: {', '.join(unknown)}"] if unknown \
         else []
     return Submissions(rows=tuple(rows), notes=tuple(notes))
