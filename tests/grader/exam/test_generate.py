@@ -159,9 +159,10 @@ def test_files_names_are_slugs_with_hashes(small_exam: Path) -> None:
 def test_answers_csv_is_a_blank_submission_file(small_exam: Path) -> None:
     text = (small_exam / "answers.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))
-    assert rows[0] == ["student", "name", "exam", "Q1.accuracy", "Q1.precision", "Q1.recall", "Q1.f1",
-                       "Q2.output", "Q3.dW", "Q3.db", "Q3.dX", "Q4.grad", "Q4.shape"]
+    assert rows[0] == ["student", "name", "exam", "Q1.accuracy", "Q1.precision", "Q1.recall",
+                       "Q1.f1", "Q2.output", "Q3.dW", "Q3.db", "Q3.dX", "Q4.grad", "Q4.shape"]
     assert [r[0] for r in rows[1:]] == ["Ann B", "ann-b", "../../etc/passwd"]
+    assert [r[1] for r in rows[1:]] == ["<b>Ann</b> & co", "'=SUM(A1)", "Zoë_{#}$%"]
     assert all(cell == "" for r in rows[1:] for cell in r[3:])
     exam_id = load_manifest(small_exam / "exam.json").exam_id
     assert exam_id is not None and re.fullmatch(r"[0-9a-f]{10}", exam_id)
