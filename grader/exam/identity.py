@@ -87,14 +87,13 @@ def seal(text: str) -> tuple[str, str]:
     return text.replace(mark, _HASH_MARK + digest + '"', 1), digest
 
 
-def content_intact(text: str) -> bool | None:
-    """Whether ``exam.json`` text matches its content hash; None when it has none (a manifest
-    made before hashes were stored)."""
+def content_intact(text: str, stored: str) -> bool:
+    """Whether ``exam.json`` text holds the content hash `stored` on its line, as written, and
+    matches it (a reformatted file does not: its keys can no longer be trusted as stored)."""
     at = text.find(_HASH_MARK)
-    if at < 0:
-        return None
     start = at + len(_HASH_MARK)
-    stored = text[start:start + 64]
+    if at < 0 or text[start:start + 65] != stored + '"':
+        return False
     blanked = text[:start] + PLACEHOLDER + text[start + 64:]
     return hmac.compare_digest(hashlib.sha256(blanked.encode("utf-8")).hexdigest(), stored)
 

@@ -356,7 +356,7 @@ def load_manifest(path: str | Path) -> Manifest:
         manifest = reader.manifest(data)
     if not manifest.content_hash:
         return manifest
-    return dataclasses.replace(manifest, intact=content_intact(text))
+    return dataclasses.replace(manifest, intact=content_intact(text, manifest.content_hash))
 
 
 #: How many students are read (or graded) between two `gc.freeze` calls (see `_stream`).

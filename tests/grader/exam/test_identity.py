@@ -152,7 +152,7 @@ def tamper(manifest: Path) -> None:
 def test_no_pages_refuses_a_manifest_changed_by_hand(tmp_path: Path) -> None:
     exam = make(tmp_path / "e", 2**80) / "exam.json"
     tamper(exam)
-    assert content_intact(exam.read_text(encoding="utf-8")) is False
+    assert load_manifest(exam).intact is False
     args = ["grade", str(exam), str(tmp_path / "e" / "answers.csv"), "--out",
             str(tmp_path / "g"), "--no-pages"]
     result = CliRunner().invoke(cli, args)
@@ -165,6 +165,15 @@ def test_no_pages_refuses_a_manifest_changed_by_hand(tmp_path: Path) -> None:
     assert checked.exit_code in (0, 1), checked.output
     assert "key-changed" in (tmp_path / "g" / "report.json").read_text(encoding="utf-8"), \
         "the changed key is found by rebuilding, never used"
+
+
+def test_a_reformatted_manifest_is_not_intact(tmp_path: Path) -> None:
+    exam = make(tmp_path / "e", 2**80) / "exam.json"
+    text = exam.read_text(encoding="utf-8")
+    digest = json.loads(text)["content_hash"]
+    assert content_intact(text, digest) is True
+    assert content_intact(json.dumps(json.loads(text)), digest) is False
+    assert content_intact(text, "f" * 64) is False
 
 
 def test_a_manifest_without_hash_is_graded_with_a_note(tmp_path: Path) -> None:
