@@ -148,7 +148,10 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
     (not with --no-pages).
     Rows that cannot be graded (unknown student, ragged row, ...) are reported with their
     line numbers and the rest of the class is graded; the exit code is still 0. When a
-    student has several rows, the last one counts.
+    student has several rows, the last one counts. The summary counts the roster's students
+    as graded, blank (every answer blank: 0 points, left out of the statistics), ungradable
+    (a question's template is missing or has changed: exit code 1), unreadable and
+    no-submission. Answers of another exam (the 'exam' column) are refused.
 
     \b
     Examples:
@@ -162,9 +165,12 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
     report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=open_bank(bank_dirs),
                         feedback_pages=not no_pages, verify_keys=verify_keys,
                         progress=_progress())
-    graded = sum(n for s, n in report.counts.items()
-                 if s in ("graded", "missing-columns", "incomplete"))
-    click.echo(f"Graded {graded} of {len(report.rows)} rows into {_shown(report.out_dir)}")
+    counts = report.class_counts
+    others = ", ".join(f"{n} {status.replace('-', ' ')}" for status, n in counts.items()
+                       if n and status != "graded")
+    roster = sum(counts.values())
+    click.echo(f"Graded {counts['graded']} of {roster} student{'s' * (roster != 1)}"
+               f"{f' ({others})' if others else ''} into {_shown(report.out_dir)}")
     for note in report.notes:
         click.echo(f"  note: {note}")
     for row in report.not_graded:
@@ -178,3 +184,9 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
     if report.feedback_dir is not None:
         click.echo(f"  feedback:     {_shown(report.feedback_dir)} (one page per student)")
     click.echo(f"  details:      {_shown(report.report)}")
+    if counts["ungradable"]:
+        from questionbank.errors import QuizError
+
+        raise QuizError(f"{counts['ungradable']} student{'s' * (counts['ungradable'] != 1)} "
+                        "could not be graded fully (a question's template is missing or has "
+                        "changed; see the lines above and the class report)")

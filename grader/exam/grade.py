@@ -8,7 +8,9 @@ Each row is graded on its own and never stops the batch. A row's status is one o
 
 - ``graded``: every part graded; ``missing-columns``: graded, but the file has no column for
   some parts (those count as blank); ``incomplete``: graded, but some questions could not be
-  (their template is missing or changed since the exam was made, see below);
+  (their template is missing or changed since the exam was made, see below); ``ungradable``:
+  no question could be; ``blank``: every answer is blank (0 points, left out of the
+  statistics, as ``ungradable`` rows are);
 - ``superseded``: **duplicate rule: the last row for a student counts**; earlier rows for the
   same student are not graded and are reported with the line that replaced them;
 - ``unknown-student``, ``missing-student`` (blank student cell), ``malformed-row`` (a ragged or
@@ -101,9 +103,12 @@ class _Grader:
         graded = [self._item(item, row) for item in record.items]
         items = tuple(outcome for outcome, _ in graded)
         if any(i.status != "graded" for i in items):
-            status = "incomplete"
+            status = "incomplete" if any(i.status == "graded" for i in items) else "ungradable"
             message = "; ".join(f"Q{i.number}: {i.message}" for i in items
                                 if i.status != "graded")
+        elif all(p.status == "blank" for i in items for p in i.parts):
+            status, message = "blank", "every answer is blank (0 points; left out of the " \
+                                       "statistics)"
         elif row.missing:
             status = "missing-columns"
             message = f"no column for {', '.join(row.missing)} (counted as blank)"

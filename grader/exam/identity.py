@@ -124,8 +124,7 @@ def check_submissions_exam(rows: Sequence[SubmissionRow], path: str, expected: s
                 f"exam {expected!r}; grade them with the exam.json they were made for")
     if not present:
         return [f"the submissions have no '{EXAM_COLUMN}' column, so they cannot be checked to "
-                f"belong to this exam ({expected}); the answers.csv written by 'mlquiz "
-                "generate' has it"]
+                "belong to this exam; the answers.csv written by 'mlquiz generate' has it"]
     if blank:
         return [f"{blank} row{'s' * (blank != 1)} with a blank '{EXAM_COLUMN}' cell could not "
                 "be checked to belong to this exam"]

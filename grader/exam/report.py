@@ -19,7 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from grader.exam.manifest import Manifest
-from grader.exam.outcomes import GradeReport, RowStatus, StudentOutcome, round_score, score_text
+from grader.exam.outcomes import (
+    CLASS_COUNTS,
+    UNSCORED_STATUSES,
+    GradeReport,
+    RowStatus,
+    StudentOutcome,
+    class_count,
+    round_score,
+    score_text,
+)
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
 from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_chunks
@@ -27,6 +36,8 @@ from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_
 __all__ = ["REPORT_VERSION", "write_outputs"]
 
 REPORT_VERSION = 1
+#: Fewer graded students than this: the summary says its statistics are unreliable.
+SMALL_SAMPLE = 10
 
 #: (student's outcome, their feedback pages by format, or None)
 Graded = tuple[StudentOutcome, dict[str, str] | None]
@@ -63,9 +74,19 @@ class _Class:
             counts[r.status] = counts.get(r.status, 0) + 1
         self.counts = dict(sorted(counts.items()))
         self.notes = list(subs.notes)
+        self.class_counts = dict.fromkeys(CLASS_COUNTS, 0)
+        for record in manifest.students:
+            self.class_counts[class_count(self.status_of(record.id))] += 1
         self.item_problems: list[ItemProblem] = sorted(
             {(i.number, i.template, i.status, i.message)
              for o, _ in graded for i in o.items if i.status != "graded"})
+
+    def status_of(self, sid: str) -> str:
+        """A roster student's gradebook status."""
+        if sid in self.by_student:
+            return self.by_student[sid][0].status
+        problem = self.problem_of.get(sid)
+        return problem.status if problem else "no-submission"
 
     def percent(self, total: float) -> float:
         return 100 * total / self.max_points if self.max_points else 0.0
@@ -88,7 +109,7 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
                        summary=summary_path, feedback_dir=pages_dir if graded else None,
                        rows=tuple(graded_class.rows), counts=graded_class.counts,
-                       notes=tuple(graded_class.notes))
+                       notes=tuple(graded_class.notes), class_counts=graded_class.class_counts)
 
 
 def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
@@ -119,7 +140,8 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         total = c.totals[sid]
         book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status]
         book.append(book_row)
-        stat_rows.append(stat_row)
+        if o.status not in UNSCORED_STATUSES:
+            stat_rows.append(stat_row)
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
                 (p.status == "malformed-row" and p.student is None):
@@ -137,6 +159,7 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
         "columns": [{"column": column, "template": t, "points": p}
                     for column, t, p in zip(c.columns, c.templates, c.points, strict=True)],
         "counts": c.counts,
+        "class_counts": c.class_counts,
         "notes": c.notes,
         "questions_not_graded": [{"number": n, "template": t, "status": s, "message": msg}
                                  for n, t, s, msg in c.item_problems],
@@ -169,7 +192,9 @@ def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
 
 def _stats_json(stats: ClassStats) -> dict[str, Any]:
     return {
-        "n": stats.n, "mean": round_score(stats.mean), "median": round_score(stats.median),
+        "n": stats.n, "small_sample": stats.n < SMALL_SAMPLE,
+        "left_out": list(UNSCORED_STATUSES),
+        "mean": round_score(stats.mean), "median": round_score(stats.median),
         "stdev": round_score(stats.stdev), "min": round_score(stats.minimum),
         "max": round_score(stats.maximum),
         "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in stats.histogram],
@@ -189,7 +214,7 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
 
 def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
     """Bar geometry for the inline SVG histogram (computed here, drawn by the template)."""
-    width, height, left, bottom, top = 520, 220, 36, 28, 12
+    width, height, left, bottom, top = 520, 232, 36, 40, 12
     bins = stats.histogram
     peak = max((b.count for b in bins), default=0) or 1
     bar = (width - left - 8) / len(bins)
@@ -198,7 +223,7 @@ def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
         h = (height - bottom - top) * b.count / peak
         bars.append({"x": round(left + i * bar + 2, 1), "y": round(height - bottom - h, 1),
                      "w": round(bar - 4, 1), "h": round(h, 1), "count": b.count,
-                     "label": f"{b.low}", "cx": round(left + i * bar + bar / 2, 1),
+                     "label": f"{b.low}\u2013{b.high}", "cx": round(left + i * bar + bar / 2, 1),
                      "range": f"{b.low}-{b.high}%"})
     ticks = sorted({0, peak, peak // 2})
     return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
@@ -231,6 +256,9 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
     return render_page(
         "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
         histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
+        class_counts=c.class_counts, small_sample=stats.n < SMALL_SAMPLE,
+        no_submission=[r.id for r in c.manifest.students
+                       if c.status_of(r.id) == "no-submission"],
         problems=[r for r in c.rows if r.status not in ("graded",)],
         item_problems=[{"number": n, "template": t, "status": s, "message": msg}
                        for n, t, s, msg in c.item_problems])

@@ -229,7 +229,7 @@ def test_rows_that_could_not_be_graded_have_line_numbers(loop: dict[str, Any]) -
     assert malformed["message"] == "3 cells where the header has 14"
     stdout = loop["stdout"]
     assert f"line {lines['s10']} (s10): malformed-row: 3 cells where the header has 14" in stdout
-    assert "Graded 28 of 32 rows into graded/" in stdout
+    assert "Graded 28 of 30 students (1 unreadable, 1 no submission) into graded/" in stdout
     assert "class report: graded/summary.html" in stdout
     summary = (loop["out"] / "summary.html").read_text(encoding="utf-8")
     assert f"<tr><td>{lines['s10']}</td><td>s10</td><td>malformed-row</td>" in summary
@@ -266,9 +266,20 @@ def test_feedback_pages_show_verdicts_references_and_solutions(loop: dict[str, A
         f"{student_stem(s)}.{ext}" for s in loop["expected"] for ext in ("html", "md"))
 
 
+def report_counts(loop: dict[str, Any]) -> dict[str, int]:
+    report = json.loads((loop["out"] / "report.json").read_text(encoding="utf-8"))
+    return dict(report["class_counts"])
+
+
 def test_summary_has_statistics_histogram_and_mistakes(loop: dict[str, Any]) -> None:
     summary = (loop["out"] / "summary.html").read_text(encoding="utf-8")
-    assert "28 of 30 students graded" in summary
+    assert ("Class summary · 30 students:\n28 graded · 0 blank · 0 ungradable · 1 unreadable · "
+            "1 no submission</p>") in summary
+    assert "<p>No submission from 1 student: s11.</p>" in summary
+    assert ">90\u2013100</text>" in summary, "histogram bins are labelled as ranges"
+    assert "n &lt; 10: statistics unreliable" not in summary
+    assert report_counts(loop) == {"graded": 28, "blank": 0, "ungradable": 0,
+                                   "unreadable": 1, "no-submission": 1}
     assert summary.count('<rect class="bin"') == 10
     assert "<code>recall-for-precision</code>" in summary
     assert "<code>percent-without-sign</code>" in summary

@@ -266,7 +266,7 @@ def test_generate_with_no_options_makes_the_sample_exam(tmp_path: Path) -> None:
                              "exam/sample-answers.csv"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300, check=False)
     assert graded.returncode == 0, graded.stderr
-    assert "Graded 5 of 5 rows into graded/" in graded.stdout
+    assert "Graded 5 of 5 students into graded/" in graded.stdout
     assert "class report: graded/summary.html" in graded.stdout
     report = json.loads((tmp_path / "graded" / "report.json").read_text(encoding="utf-8"))
     statuses = {p["status"] for s in report["students"] for i in s["items"] for p in i["parts"]}
