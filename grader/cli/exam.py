@@ -139,9 +139,12 @@ def _quote(path: Path) -> str:
                    "with the exam's key before grading it (slower). Without it this is done "
                    "once per template, for every answer that needs explaining, and always "
                    "when feedback pages are written.")
+@click.option("--overrides", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Manual changes applied after automatic grading: a CSV with the columns "
+                   "student, part (e.g. Q2.f1), points and comment.")
 @bank_option
 def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_pages: bool,
-                  verify_keys: bool, bank_dirs: tuple[str, ...]) -> None:
+                  verify_keys: bool, overrides: str | None, bank_dirs: tuple[str, ...]) -> None:
     """Grade a submissions file (CSV, JSON or YAML) against an exam's exam.json.
 
     Writes gradebook.csv, report.json, summary.html and one feedback page per student
@@ -158,13 +161,14 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
       mlquiz grade exam/exam.json exam/answers.csv
       mlquiz grade quiz3/exam.json answers.yaml --out quiz3-graded --jobs 4
       mlquiz grade big/exam.json big/answers.csv --no-pages
+      mlquiz grade exam/exam.json exam/answers.csv --overrides overrides.csv
     """
     from grader.exam.grade import grade_exam
     from grader.judge.feedback import safe_terminal_text
 
     report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=open_bank(bank_dirs),
                         feedback_pages=not no_pages, verify_keys=verify_keys,
-                        progress=_progress())
+                        progress=_progress(), overrides=overrides)
     counts = report.class_counts
     others = ", ".join(f"{n} {status.replace('-', ' ')}" for status, n in counts.items()
                        if n and status != "graded")

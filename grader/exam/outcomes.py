@@ -81,18 +81,28 @@ class PartOutcome(NamedTuple):
     mistake: str | None
     read_as: str | None
     reference: str
+    #: the comment of a manual override (`grader.exam.overrides`), None when not overridden
+    override: str | None = None
+    #: the points graded automatically, before the override
+    automatic: float | None = None
 
     @property
     def earned(self) -> float | None:
-        return None if self.status == "ungraded" else self.score * self.points
+        if self.status == "ungraded" and self.override is None:
+            return None
+        return self.score * self.points
 
     def to_dict(self) -> dict[str, Any]:
-        """The part's entry in ``report.json``."""
-        return {"column": self.column, "part": self.part, "answer": self.answer,
-                "status": self.status, "score": round_score(self.score),
-                "points": self.points, "earned": round_score(self.earned),
-                "feedback": self.feedback, "mistake": self.mistake, "read_as": self.read_as,
-                "reference": self.reference}
+        """The part's entry in ``report.json`` (``override`` only for an overridden part)."""
+        entry: dict[str, Any] = {"column": self.column, "part": self.part, "answer": self.answer,
+                                 "status": self.status, "score": round_score(self.score),
+                                 "points": self.points, "earned": round_score(self.earned),
+                                 "feedback": self.feedback, "mistake": self.mistake,
+                                 "read_as": self.read_as, "reference": self.reference}
+        if self.override is not None:
+            entry["override"] = {"comment": self.override,
+                                 "automatic": round_score(self.automatic)}
+        return entry
 
 
 class ItemOutcome(NamedTuple):

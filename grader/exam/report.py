@@ -2,7 +2,8 @@
 
 - ``gradebook.csv``: ``student``, ``name`` (the roster's, from the manifest: a name in the
   submissions is ignored), one score column per part (empty when not graded),
-  ``total``, ``max``, ``percent``, ``status``; one row per roster student, then the rows of
+  ``total``, ``max``, ``percent``, ``status``, ``overridden`` (the parts changed by
+  ``--overrides``, space-separated); one row per roster student, then the rows of
   students not in the roster. Cells are neutralised against spreadsheet formulas.
 - ``report.json`` (format ``mlquiz-grades``, `REPORT_VERSION`): every detail, with sorted
   keys, one row and one student per line; students' entries are made while writing.
@@ -103,7 +104,8 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
     report_path = out / "report.json"
     summary_path = out / "summary.html"
     atomic_write_text(gradebook_path, csv_text(
-        ["student", "name", *graded_class.columns, "total", "max", "percent", "status"], book))
+        ["student", "name", *graded_class.columns, "total", "max", "percent", "status",
+         "overridden"], book))
     atomic_write_chunks(report_path, json_chunks(_report(graded_class, stats)))
     atomic_write_text(summary_path, _summary_html(graded_class, stats))
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
@@ -123,7 +125,8 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         if sid not in c.by_student:
             problem = c.problem_of.get(sid)
             status = problem.status if problem else "no-submission"
-            book.append([sid, record.name, *blank, "", score_text(c.max_points), "", status])
+            book.append([sid, record.name, *blank, "", score_text(c.max_points), "", status,
+                         ""])
             continue
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
@@ -138,14 +141,15 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
                 book_row.append(num(cell.score * cell.points))
                 stat_row.append(cell)
         total = c.totals[sid]
-        book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status]
+        book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status,
+                     " ".join(p.column for p in o.parts if p.override is not None)]
         book.append(book_row)
         if o.status not in UNSCORED_STATUSES:
             stat_rows.append(stat_row)
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
                 (p.status == "malformed-row" and p.student is None):
-            book.append([p.student or "", "", *blank, "", "", "", p.status])
+            book.append([p.student or "", "", *blank, "", "", "", p.status, ""])
     return book, stat_rows
 
 

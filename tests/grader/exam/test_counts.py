@@ -64,8 +64,8 @@ def test_blank_rows_are_counted_apart_and_left_out_of_the_statistics(tmp_path: P
     assert "line 3 (b2): blank: every answer is blank (0 points; left out of the statistics)" \
         in result.output
     book = {r[0]: r for r in rows_of(tmp_path / "g" / "gradebook.csv")}
-    assert book["b2"][-4:] == ["0", "4", "0", "blank"], "still 0 in the gradebook"
-    assert book["c3"][-1] == "no-submission" and book["d4"][-1] == "malformed-row"
+    assert book["b2"][-5:] == ["0", "4", "0", "blank", ""], "still 0 in the gradebook"
+    assert book["c3"][-2] == "no-submission" and book["d4"][-2] == "malformed-row"
     report: dict[str, Any] = json.loads((tmp_path / "g" / "report.json").read_text("utf-8"))
     assert report["class_counts"] == {"graded": 1, "blank": 1, "ungradable": 0,
                                       "unreadable": 1, "no-submission": 1}
@@ -102,7 +102,7 @@ def test_a_row_whose_template_cannot_be_loaded_is_ungradable(tmp_path: Path) -> 
         "error: 2 students could not be graded fully (a question's template is missing or has "
         "changed; see the lines above and the class report)\n")
     book = {r[0]: r for r in rows_of(tmp_path / "g" / "gradebook.csv")}
-    assert book["s001"][-1] == "ungradable"
+    assert book["s001"][-2] == "ungradable"
     report = json.loads((tmp_path / "g" / "report.json").read_text(encoding="utf-8"))
     assert report["statistics"]["n"] == 0 and report["statistics"]["mean"] is None
     again = grade_exam(tmp_path / "e" / "exam.json", tmp_path / "e" / "answers.csv",

@@ -173,7 +173,8 @@ def read_gradebook(path: Path) -> list[list[str]]:
 
 def test_every_score_and_status_in_the_gradebook(loop: dict[str, Any]) -> None:
     rows = read_gradebook(loop["out"] / "gradebook.csv")
-    assert rows[0] == ["student", "name", *COLUMNS, "total", "max", "percent", "status"]
+    assert rows[0] == ["student", "name", *COLUMNS, "total", "max", "percent", "status",
+                       "overridden"]
     by_id = {r[0].removeprefix("'"): r for r in rows[1:]}
     assert [r[0] for r in rows[1:31]] == [("'" + i if i.startswith("@") else i)
                                           for i in loop["ids"]], "roster order"
@@ -184,11 +185,11 @@ def test_every_score_and_status_in_the_gradebook(loop: dict[str, Any]) -> None:
         assert row[2:13] == scores, (sid, row, answers)
         total = scores.count("1")
         assert row[13:] == [str(total), "11", f"{100 * total / 11:.2f}".rstrip("0").rstrip("."),
-                            "graded"], sid
-    assert by_id["s10"][2:] == [""] * 11 + ["", "11", "", "malformed-row"]
-    assert by_id["s11"][1:] == ["Student s11", *[""] * 11, "", "11", "", "no-submission"]
-    assert by_id[EVIL_ID][-1] == "unknown-student"
-    assert rows[-1] == [""] * 16 + ["missing-student"]
+                            "graded", ""], sid
+    assert by_id["s10"][2:] == [""] * 11 + ["", "11", "", "malformed-row", ""]
+    assert by_id["s11"][1:] == ["Student s11", *[""] * 11, "", "11", "", "no-submission", ""]
+    assert by_id[EVIL_ID][-2] == "unknown-student"
+    assert rows[-1] == [""] * 16 + ["missing-student", ""]
     assert len(rows) == 1 + 30 + 2
 
 
