@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from grader.exam.manifest import Manifest
+from grader.exam.manifest import Item, Manifest, StudentRecord, column_name
 from grader.exam.outcomes import (
     CLASS_COUNTS,
     UNSCORED_STATUSES,
@@ -56,7 +56,7 @@ class _Class:
         self.columns = [p.column for p in columns]
         self.points = [p.points for p in columns]
         self.templates = [q.template for q in manifest.questions for _ in q.parts]
-        self.max_points = math.fsum(self.points)
+        self.stat_keys, self.stat_index = _stat_keys(manifest)
         self.by_student = {o.student: (o, pages) for o, pages in graded}
         self.totals = {o.student: o.total for o, _ in graded}
         self.problems = problems
@@ -89,8 +89,8 @@ class _Class:
         problem = self.problem_of.get(sid)
         return problem.status if problem else "no-submission"
 
-    def percent(self, total: float) -> float:
-        return 100 * total / self.max_points if self.max_points else 0.0
+    def percent(self, total: float, maximum: float) -> float:
+        return 100 * total / maximum if maximum else 0.0
 
 
 def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequence[Graded],
@@ -98,7 +98,8 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
     """Write the gradebook, the report and the summary page; return what was written."""
     graded_class = _Class(manifest, subs, graded, problems)
     book, stat_rows = _gradebook(graded_class)
-    stats = class_statistics(graded_class.columns, graded_class.points, stat_rows)
+    stats = class_statistics([k[0] for k in graded_class.stat_keys],
+                             [k[2] for k in graded_class.stat_keys], stat_rows)
     del stat_rows
     gradebook_path = out / "gradebook.csv"
     report_path = out / "report.json"
@@ -114,6 +115,35 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
                        notes=tuple(graded_class.notes), class_counts=graded_class.class_counts)
 
 
+def _max_of(record: StudentRecord) -> float:
+    """A student's possible points (students of a pool exam have different questions)."""
+    return math.fsum(p.points for i in record.items for p in i.parts)
+
+
+#: A statistics entry: (label, template, points); its index by (number, template, part id)
+StatKey = tuple[str, str, float]
+
+
+def _stat_keys(manifest: Manifest) -> tuple[list[StatKey], dict[tuple[int, str, str], int]]:
+    """The parts the statistics are about: a question's parts, or, for a question whose
+    students have different templates (a pool), each template's parts apart, labelled
+    ``Q3.f1 (metrics/confusion-matrix)``: its difficulty and mistakes are per template."""
+    templates: dict[int, dict[str, Item]] = {q.number: {} for q in manifest.questions}
+    for student in manifest.students:
+        for item in student.items:
+            templates.setdefault(item.number, {}).setdefault(item.template, item)
+    keys: list[StatKey] = []
+    index: dict[tuple[int, str, str], int] = {}
+    for number, first in templates.items():
+        for template_id in sorted(first):
+            for part in first[template_id].parts:
+                column = column_name(number, part.id)
+                index[number, template_id, part.id] = len(keys)
+                keys.append((column if len(first) == 1 else f"{column} ({template_id})",
+                             template_id, float(part.points)))
+    return keys, index
+
+
 def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
     """The gradebook's rows, and each graded student's part records for the statistics."""
     num = lru_cache(maxsize=None)(score_text)  # most cells hold one of a few scores
@@ -125,26 +155,26 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         if sid not in c.by_student:
             problem = c.problem_of.get(sid)
             status = problem.status if problem else "no-submission"
-            book.append([sid, record.name, *blank, "", score_text(c.max_points), "", status,
-                         ""])
+            book.append([sid, record.name, *blank, "", num(_max_of(record)), "", status, ""])
             continue
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
         book_row: list[object] = [sid, record.name]
-        stat_row: list[PartResult | None] = []
         for column in c.columns:
             cell = cells.get(column)
-            if cell is None or cell.status == "ungraded":
-                book_row.append("")
-                stat_row.append(None)
-            else:
-                book_row.append(num(cell.score * cell.points))
-                stat_row.append(cell)
-        total = c.totals[sid]
-        book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status,
+            earned = cell.earned if cell is not None else None
+            book_row.append("" if earned is None else num(earned))
+        total, top = c.totals[sid], _max_of(record)
+        book_row += [num(total), num(top), num(c.percent(total, top), 2), o.status,
                      " ".join(p.column for p in o.parts if p.override is not None)]
         book.append(book_row)
         if o.status not in UNSCORED_STATUSES:
+            stat_row: list[PartResult | None] = [None] * len(c.stat_keys)
+            for item in o.items:
+                for part in item.parts:
+                    at = c.stat_index.get((item.number, item.template, part.part))
+                    if at is not None and part.earned is not None:
+                        stat_row[at] = part
             stat_rows.append(stat_row)
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
@@ -175,16 +205,16 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
 
 def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
     """Every roster student's entry of ``report.json``."""
-    top = round_score(c.max_points)
     for record in c.manifest.students:
+        top = _max_of(record)
         entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
-                                 "max": top}
+                                 "max": round_score(top)}
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
             total = c.totals[record.id]
             entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
                          message=o.message, status=o.status, total=round_score(total),
-                         percent=round_score(c.percent(total)))
+                         percent=round_score(c.percent(total, top)))
         else:
             problem = c.problem_of.get(record.id)
             entry.update(feedback=None, items=[], line=problem.line if problem else None,
