@@ -46,7 +46,35 @@ def _shown(path: Path) -> str:
     return text + "/" if path.is_dir() else text
 
 
-@click.command("generate", epilog=EPILOG_EXIT)
+class _PoolOrder(click.Command):
+    """Remembers the order of the --pool and --pool-topic options (click keeps each option's
+    values, not how two options interleave) so that each --pick pairs with the pool option
+    before it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["mlquiz.pool_order"] = [a.split("=", 1)[0] for a in args
+                                         if a.split("=", 1)[0] in ("--pool", "--pool-topic")]
+        return super().parse_args(ctx, args)
+
+
+def _pools(ctx: click.Context, pools: tuple[str, ...], pool_topics: tuple[str, ...],
+           picks: tuple[int, ...]) -> list[Any]:
+    """The `PoolSpec`s of the --pool/--pool-topic/--pick options, in command-line order."""
+    from grader.exam.pools import PoolSpec
+
+    order = ctx.meta.get("mlquiz.pool_order", [])
+    if len(order) != len(pools) + len(pool_topics):  # e.g. an abbreviation click resolved
+        order = ["--pool"] * len(pools) + ["--pool-topic"] * len(pool_topics)
+    if len(picks) != len(order):
+        raise click.UsageError(f"give one --pick K for each --pool or --pool-topic (got "
+                               f"{len(order)} pool{'s' * (len(order) != 1)} and "
+                               f"{len(picks)} --pick)")
+    ids, topics = iter(pools), iter(pool_topics)
+    return [PoolSpec(pick, ids=(next(ids),)) if kind == "--pool" else
+            PoolSpec(pick, topic=next(topics)) for kind, pick in zip(order, picks, strict=True)]
+
+
+@click.command("generate", epilog=EPILOG_EXIT, cls=_PoolOrder)
 @click.option("--roster", type=click.Path(dir_okay=False), metavar="CSV",
               help="Class list: a CSV with an 'id' column and an optional 'name' column.")
 @click.option("--count", type=click.IntRange(1, 100_000), metavar="N",
@@ -56,6 +84,14 @@ def _shown(path: Path) -> str:
                    "Default: a sample of metrics, dropout and gradient questions.")
 @click.option("--topic", "topics", multiple=True, metavar="TOPIC",
               help="Every template of this topic (repeatable); instead of --questions.")
+@click.option("--pool", "pools", multiple=True, metavar="IDS",
+              help="A pool of template ids, comma-separated: each student gets --pick K "
+                   "different ones of them, balanced over the class (repeatable; after the "
+                   "--questions/--topic questions).")
+@click.option("--pool-topic", "pool_topics", multiple=True, metavar="TOPIC",
+              help="A pool of every template of this topic (repeatable), with its --pick K.")
+@click.option("--pick", "picks", multiple=True, type=click.IntRange(1, 1000), metavar="K",
+              help="How many templates each student gets from the pool option before it.")
 @click.option("--seed", type=click.IntRange(0, 2**128 - 1), metavar="N",
               help="Exam seed: the same seed and roster give the same exam. Default: a fresh "
                    "128-bit secret, stored in exam.json. A seed typed by hand can be guessed "
@@ -71,7 +107,9 @@ def _shown(path: Path) -> str:
                    "exam.json.bak).")
 @bank_option
 def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
-                     topics: tuple[str, ...], seed: int | None, title: str | None,
+                     topics: tuple[str, ...], pools: tuple[str, ...],
+                     pool_topics: tuple[str, ...], picks: tuple[int, ...],
+                     seed: int | None, title: str | None,
                      formats: tuple[str, ...], out_dir: str, force: bool,
                      bank_dirs: tuple[str, ...]) -> None:
     """Make an exam: one version of each question per student, sheets, keys and a manifest.
@@ -80,12 +118,20 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     sample-answers.csv to try 'mlquiz grade' on. Each student's version is reproducible from
     the exam seed and their id.
 
+    A pool (--pool IDS or --pool-topic TOPIC, each followed by --pick K) gives each student K
+    different templates of it, balanced over the class (each used within 1 of the mean). In
+    answers.csv a pool question has a column for every part of any of its templates; a
+    student fills in those of their own question (see their sheet), the rest are ignored.
+
     \b
     Examples:
       mlquiz generate
       mlquiz generate --roster class.csv --seed 2024 --title "Quiz 3" --out quiz3
       mlquiz generate --count 30 --questions metrics/confusion-matrix,dropout/inverted
       mlquiz generate --count 30 --topic gradients --format html,tex
+      mlquiz generate --count 30 --questions metrics/confusion-matrix \\
+          --pool dropout/inverted,gradients/shape,gradients/layer-shapes --pick 2 \\
+          --pool-topic optimizers --pick 1 --out pooled
     """
     from grader.exam.generate import generate_exam
 
@@ -94,10 +140,12 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     if questions and topics:
         raise click.UsageError("choose the questions by --questions or by --topic, not both")
     demo = roster is None and count is None
+    specs = _pools(click.get_current_context(), pools, pool_topics, picks)
+    demo = demo and not specs
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
                            bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
-                           force=force)
+                           force=force, pools=specs)
     out = result.out_dir
     fmts = ", ".join(result.formats)
     for warning in result.warnings:

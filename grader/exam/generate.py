@@ -38,11 +38,11 @@ from grader.exam.identity import (
 from grader.exam.manifest import (
     Item,
     Manifest,
-    Question,
     StudentRecord,
     column_name,
     manifest_text,
 )
+from grader.exam.pools import PoolSpec, assign, exam_questions, resolve_pools
 from grader.exam.roster import Student, roster_students
 from grader.exam.sheets import (
     DEFAULT_FORMATS,
@@ -154,14 +154,15 @@ class _Writer:
                  fmts: tuple[str, ...], sample_answers: bool) -> None:
         self.out, self.title, self.seed, self.templates = out, title, seed, templates
         self.fmts, self.sample_answers = fmts, sample_answers
-        self.total_points = points_text(sum(p.points for t in templates for p in t.parts))
         # who each sheet is for (the combined file's title), and every student's rendered
         # section per format, for the sheets and for the keys
         self.heads: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
         self.sections: dict[tuple[str, bool], list[str]] = {(f, k): [] for f in fmts
                                                             for k in (False, True)}
         self.records: list[StudentRecord] = []
-        self.samples: list[list[str]] = []
+        self.samples: list[tuple[Student, dict[str, str]]] = []
+        #: each student's pool templates, after the fixed ones (`grader.exam.pools`)
+        self.picked: dict[str, list[Any]] = {}
 
     def versions(self, student: Student) -> list[tuple[Instance, list[dict[str, Any]]]]:
         """The student's version of every question, with its view for each format."""
@@ -169,7 +170,8 @@ class _Writer:
         from questionbank.sampling import derive_seed
 
         versions = []
-        for number, template in enumerate(self.templates, start=1):
+        templates = [*self.templates, *self.picked.get(student.id, ())]
+        for number, template in enumerate(templates, start=1):
             try:
                 # the sheets render every text (and so surface a template's error); without
                 # sheets, generating renders them to check them
@@ -191,16 +193,18 @@ class _Writer:
         self.records.append(StudentRecord(student.id, student.name, code, tuple(
             Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1))))
         if self.sample_answers:
-            self.samples.append([student.id, student.name, "", *(
-                _sample_answer(part, f"{self.seed}:{student.id}:{column_name(n, part.id)}")
-                for n, inst in enumerate(instances, start=1) for part in inst.parts)])
+            self.samples.append((student, {
+                column: _sample_answer(part, f"{self.seed}:{student.id}:{column}")
+                for n, inst in enumerate(instances, start=1) for part in inst.parts
+                for column in [column_name(n, part.id)]}))
+        total_points = points_text(sum(p.points for inst in instances for p in inst.parts))
         for index, fmt in enumerate(self.fmts):
             view = student_view(student, code, [views[index] for _, views in versions], fmt)
             head = {"id": view["id"], "name": view["name"]}
             self.heads[fmt].append(head)
             for key, folder in ((False, "sheets"), (True, "keys")):
                 section = render_section(fmt, self.title, view, key=key,
-                                         total_points=self.total_points)
+                                         total_points=total_points)
                 self.sections[fmt, key].append(section)
                 atomic_write_text(self.out / folder / f"{stem}.{fmt}",
                                   sheets_document(fmt, self.title, [head], [section], key=key))
@@ -244,17 +248,19 @@ def generate_exam(out_dir: str | Path = "exam", *,
                   sheets: bool = True,
                   sample_answers: bool = False,
                   progress: Progress | None = None,
-                  force: bool = False) -> GeneratedExam:
+                  force: bool = False,
+                  pools: Sequence[PoolSpec] = ()) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
-    Questions: see `select_templates`. `seed` is the exam seed; when None a fresh 128-bit
-    secret is drawn from the operating system, used and recorded in ``exam.json`` (a seed
-    chosen by hand can be guessed: the result's `warnings` say so). `bank` is a
-    `questionbank.Bank` (default: the built-in bank plus ``MLQUIZ_BANK``). `sheets=False`
-    writes only ``exam.json`` and ``answers.csv`` (for a quiz delivered online). Files
-    already in `out_dir` that this exam does not write are left alone. `sample_answers=True`
-    also writes ``sample-answers.csv``, made-up answers (mostly right, some typical mistakes,
-    a few blank or unreadable) to try the grader on.
+    Questions: see `select_templates`, then K per pool of `pools` (`grader.exam.pools`; with
+    pools and no `questions`/`topics` there are no fixed questions). `seed` is the exam seed;
+    when None a fresh 128-bit secret is drawn from the operating system, used and recorded in
+    ``exam.json`` (a seed chosen by hand can be guessed: the result's `warnings` say so). `bank`
+    is a `questionbank.Bank` (default: the built-in bank plus ``MLQUIZ_BANK``). `sheets=False`
+    writes only ``exam.json`` and ``answers.csv`` (for a quiz delivered online). Files already
+    in `out_dir` that this exam does not write are left alone. `sample_answers=True` also writes
+    ``sample-answers.csv``, made-up answers (mostly right, some typical mistakes, a few blank or
+    unreadable) to try the grader on.
 
     An exam already in `out_dir` (its ``exam.json``) is never replaced silently: its answers
     can only be graded with that manifest. Without `force` this raises `InputError`; with it
@@ -266,25 +272,29 @@ def generate_exam(out_dir: str | Path = "exam", *,
 
     fmts = parse_formats(formats) if sheets else ()
     students = roster_students(roster, count)
-    templates = select_templates(bank if bank is not None else default_bank(), questions,
-                                 topics)
-    if not templates:
+    bank = bank if bank is not None else default_bank()
+    questions, topics = list(questions), list(topics)
+    chosen = resolve_pools(bank, pools)
+    templates = select_templates(bank, questions, topics) \
+        if questions or topics or not chosen else []
+    if not templates and not chosen:
         raise InputError("the exam has no questions")
     seed = _exam_seed(seed)
     title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
     writer = _Writer(out, title, seed, templates, fmts, sample_answers)
+    writer.picked = assign(chosen, [s.id for s in students], seed)
     with (progress or _no_progress)("Generating sheets", len(students)) as update:
         for student in students:
             writer.add(student, student_stem(student.id))
             update(1)
     combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
-    text, digest = manifest_text(Manifest(
-        title, seed, {t.id: t.version for t in templates},
-        tuple(Question.from_template(n, t) for n, t in enumerate(templates, start=1)),
-        tuple(writer.records)))
+    every = [*templates, *(t for pool in chosen for t in pool.templates)]
+    listed = exam_questions(templates, chosen)
+    text, digest = manifest_text(Manifest(title, seed, {t.id: t.version for t in every}, listed,
+                                          tuple(writer.records)))
     the_id = exam_id(seed, digest)
-    columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
+    columns = [p.column for q in listed for p in q.parts]
     header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
     answers_csv = out / "answers.csv"
     atomic_write_text(answers_csv, csv_text(
@@ -292,11 +302,12 @@ def generate_exam(out_dir: str | Path = "exam", *,
     sample_path = out / "sample-answers.csv" if sample_answers else None
     if sample_path is not None:
         atomic_write_text(sample_path, csv_text(header, (
-            [row[0], row[1], the_id, *row[3:]] for row in writer.samples)))
+            [s.id, s.name, the_id, *(answers.get(c, "") for c in columns)]
+            for s, answers in writer.samples)))
     atomic_write_text(out / "exam.json", text)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
-        students=len(students), questions=tuple(t.id for t in templates), formats=fmts,
+        students=len(students), questions=tuple(q.template for q in listed), formats=fmts,
         sheets_dir=out / "sheets", keys_dir=out / "keys", combined_sheets=combined_sheets,
         combined_keys=combined_keys, sample_answers=sample_path, exam_id=the_id,
         warnings=tuple(filter(None, [seed_warning(seed)])))

@@ -9,7 +9,7 @@ templates come from as many topics as the pool allows. How: the pool's templates
 shuffled per topic with a key derived from the exam seed and laid out topic by topic in turn;
 the students are ordered by an HMAC of their id keyed by the exam seed (unpredictable, and
 independent of the roster's order), and student i takes the K templates at positions
-i*K ... i*K+K-1 of that cyclic layout.
+i*K ... i*K+K-1 of that cyclic layout, in an order keyed by their id.
 
 Submission columns: question n of a pool is one column per part id that any of the pool's
 templates has (``Q<n>.<part id>``, the union in the pool's id order); a student answers the
@@ -28,7 +28,17 @@ from typing import Any
 from grader.exam.manifest import Question, QuestionPart, column_name
 from questionbank.errors import InputError
 
-__all__ = ["Pool", "assign", "pool_question"]
+__all__ = ["Pool", "PoolSpec", "assign", "exam_questions", "pool_question", "resolve_pools"]
+
+
+@dataclass(slots=True, frozen=True)
+class PoolSpec:
+    """A pool as the command line gives it: template ids (``--pool a,b,c``) or a topic
+    (``--pool-topic T``), and ``--pick K``."""
+
+    pick: int
+    ids: tuple[str, ...] = ()
+    topic: str | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -49,6 +59,30 @@ class Pool:
             raise InputError(f"--pick {pick} for the pool {label}: pick from 1 to "
                              f"{len(unique)} (its number of templates)")
         return cls(unique, pick, label)
+
+
+def resolve_pools(bank: Any, specs: Sequence[PoolSpec]) -> list[Pool]:
+    """The pools of `specs` with their templates loaded from `bank`."""
+    from grader.selection import split_ids, topic_ids
+
+    pools = []
+    for spec in specs:
+        if spec.topic is not None:
+            ids, label = topic_ids(bank, [spec.topic]), f"of topic {spec.topic}"
+        else:
+            ids = split_ids(spec.ids)
+            label = ",".join(ids) if len(ids) <= 4 else ",".join(ids[:4]) + ",..."
+        pools.append(Pool.of([bank.get(i) for i in ids], spec.pick, label))
+    return pools
+
+
+def exam_questions(templates: Sequence[Any], pools: Sequence[Pool]) -> tuple[Question, ...]:
+    """The manifest's questions: the fixed ones, then K per pool."""
+    questions = [Question.from_template(n, t) for n, t in enumerate(templates, start=1)]
+    for pool in pools:
+        for _ in range(pool.pick):
+            questions.append(pool_question(len(questions) + 1, pool))
+    return tuple(questions)
 
 
 def _key(seed: int, text: str) -> bytes:
@@ -81,7 +115,10 @@ def assign(pools: Sequence[Pool], student_ids: Sequence[str], seed: int
                                                      sid))
         for position, sid in enumerate(order):
             start = position * pool.pick
-            picks[sid].extend(layout[(start + k) % len(layout)] for k in range(pool.pick))
+            mine = [layout[(start + k) % len(layout)] for k in range(pool.pick)]
+            # in an order of the student's own, so a template is not always question n
+            mine.sort(key=lambda t: _key(seed, f"pool-pick:{index}:{sid}:{t.id}"))
+            picks[sid].extend(mine)
     return picks
 
 
