@@ -38,6 +38,7 @@ from grader.exam.identity import (
 from grader.exam.manifest import (
     Item,
     Manifest,
+    Question,
     StudentRecord,
     column_name,
     manifest_text,
@@ -220,6 +221,26 @@ class _Writer:
         return paths
 
 
+def _submission_files(out: Path, questions: Sequence[Question], the_id: str,
+                      students: Sequence[Student],
+                      samples: Sequence[tuple[Student, dict[str, str]]] | None
+                      ) -> tuple[Path, Path | None]:
+    """Write ``answers.csv`` (blank answers) and, given `samples`, ``sample-answers.csv``:
+    `student`, `name`, `exam` (every row: the exam id), then one column per part."""
+    columns = [p.column for q in questions for p in q.parts]
+    header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
+    answers_csv = out / "answers.csv"
+    atomic_write_text(answers_csv, csv_text(
+        header, ([s.id, s.name, the_id, *([""] * len(columns))] for s in students)))
+    if samples is None:
+        return answers_csv, None
+    sample_path = out / "sample-answers.csv"
+    atomic_write_text(sample_path, csv_text(header, (
+        [s.id, s.name, the_id, *(answers.get(c, "") for c in columns)]
+        for s, answers in samples)))
+    return answers_csv, sample_path
+
+
 def _keep_existing_exam(out: Path, force: bool) -> None:
     """Refuse to write over an exam (or, with `force`, move its manifest aside first)."""
     manifest = out / "exam.json"
@@ -294,16 +315,8 @@ def generate_exam(out_dir: str | Path = "exam", *,
     text, digest = manifest_text(Manifest(title, seed, {t.id: t.version for t in every}, listed,
                                           tuple(writer.records)))
     the_id = exam_id(seed, digest)
-    columns = [p.column for q in listed for p in q.parts]
-    header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
-    answers_csv = out / "answers.csv"
-    atomic_write_text(answers_csv, csv_text(
-        header, ([s.id, s.name, the_id, *([""] * len(columns))] for s in students)))
-    sample_path = out / "sample-answers.csv" if sample_answers else None
-    if sample_path is not None:
-        atomic_write_text(sample_path, csv_text(header, (
-            [s.id, s.name, the_id, *(answers.get(c, "") for c in columns)]
-            for s, answers in writer.samples)))
+    answers_csv, sample_path = _submission_files(out, listed, the_id, students,
+                                                 writer.samples if sample_answers else None)
     atomic_write_text(out / "exam.json", text)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
