@@ -7,14 +7,17 @@ exact text, points and, for the types graded from the stored key, the declared m
 
 Layout (format `MANIFEST_FORMAT`, version `MANIFEST_VERSION`)::
 
-    {"format", "format_version", "title", "exam_seed", "templates": {id: version},
+    {"format", "format_version", "title", "exam_seed", "content_hash",
+     "templates": {id: version},
      "questions": [{"number", "template", "title", "topic", "version",
                     "parts": [{"id", "type", "points", "column"}]}],
      "students": [{"id", "name", "code", "items": [{"number", "template", "seed", "params",
                    "parts": [{"id", "type", "answer", "answer_text", "points",
                               "mistakes"?}]}]}]}
 
-It is written with sorted keys, one question and one student per line (`write_manifest`).
+It is written with sorted keys, one question and one student per line, and sealed with its
+content hash (`write_manifest`, `grader.exam.identity`). A pool question (`grader.exam.pools`)
+lists the union of its templates' parts; each student's items say which template they got.
 `load_manifest` checks every entry once and names the first bad one by its path, e.g.
 ``exam.json: students[3].items[1].parts[0].points: unexpected value '1'``.
 

@@ -71,6 +71,9 @@ def resolve_pools(bank: Any, specs: Sequence[PoolSpec]) -> list[Pool]:
             ids, label = topic_ids(bank, [spec.topic]), f"of topic {spec.topic}"
         else:
             ids = split_ids(spec.ids)
+            if not ids:
+                raise InputError("--pool needs template ids, comma-separated (e.g. --pool "
+                                 "dropout/inverted,gradients/shape --pick 1)")
             label = ",".join(ids) if len(ids) <= 4 else ",".join(ids[:4]) + ",..."
         pools.append(Pool.of([bank.get(i) for i in ids], spec.pick, label))
     return pools
