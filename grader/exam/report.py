@@ -235,6 +235,7 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
         "discrimination_method": "corrected item-total correlation (point-biserial for 0/1 "
                                  "parts)",
         "parts": [{"column": p.column, "points": p.points, "n": p.n,
+                   "small_sample": p.n < SMALL_SAMPLE,
                    "difficulty": round_score(p.difficulty),
                    "discrimination": round_score(p.discrimination), "statuses": p.statuses,
                    "mistakes": [{"mistake": m.mistake, "count": m.count,
@@ -278,7 +279,7 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
         "difficulty": _shown(p.difficulty, 2),
         "difficulty_pct": round(100 * p.difficulty) if p.difficulty is not None else 0,
         "discrimination": _shown(p.discrimination, 2),
-        "statuses": p.statuses,
+        "statuses": p.statuses, "few": p.n < SMALL_SAMPLE,
         "mistakes": [{"mistake": m.mistake, "count": m.count,
                       "share": score_text(100 * m.share, 1), "example": m.example}
                      for m in p.mistakes],

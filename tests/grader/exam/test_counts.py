@@ -78,6 +78,8 @@ def test_blank_rows_are_counted_apart_and_left_out_of_the_statistics(tmp_path: P
     assert ("Class summary · 4 students:\n1 graded · 1 blank · 0 ungradable · 1 unreadable · "
             "1 no submission</p>") in summary
     assert "<strong>n &lt; 10: statistics unreliable.</strong>" in summary
+    assert "<td>1*</td>" in summary and "* n &lt; 10: statistics unreliable." in summary
+    assert {p["small_sample"] for p in stats["parts"]} == {True}
     assert "<p>No submission from 1 student: c3.</p>" in summary
     assert "Every student&#39;s row was graded" not in summary
     assert "Every student's row was graded" not in summary
