@@ -90,7 +90,7 @@ def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Pa
 
     base = workdir / "base"
     generate_exam(base, count=min(size, 1000), seed=99, questions=[GRADE_QUESTIONS],
-                  sheets=False)
+                  sheets=False, force=True)  # made again for each class
     manifest = json.loads((base / "exam.json").read_text(encoding="utf-8"))
     originals = manifest["students"]
     width = len(str(size))

@@ -57,6 +57,9 @@ class _Class:
         self.points = [p.points for p in columns]
         self.templates = [q.template for q in manifest.questions for _ in q.parts]
         self.stat_keys, self.stat_index = _stat_keys(manifest)
+        #: one template per question: the statistics' keys are the columns, in order
+        self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
+        self._max: dict[str, float] = {}
         self.by_student = {o.student: (o, pages) for o, pages in graded}
         self.totals = {o.student: o.total for o, _ in graded}
         self.problems = problems
@@ -89,6 +92,12 @@ class _Class:
         problem = self.problem_of.get(sid)
         return problem.status if problem else "no-submission"
 
+    def max_of(self, record: StudentRecord) -> float:
+        """A student's possible points (students of a pool exam have different questions)."""
+        if record.id not in self._max:
+            self._max[record.id] = math.fsum(p.points for i in record.items for p in i.parts)
+        return self._max[record.id]
+
     def percent(self, total: float, maximum: float) -> float:
         return 100 * total / maximum if maximum else 0.0
 
@@ -115,11 +124,6 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
                        notes=tuple(graded_class.notes), class_counts=graded_class.class_counts)
 
 
-def _max_of(record: StudentRecord) -> float:
-    """A student's possible points (students of a pool exam have different questions)."""
-    return math.fsum(p.points for i in record.items for p in i.parts)
-
-
 #: A statistics entry: (label, template, points); its index by (number, template, part id)
 StatKey = tuple[str, str, float]
 
@@ -144,6 +148,17 @@ def _stat_keys(manifest: Manifest) -> tuple[list[StatKey], dict[tuple[int, str, 
     return keys, index
 
 
+def _stat_row(c: _Class, o: StudentOutcome) -> list[PartResult | None]:
+    """A student's parts in the order of the statistics' keys (`_stat_keys`)."""
+    row: list[PartResult | None] = [None] * len(c.stat_keys)
+    for item in o.items:
+        for part in item.parts:
+            at = c.stat_index.get((item.number, item.template, part.part))
+            if at is not None and part.earned is not None:
+                row[at] = part
+    return row
+
+
 def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
     """The gradebook's rows, and each graded student's part records for the statistics."""
     num = lru_cache(maxsize=None)(score_text)  # most cells hold one of a few scores
@@ -155,27 +170,26 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         if sid not in c.by_student:
             problem = c.problem_of.get(sid)
             status = problem.status if problem else "no-submission"
-            book.append([sid, record.name, *blank, "", num(_max_of(record)), "", status, ""])
+            book.append([sid, record.name, *blank, "", num(c.max_of(record)), "", status, ""])
             continue
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
         book_row: list[object] = [sid, record.name]
+        by_column: list[PartResult | None] = []
         for column in c.columns:
             cell = cells.get(column)
-            earned = cell.earned if cell is not None else None
-            book_row.append("" if earned is None else num(earned))
-        total, top = c.totals[sid], _max_of(record)
+            if cell is None or (cell.status == "ungraded" and cell.override is None):
+                book_row.append("")
+                by_column.append(None)
+            else:
+                book_row.append(num(cell.score * cell.points))
+                by_column.append(cell)
+        total, top = c.totals[sid], c.max_of(record)
         book_row += [num(total), num(top), num(c.percent(total, top), 2), o.status,
                      " ".join(p.column for p in o.parts if p.override is not None)]
         book.append(book_row)
         if o.status not in UNSCORED_STATUSES:
-            stat_row: list[PartResult | None] = [None] * len(c.stat_keys)
-            for item in o.items:
-                for part in item.parts:
-                    at = c.stat_index.get((item.number, item.template, part.part))
-                    if at is not None and part.earned is not None:
-                        stat_row[at] = part
-            stat_rows.append(stat_row)
+            stat_rows.append(by_column if c.keys_are_columns else _stat_row(c, o))
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
                 (p.status == "malformed-row" and p.student is None):
@@ -206,7 +220,7 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
 def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
     """Every roster student's entry of ``report.json``."""
     for record in c.manifest.students:
-        top = _max_of(record)
+        top = c.max_of(record)
         entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
                                  "max": round_score(top)}
         if record.id in c.by_student:
