@@ -85,10 +85,12 @@ def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Pa
     """exam.json and answers.csv for `size` students (records copied from 1,000 real ones);
     `mistakes` as for `answer_for`."""
     from grader.exam.generate import generate_exam
+    from grader.exam.identity import PLACEHOLDER, seal
+    from grader.files import json_chunks
 
     base = workdir / "base"
     generate_exam(base, count=min(size, 1000), seed=99, questions=[GRADE_QUESTIONS],
-                  sheets=False)
+                  sheets=False, force=True)  # made again for each class
     manifest = json.loads((base / "exam.json").read_text(encoding="utf-8"))
     originals = manifest["students"]
     width = len(str(size))
@@ -99,7 +101,8 @@ def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Pa
         students.append(record)
     manifest["students"] = students
     exam = workdir / f"exam-{size}.json"
-    exam.write_text(json.dumps(manifest), encoding="utf-8")
+    exam.write_text(seal("".join(json_chunks({**manifest, "content_hash": PLACEHOLDER})))[0],
+                    encoding="utf-8")  # sealed, as generate writes it
     columns = [p["column"] for q in manifest["questions"] for p in q["parts"]]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")

@@ -131,6 +131,17 @@ def _write_submissions(exam_dir: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _write_overrides(manifest: Path, target: Path) -> None:
+    """An overrides file giving the exam's first student full points on their first part."""
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    student = data["students"][0]
+    item = student["items"][0]
+    part = item["parts"][0]
+    target.write_text("student,part,points,comment\n"
+                      f"{student['id']},Q{item['number']}.{part['id']},{part['points']},"
+                      "accepted by the TA\n", encoding="utf-8")
+
+
 def prepare(args: list[str], workdir: Path, generated: set[Path] | None = None) -> None:
     """Make the files one ``mlquiz`` call reads when no earlier example made them, and none
     of the calls before it in the same example will (`generated`: their ``--out`` folders)."""
@@ -154,6 +165,9 @@ def prepare(args: list[str], workdir: Path, generated: set[Path] | None = None) 
                     str(manifest.parent.relative_to(workdir)))
         if not submissions.exists():
             _write_submissions(manifest.parent, submissions)
+        overrides = _option(rest, "--overrides")
+        if overrides and not (workdir / overrides).exists():
+            _write_overrides(manifest, workdir / overrides)
     if command == "validate":
         for path in (workdir / a for a in rest if a.endswith((".yaml", ".yml"))):
             if not path.exists():

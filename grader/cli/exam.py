@@ -46,7 +46,35 @@ def _shown(path: Path) -> str:
     return text + "/" if path.is_dir() else text
 
 
-@click.command("generate", epilog=EPILOG_EXIT)
+class _PoolOrder(click.Command):
+    """Remembers the order of the --pool and --pool-topic options (click keeps each option's
+    values, not how two options interleave) so that each --pick pairs with the pool option
+    before it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["mlquiz.pool_order"] = [a.split("=", 1)[0] for a in args
+                                         if a.split("=", 1)[0] in ("--pool", "--pool-topic")]
+        return super().parse_args(ctx, args)
+
+
+def _pools(ctx: click.Context, pools: tuple[str, ...], pool_topics: tuple[str, ...],
+           picks: tuple[int, ...]) -> list[Any]:
+    """The `PoolSpec`s of the --pool/--pool-topic/--pick options, in command-line order."""
+    from grader.exam.pools import PoolSpec
+
+    order = ctx.meta.get("mlquiz.pool_order", [])
+    if len(order) != len(pools) + len(pool_topics):  # e.g. an abbreviation click resolved
+        order = ["--pool"] * len(pools) + ["--pool-topic"] * len(pool_topics)
+    if len(picks) != len(order):
+        raise click.UsageError(f"give one --pick K for each --pool or --pool-topic (got "
+                               f"{len(order)} pool{'s' * (len(order) != 1)} and "
+                               f"{len(picks)} --pick)")
+    ids, topics = iter(pools), iter(pool_topics)
+    return [PoolSpec(pick, ids=(next(ids),)) if kind == "--pool" else
+            PoolSpec(pick, topic=next(topics)) for kind, pick in zip(order, picks, strict=True)]
+
+
+@click.command("generate", epilog=EPILOG_EXIT, cls=_PoolOrder)
 @click.option("--roster", type=click.Path(dir_okay=False), metavar="CSV",
               help="Class list: a CSV with an 'id' column and an optional 'name' column.")
 @click.option("--count", type=click.IntRange(1, 100_000), metavar="N",
@@ -56,9 +84,18 @@ def _shown(path: Path) -> str:
                    "Default: a sample of metrics, dropout and gradient questions.")
 @click.option("--topic", "topics", multiple=True, metavar="TOPIC",
               help="Every template of this topic (repeatable); instead of --questions.")
-@click.option("--seed", type=click.IntRange(0, 2**63 - 1), metavar="N",
+@click.option("--pool", "pools", multiple=True, metavar="IDS",
+              help="A pool of template ids, comma-separated: each student gets --pick K "
+                   "different ones of them, balanced over the class (repeatable; after the "
+                   "--questions/--topic questions).")
+@click.option("--pool-topic", "pool_topics", multiple=True, metavar="TOPIC",
+              help="A pool of every template of this topic (repeatable), with its --pick K.")
+@click.option("--pick", "picks", multiple=True, type=click.IntRange(1, 1000), metavar="K",
+              help="How many templates each student gets from the pool option before it.")
+@click.option("--seed", type=click.IntRange(0, 2**128 - 1), metavar="N",
               help="Exam seed: the same seed and roster give the same exam. Default: a fresh "
-                   "random seed, printed and stored in exam.json.")
+                   "128-bit secret, stored in exam.json. A seed typed by hand can be guessed "
+                   "(a warning says so): with it anyone can regenerate the answer keys.")
 @click.option("--title", help="Title printed on every sheet.  [default: Machine-learning quiz]")
 @click.option("--subtitle", default="", metavar="TEXT",
               help="A line under the title on every sheet: course, date, room.")
@@ -78,7 +115,9 @@ def _shown(path: Path) -> str:
                    "exam.json.bak).")
 @bank_option
 def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
-                     topics: tuple[str, ...], seed: int | None, title: str | None,
+                     topics: tuple[str, ...], pools: tuple[str, ...],
+                     pool_topics: tuple[str, ...], picks: tuple[int, ...],
+                     seed: int | None, title: str | None,
                      subtitle: str, instructions_file: str | None, space: str,
                      formats: tuple[str, ...], out_dir: str, force: bool,
                      bank_dirs: tuple[str, ...]) -> None:
@@ -88,12 +127,20 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     sample-answers.csv to try 'mlquiz grade' on. Each student's version is reproducible from
     the exam seed and their id.
 
+    A pool (--pool IDS or --pool-topic TOPIC, each followed by --pick K) gives each student K
+    different templates of it, balanced over the class (each used within 1 of the mean). In
+    answers.csv a pool question has a column for every part of any of its templates; a
+    student fills in those of their own question (see their sheet), the rest are ignored.
+
     \b
     Examples:
       mlquiz generate
       mlquiz generate --roster class.csv --seed 2024 --title "Quiz 3" --out quiz3
       mlquiz generate --count 30 --questions metrics/confusion-matrix,dropout/inverted
       mlquiz generate --count 30 --topic gradients --format html,tex
+      mlquiz generate --count 30 --questions metrics/confusion-matrix \\
+          --pool dropout/inverted,gradients/shape,gradients/layer-shapes --pick 2 \\
+          --pool-topic optimizers --pick 1 --out pooled
       mlquiz generate --count 30 --subtitle "ML 101, 5 May" --space medium --out quiz4
 
     Print an html sheet from a browser (A4, "Headers and footers" unticked): every page
@@ -115,15 +162,19 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
                                  param_hint="--space") from None
     layout = SheetLayout(subtitle, read_instructions(instructions_file)
                          if instructions_file else "", space)
+    specs = _pools(click.get_current_context(), pools, pool_topics, picks)
+    demo = demo and not specs
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
                            bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
-                           force=force, layout=layout)
+                           force=force, pools=specs, layout=layout)
     out = result.out_dir
     fmts = ", ".join(result.formats)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Wrote an exam for {result.students} student{'s' * (result.students != 1)} "
                f"x {len(result.questions)} question{'s' * (len(result.questions) != 1)} "
-               f"(exam seed {result.exam_seed}) to {_shown(out)}")
+               f"(exam id {result.exam_id}) to {_shown(out)}")
     click.echo(f"  sheets:       {_shown(result.sheets_dir)} ({fmts})")
     click.echo(f"  printable:    {', '.join(_shown(p) for p in result.combined_sheets.values())}")
     click.echo(f"  answer keys:  {_shown(result.keys_dir)}, all in one: "
@@ -158,32 +209,42 @@ def _quote(path: Path) -> str:
                    "with the exam's key before grading it (slower). Without it this is done "
                    "once per template, for every answer that needs explaining, and always "
                    "when feedback pages are written.")
+@click.option("--overrides", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Manual changes applied after automatic grading: a CSV with the columns "
+                   "student, part (e.g. Q2.f1), points and comment.")
 @bank_option
 def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_pages: bool,
-                  verify_keys: bool, bank_dirs: tuple[str, ...]) -> None:
+                  verify_keys: bool, overrides: str | None, bank_dirs: tuple[str, ...]) -> None:
     """Grade a submissions file (CSV, JSON or YAML) against an exam's exam.json.
 
     Writes gradebook.csv, report.json, summary.html and one feedback page per student
     (not with --no-pages).
     Rows that cannot be graded (unknown student, ragged row, ...) are reported with their
     line numbers and the rest of the class is graded; the exit code is still 0. When a
-    student has several rows, the last one counts.
+    student has several rows, the last one counts. The summary counts the roster's students
+    as graded, blank (every answer blank: 0 points, left out of the statistics), ungradable
+    (a question's template is missing or has changed: exit code 1), unreadable and
+    no-submission. Answers of another exam (the 'exam' column) are refused.
 
     \b
     Examples:
       mlquiz grade exam/exam.json exam/answers.csv
       mlquiz grade quiz3/exam.json answers.yaml --out quiz3-graded --jobs 4
       mlquiz grade big/exam.json big/answers.csv --no-pages
+      mlquiz grade exam/exam.json exam/answers.csv --overrides overrides.csv
     """
     from grader.exam.grade import grade_exam
     from grader.terminal import safe_terminal_text
 
     report = grade_exam(exam_json, submissions, out_dir, jobs=jobs, bank=open_bank(bank_dirs),
                         feedback_pages=not no_pages, verify_keys=verify_keys,
-                        progress=_progress())
-    graded = sum(n for s, n in report.counts.items()
-                 if s in ("graded", "missing-columns", "incomplete"))
-    click.echo(f"Graded {graded} of {len(report.rows)} rows into {_shown(report.out_dir)}")
+                        progress=_progress(), overrides=overrides)
+    counts = report.class_counts
+    others = ", ".join(f"{n} {status.replace('-', ' ')}" for status, n in counts.items()
+                       if n and status != "graded")
+    roster = sum(counts.values())
+    click.echo(f"Graded {counts['graded']} of {roster} student{'s' * (roster != 1)}"
+               f"{f' ({others})' if others else ''} into {_shown(report.out_dir)}")
     for note in report.notes:
         click.echo(f"  note: {safe_terminal_text(note, 1000)}")
     _list_rows(report.not_graded, MAX_LISTED_ROWS, "not graded")
@@ -194,6 +255,12 @@ def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_
     if report.feedback_dir is not None:
         click.echo(f"  feedback:     {_shown(report.feedback_dir)} (one page per student)")
     click.echo(f"  details:      {_shown(report.report)}")
+    if counts["ungradable"]:
+        from questionbank.errors import QuizError
+
+        raise QuizError(f"{counts['ungradable']} student{'s' * (counts['ungradable'] != 1)} "
+                        "could not be graded fully (a question's template is missing or has "
+                        "changed; see the lines above and the class report)")
 
 
 #: At most this many rows that were not graded are listed (the rest are in report.json).

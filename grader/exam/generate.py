@@ -9,8 +9,9 @@ sampled params *and* the reference answers, so grading never depends on sampling
 Layout of the output folder (``FMT`` is each requested format: html, md, tex)::
 
     exam.json             the manifest
-    answers.csv           blank submissions: `student`, then a column `Q<number>.<part id>`
-                          per part
+    answers.csv           blank submissions: `student`, `name` (from the roster; `grade`
+                          ignores it), `exam` (the exam id, `grader.exam.identity`), then a
+                          column `Q<number>.<part id>` per part
     sample-answers.csv    made-up answers to try the grader on (only when asked for)
     sheets/, keys/, sheets-all.FMT, keys-all.FMT    see `grader.exam.sheets`
 """
@@ -19,13 +20,21 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.exam.identity import (
+    EXAM_COLUMN,
+    MAX_EXAM_SEED,
+    NAME_COLUMN,
+    exam_id,
+    new_secret_seed,
+    seed_warning,
+    version_code,
+)
 from grader.exam.layout import SheetLayout, layout_view
 from grader.exam.manifest import (
     Item,
@@ -33,8 +42,9 @@ from grader.exam.manifest import (
     Question,
     StudentRecord,
     column_name,
-    write_manifest,
+    manifest_text,
 )
+from grader.exam.pools import PoolSpec, assign, exam_questions, resolve_pools
 from grader.exam.roster import Student, roster_students
 from grader.exam.sheets import (
     DEFAULT_FORMATS,
@@ -44,7 +54,6 @@ from grader.exam.sheets import (
     render_section,
     sheets_document,
     student_view,
-    version_code,
 )
 from grader.files import atomic_write_text, csv_text, student_stem
 from grader.selection import split_ids, topic_ids
@@ -82,6 +91,10 @@ class GeneratedExam:
     combined_keys: dict[str, Path] = field(default_factory=dict)
     #: made-up answers to try ``mlquiz grade`` on (only when asked for)
     sample_answers: Path | None = None
+    #: the exam's short id, written into every row of answers.csv (`grader.exam.identity`)
+    exam_id: str = ""
+    #: things the instructor should know (a guessable --seed)
+    warnings: tuple[str, ...] = ()
 
 
 def select_templates(bank: Any, questions: Iterable[str] = (), topics: Iterable[str] = ()
@@ -127,13 +140,11 @@ def _no_progress(label: str, total: int) -> AbstractContextManager[Callable[[int
 
 
 def _exam_seed(seed: int | None) -> int:
-    """The given exam seed, checked, or a fresh one from the operating system."""
-    from questionbank.instance import MAX_SEED
-
+    """The given exam seed, checked, or a fresh 128-bit secret from the operating system."""
     if seed is None:
-        seed = secrets.randbelow(10**9)
-    if isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise InputError(f"the exam seed must be a whole number from 0 to {MAX_SEED}")
+        return new_secret_seed()
+    if isinstance(seed, bool) or not 0 <= seed <= MAX_EXAM_SEED:
+        raise InputError(f"the exam seed must be a whole number from 0 to {MAX_EXAM_SEED}")
     return seed
 
 
@@ -147,14 +158,15 @@ class _Writer:
         self.out, self.title, self.seed, self.templates = out, title, seed, templates
         self.fmts, self.sample_answers = fmts, sample_answers
         self.layouts = {f: layout_view(layout or SheetLayout(), f) for f in fmts}
-        self.total_points = points_text(sum(p.points for t in templates for p in t.parts))
         # who each sheet is for (the combined file's title), and every student's rendered
         # section per format, for the sheets and for the keys
         self.heads: dict[str, list[dict[str, Any]]] = {f: [] for f in fmts}
         self.sections: dict[tuple[str, bool], list[str]] = {(f, k): [] for f in fmts
                                                             for k in (False, True)}
         self.records: list[StudentRecord] = []
-        self.samples: list[list[str]] = []
+        self.samples: list[tuple[Student, dict[str, str]]] = []
+        #: each student's pool templates, after the fixed ones (`grader.exam.pools`)
+        self.picked: dict[str, list[Any]] = {}
 
     def versions(self, student: Student) -> list[tuple[Instance, list[dict[str, Any]]]]:
         """The student's version of every question, with its view for each format."""
@@ -162,7 +174,8 @@ class _Writer:
         from questionbank.sampling import derive_seed
 
         versions = []
-        for number, template in enumerate(self.templates, start=1):
+        templates = [*self.templates, *self.picked.get(student.id, ())]
+        for number, template in enumerate(templates, start=1):
             try:
                 # the sheets render every text (and so surface a template's error); without
                 # sheets, generating renders them to check them
@@ -184,16 +197,18 @@ class _Writer:
         self.records.append(StudentRecord(student.id, student.name, code, tuple(
             Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1))))
         if self.sample_answers:
-            self.samples.append([student.id, *(
-                _sample_answer(part, f"{self.seed}:{student.id}:{column_name(n, part.id)}")
-                for n, inst in enumerate(instances, start=1) for part in inst.parts)])
+            self.samples.append((student, {
+                column: _sample_answer(part, f"{self.seed}:{student.id}:{column}")
+                for n, inst in enumerate(instances, start=1) for part in inst.parts
+                for column in [column_name(n, part.id)]}))
+        total_points = points_text(sum(p.points for inst in instances for p in inst.parts))
         for index, fmt in enumerate(self.fmts):
             view = student_view(student, code, [views[index] for _, views in versions], fmt)
             head = {"id": view["id"], "name": view["name"]}
             self.heads[fmt].append(head)
             for key, folder in ((False, "sheets"), (True, "keys")):
                 section = render_section(fmt, self.title, view, key=key,
-                                         total_points=self.total_points,
+                                         total_points=total_points,
                                          layout=self.layouts[fmt])
                 self.sections[fmt, key].append(section)
                 atomic_write_text(self.out / folder / f"{stem}.{fmt}",
@@ -208,6 +223,26 @@ class _Writer:
                                                     self.sections[fmt, key], key=key))
             paths[fmt] = path
         return paths
+
+
+def _submission_files(out: Path, questions: Sequence[Question], the_id: str,
+                      students: Sequence[Student],
+                      samples: Sequence[tuple[Student, dict[str, str]]] | None
+                      ) -> tuple[Path, Path | None]:
+    """Write ``answers.csv`` (blank answers) and, given `samples`, ``sample-answers.csv``:
+    `student`, `name`, `exam` (every row: the exam id), then one column per part."""
+    columns = [p.column for q in questions for p in q.parts]
+    header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
+    answers_csv = out / "answers.csv"
+    atomic_write_text(answers_csv, csv_text(
+        header, ([s.id, s.name, the_id, *([""] * len(columns))] for s in students)))
+    if samples is None:
+        return answers_csv, None
+    sample_path = out / "sample-answers.csv"
+    atomic_write_text(sample_path, csv_text(header, (
+        [s.id, s.name, the_id, *(answers.get(c, "") for c in columns)]
+        for s, answers in samples)))
+    return answers_csv, sample_path
 
 
 def _keep_existing_exam(out: Path, force: bool) -> None:
@@ -254,17 +289,19 @@ def _generate_into(out_dir: str | Path = "exam", *,
                   sample_answers: bool = False,
                   progress: Progress | None = None,
                   force: bool = False,
+                  pools: Sequence[PoolSpec] = (),
                   layout: SheetLayout | None = None) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
-    Questions: see `select_templates`. `seed` is the exam seed; when None a fresh one is drawn
-    from the operating system, used and recorded in ``exam.json`` (so a forgotten ``--seed``
-    never makes every instructor's exam the same). `bank` is a `questionbank.Bank` (default:
-    the built-in bank plus ``MLQUIZ_BANK``). `sheets=False` writes only ``exam.json`` and
-    ``answers.csv`` (for a quiz delivered online). Files already in `out_dir` that this exam
-    does not write are left alone. `sample_answers=True` also writes ``sample-answers.csv``,
-    made-up answers (mostly right, some typical mistakes, a few blank or unreadable) to try
-    the grader on.
+    Questions: see `select_templates`, then K per pool of `pools` (`grader.exam.pools`; with
+    pools and no `questions`/`topics` there are no fixed questions). `seed` is the exam seed;
+    when None a fresh 128-bit secret is drawn from the operating system, used and recorded in
+    ``exam.json`` (a seed chosen by hand can be guessed: the result's `warnings` say so). `bank`
+    is a `questionbank.Bank` (default: the built-in bank plus ``MLQUIZ_BANK``). `sheets=False`
+    writes only ``exam.json`` and ``answers.csv`` (for a quiz delivered online). Files already
+    in `out_dir` that this exam does not write are left alone. `sample_answers=True` also writes
+    ``sample-answers.csv``, made-up answers (mostly right, some typical mistakes, a few blank or
+    unreadable) to try the grader on.
 
     An exam already in `out_dir` (its ``exam.json``) is never replaced silently: its answers
     can only be graded with that manifest. Without `force` this raises `InputError`; with it
@@ -279,32 +316,34 @@ def _generate_into(out_dir: str | Path = "exam", *,
 
     fmts = parse_formats(formats) if sheets else ()
     students = roster_students(roster, count)
-    templates = select_templates(bank if bank is not None else default_bank(), questions,
-                                 topics)
-    if not templates:
+    bank = bank if bank is not None else default_bank()
+    questions, topics = list(questions), list(topics)
+    chosen = resolve_pools(bank, pools)
+    templates = select_templates(bank, questions, topics) \
+        if questions or topics or not chosen else []
+    if not templates and not chosen:
         raise InputError("the exam has no questions")
     seed = _exam_seed(seed)
     title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
     writer = _Writer(out, title, seed, templates, fmts, sample_answers, layout)
+    writer.picked = assign(chosen, [s.id for s in students], seed)
     with (progress or _no_progress)("Generating sheets", len(students)) as update:
         for student in students:
             writer.add(student, student_stem(student.id))
             update(1)
     combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
-    columns = [column_name(n, p.id) for n, t in enumerate(templates, start=1) for p in t.parts]
-    answers_csv = out / "answers.csv"
-    atomic_write_text(answers_csv, csv_text(
-        ["student", *columns], ([s.id, *([""] * len(columns))] for s in students)))
-    sample_path = out / "sample-answers.csv" if sample_answers else None
-    if sample_path is not None:
-        atomic_write_text(sample_path, csv_text(["student", *columns], writer.samples))
-    write_manifest(out / "exam.json", Manifest(
-        title, seed, {t.id: t.version for t in templates},
-        tuple(Question.from_template(n, t) for n, t in enumerate(templates, start=1)),
-        tuple(writer.records)))
+    every = [*templates, *(t for pool in chosen for t in pool.templates)]
+    listed = exam_questions(templates, chosen)
+    text, digest = manifest_text(Manifest(title, seed, {t.id: t.version for t in every}, listed,
+                                          tuple(writer.records)))
+    the_id = exam_id(seed, digest)
+    answers_csv, sample_path = _submission_files(out, listed, the_id, students,
+                                                 writer.samples if sample_answers else None)
+    atomic_write_text(out / "exam.json", text)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
-        students=len(students), questions=tuple(t.id for t in templates), formats=fmts,
+        students=len(students), questions=tuple(q.template for q in listed), formats=fmts,
         sheets_dir=out / "sheets", keys_dir=out / "keys", combined_sheets=combined_sheets,
-        combined_keys=combined_keys, sample_answers=sample_path)
+        combined_keys=combined_keys, sample_answers=sample_path, exam_id=the_id,
+        warnings=tuple(filter(None, [seed_warning(seed)])))

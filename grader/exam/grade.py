@@ -8,7 +8,9 @@ Each row is graded on its own and never stops the batch. A row's status is one o
 
 - ``graded``: every part graded; ``missing-columns``: graded, but the file has no column for
   some parts (those count as blank); ``incomplete``: graded, but some questions could not be
-  (their template is missing or changed since the exam was made, see below);
+  (their template is missing or changed since the exam was made, see below); ``ungradable``:
+  no question could be; ``blank``: every answer is blank (0 points, left out of the
+  statistics, as ``ungradable`` rows are);
 - ``superseded``: **duplicate rule: the last row for a student counts**; earlier rows for the
   same student are not graded and are reported with the line that replaced them;
 - ``unknown-student``, ``missing-student`` (blank student cell), ``malformed-row`` (a ragged or
@@ -40,6 +42,7 @@ folder that replaces the output folder as a whole, under a lock (`grader.outdir`
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 from collections.abc import Callable, Iterator, Sequence
@@ -47,6 +50,7 @@ from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from grader.exam.identity import check_submissions_exam
 from grader.exam.manifest import (
     FREEZE_EVERY,
     Item,
@@ -65,6 +69,7 @@ from grader.exam.outcomes import (
     RowStatus,
     StudentOutcome,
 )
+from grader.exam.overrides import Overrides, check_submitted, read_overrides
 from grader.exam.rebuild import ItemRebuild, Rebuilder, Rebuilt, first_items
 from grader.exam.submissions import SubmissionRow, read_submissions
 from grader.judge.check import check_key
@@ -86,8 +91,10 @@ class _Grader:
     """Grades rows against the manifest; one per process (the worker of ``--jobs``)."""
 
     def __init__(self, manifest: Manifest, bank: Any, pages_dir: Path | None,
-                 verify_all: bool = False, first: dict[str, Item] | None = None) -> None:
+                 verify_all: bool = False, first: dict[str, Item] | None = None,
+                 overrides: Overrides | None = None) -> None:
         self.manifest = manifest
+        self.overrides = overrides
         self.pages_dir = pages_dir
         self.verify_all = verify_all or pages_dir is not None
         self.rebuilder = Rebuilder(manifest.templates, bank,
@@ -100,15 +107,20 @@ class _Grader:
         graded = [self._item(item, row) for item in record.items]
         items = tuple(outcome for outcome, _ in graded)
         if any(i.status != "graded" for i in items):
-            status = "incomplete"
+            status = "incomplete" if any(i.status == "graded" for i in items) else "ungradable"
             message = "; ".join(f"Q{i.number}: {i.message}" for i in items
                                 if i.status != "graded")
+        elif all(p.status == "blank" for i in items for p in i.parts):
+            status, message = "blank", "every answer is blank (0 points; left out of the " \
+                                       "statistics)"
         elif row.missing:
             status = "missing-columns"
             message = f"no column for {', '.join(row.missing)} (counted as blank)"
         else:
             status, message = "graded", ""
         outcome = StudentOutcome(row.student, row.line, status, message, items)
+        if self.overrides is not None:
+            outcome = self.overrides.apply(outcome)
         if self.pages_dir is None:
             return outcome, None
         from grader.exam.pages import write_feedback_pages
@@ -217,9 +229,10 @@ _worker: _Grader | None = None
 
 
 def _init_worker(header: Manifest, first: dict[str, Item], bank: Any,
-                 pages_dir: Path | None, verify_keys: bool) -> None:
+                 pages_dir: Path | None, verify_keys: bool, overrides: Overrides | None
+                 ) -> None:
     global _worker
-    _worker = _Grader(header, bank, pages_dir, verify_keys, first)
+    _worker = _Grader(header, bank, pages_dir, verify_keys, first, overrides)
 
 
 def _grade_chunk(chunk: Sequence[tuple[SubmissionRow, StudentRecord]]) -> list[Graded]:
@@ -240,14 +253,15 @@ def _chunks(rows: Sequence[SubmissionRow], students: dict[str, StudentRecord], s
 
 def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
                 pages_dir: Path | None, jobs: int, update: Callable[[int], object],
-                verify_keys: bool = False) -> list[Graded]:
+                verify_keys: bool = False, overrides: Overrides | None = None
+                ) -> list[Graded]:
     """Grade `rows` in order, in this process or in `jobs` worker processes (same result).
 
     A worker gets the manifest without its students and the first item of each template;
     each chunk of rows comes with the students' records."""
     students = {s.id: s for s in manifest.students}
     if jobs <= 1 or len(rows) < 2:
-        grader = _Grader(manifest, bank, pages_dir, verify_keys)
+        grader = _Grader(manifest, bank, pages_dir, verify_keys, overrides=overrides)
         results = []
         for index, r in enumerate(rows, start=1):
             assert r.student is not None
@@ -256,7 +270,6 @@ def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
             if index % FREEZE_EVERY == 0:
                 gc.freeze()  # the outcomes so far, see `grade_exam`
         return results
-    import dataclasses
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -266,7 +279,7 @@ def _grade_rows(manifest: Manifest, bank: Any, rows: Sequence[SubmissionRow],
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
                              initializer=_init_worker,
                              initargs=(header, first_items(manifest), bank, pages_dir,
-                                       verify_keys)) as pool:
+                                       verify_keys, overrides)) as pool:
         for chunk in pool.map(_grade_chunk, _chunks(rows, students, size)):
             results.extend(chunk)
             update(len(chunk))
@@ -313,9 +326,22 @@ def _resolve(rows: Sequence[SubmissionRow], roster: dict[str, StudentRecord]
     return to_grade, statuses
 
 
+def _trusted_manifest(exam: str | Path, trust_stored: bool) -> Manifest:
+    """The manifest; one changed since it was written is refused when its stored keys would
+    be trusted (`grader.exam.identity`)."""
+    manifest = load_manifest(exam, check_hash=trust_stored)
+    if manifest.intact is False and trust_stored:
+        raise InputError(
+            f"{exam}: the manifest does not match its content hash: it was changed after "
+            "'mlquiz generate' wrote it, so its stored answer keys are not trusted; grade with "
+            "--verify-keys (every key rebuilt from the templates) or without --no-pages")
+    return manifest
+
+
 def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = "graded", *,
                jobs: int = 1, bank: Any = None, feedback_pages: bool = True,
-               verify_keys: bool = False, progress: Progress | None = None) -> GradeReport:
+               verify_keys: bool = False, progress: Progress | None = None,
+               overrides: str | Path | None = None) -> GradeReport:
     """Grade a submissions file against ``exam.json`` and write the results into `out_dir`.
 
     `bank` is a `questionbank.Bank` holding the exam's templates (default: the built-in bank
@@ -323,7 +349,8 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     bytes. `feedback_pages=False` skips the per-student pages (the slow part for big classes).
     `verify_keys=True` rebuilds every question and compares its key before grading it (done
     anyway with feedback pages, which show the worked solutions); otherwise questions are
-    graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`.
+    graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`. `overrides` is a
+    CSV of manual changes applied after automatic grading (`grader.exam.overrides`).
     """
     from grader.exam.report import write_outputs
     from grader.outdir import relocated, staged_folder
@@ -332,9 +359,13 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     if jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
-    manifest = load_manifest(exam)
+    manifest = _trusted_manifest(exam, trust_stored=not (feedback_pages or verify_keys))
+    changes = read_overrides(overrides, manifest) if overrides is not None else None
     subs = read_submissions(submissions, [p.column for p in manifest.columns],
                             {s.id for s in manifest.students})
+    notes = check_submissions_exam(subs.rows, str(submissions), manifest.exam_id)
+    notes += [changes.note()] if changes is not None else []
+    subs = dataclasses.replace(subs, notes=(*notes, *subs.notes))
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
     # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
     # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as
@@ -343,13 +374,15 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     gc.freeze()
     try:
         to_grade, problems = _resolve(subs.rows, {s.id: s for s in manifest.students})
+        if changes is not None:
+            check_submitted(changes, [r.student for r in to_grade if r.student is not None])
         open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
         bank = bank if bank is not None else default_bank()
         with staged_folder(out) as stage:  # the folder changes as a whole (grader.outdir)
             pages_dir = stage / "feedback" if feedback_pages else None
             with open_progress("Grading", len(to_grade)) as update:
                 graded = _grade_rows(manifest, bank, to_grade, pages_dir, jobs, update,
-                                     verify_keys)
+                                     verify_keys, changes)
             gc.freeze()
             report = write_outputs(stage, manifest, subs, graded, problems, pages_dir)
         return relocated(report, stage, out)

@@ -19,13 +19,33 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 __all__ = [
-    "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "ItemOutcome",
-    "PartOutcome", "RowStatus", "StudentOutcome", "round_score", "score_text",
+    "CLASS_COUNTS", "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "UNSCORED_STATUSES",
+    "GradeReport", "ItemOutcome", "PartOutcome", "RowStatus", "StudentOutcome", "class_count",
+    "round_score", "score_text",
 ]
 
-ROW_STATUSES = ("graded", "missing-columns", "incomplete", "superseded", "unknown-student",
-                "missing-student", "malformed-row")
+ROW_STATUSES = ("graded", "missing-columns", "incomplete", "ungradable", "blank", "superseded",
+                "unknown-student", "missing-student", "malformed-row")
 GRADED_STATUSES = ("graded", "missing-columns", "incomplete")
+#: How the class's students are counted everywhere (the CLI, summary.html, report.json): each
+#: roster student is in exactly one of these (`class_count`).
+CLASS_COUNTS = ("graded", "blank", "ungradable", "unreadable", "no-submission")
+#: Rows left out of every statistic (they still score 0 in the gradebook): nothing answered,
+#: or nothing that could be graded.
+UNSCORED_STATUSES = ("blank", "ungradable")
+
+
+def class_count(status: str) -> str:
+    """The `CLASS_COUNTS` entry of a roster student whose gradebook status is `status`:
+    ``incomplete`` (some questions could not be graded) counts as ``ungradable``, a student
+    whose only row could not be read as ``unreadable``."""
+    if status in ("graded", "missing-columns"):
+        return "graded"
+    if status in ("incomplete", "ungradable"):
+        return "ungradable"
+    if status == "malformed-row":
+        return "unreadable"
+    return status  # blank, no-submission
 PART_STATUSES = ("correct", "incorrect", "invalid", "blank", "ungraded", "error")
 
 
@@ -61,18 +81,28 @@ class PartOutcome(NamedTuple):
     mistake: str | None
     read_as: str | None
     reference: str
+    #: the comment of a manual override (`grader.exam.overrides`), None when not overridden
+    override: str | None = None
+    #: the points graded automatically, before the override
+    automatic: float | None = None
 
     @property
     def earned(self) -> float | None:
-        return None if self.status == "ungraded" else self.score * self.points
+        if self.status == "ungraded" and self.override is None:
+            return None
+        return self.score * self.points
 
     def to_dict(self) -> dict[str, Any]:
-        """The part's entry in ``report.json``."""
-        return {"column": self.column, "part": self.part, "answer": self.answer,
-                "status": self.status, "score": round_score(self.score),
-                "points": self.points, "earned": round_score(self.earned),
-                "feedback": self.feedback, "mistake": self.mistake, "read_as": self.read_as,
-                "reference": self.reference}
+        """The part's entry in ``report.json`` (``override`` only for an overridden part)."""
+        entry: dict[str, Any] = {"column": self.column, "part": self.part, "answer": self.answer,
+                                 "status": self.status, "score": round_score(self.score),
+                                 "points": self.points, "earned": round_score(self.earned),
+                                 "feedback": self.feedback, "mistake": self.mistake,
+                                 "read_as": self.read_as, "reference": self.reference}
+        if self.override is not None:
+            entry["override"] = {"comment": self.override,
+                                 "automatic": round_score(self.automatic)}
+        return entry
 
 
 class ItemOutcome(NamedTuple):
@@ -148,6 +178,8 @@ class GradeReport:
     rows: tuple[RowStatus, ...]
     counts: dict[str, int] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: the roster's students by `CLASS_COUNTS` entry (all entries, in that order)
+    class_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def not_graded(self) -> tuple[RowStatus, ...]:

@@ -75,6 +75,9 @@ def _part_view(p: PartOutcome, instance: Instance | None, fmt: str) -> dict[str,
         "feedback": p.feedback if html else _md_text(p.feedback),
         "multiline": "\n" in p.feedback, "reference": shown(reference),
         "mistake": p.mistake, "solution": solution,
+        "override": None if p.override is None else
+        (p.override if html else _md_text(p.override)),
+        "automatic": score_text(p.automatic),
     }
 
 

@@ -1,7 +1,9 @@
 """The class's results: ``gradebook.csv``, ``report.json`` and ``summary.html``.
 
-- ``gradebook.csv``: ``student``, one score column per part (empty when not graded),
-  ``total``, ``max``, ``percent``, ``status``; one row per roster student, then the rows of
+- ``gradebook.csv``: ``student``, ``name`` (the roster's, from the manifest: a name in the
+  submissions is ignored), one score column per part (empty when not graded),
+  ``total``, ``max``, ``percent``, ``status``, ``overridden`` (the parts changed by
+  ``--overrides``, space-separated); one row per roster student, then the rows of
   students not in the roster. Cells are neutralised against spreadsheet formulas.
 - ``report.json`` (format ``mlquiz-grades``, `REPORT_VERSION`): every detail, with sorted
   keys, one row and one student per line; students' entries are made while writing.
@@ -17,8 +19,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from grader.exam.manifest import Manifest
-from grader.exam.outcomes import GradeReport, RowStatus, StudentOutcome, round_score, score_text
+from grader.exam.manifest import Item, Manifest, StudentRecord, column_name
+from grader.exam.outcomes import (
+    CLASS_COUNTS,
+    UNSCORED_STATUSES,
+    GradeReport,
+    RowStatus,
+    StudentOutcome,
+    class_count,
+    round_score,
+    score_text,
+)
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
 from grader.files import atomic_write_chunks, atomic_write_text, csv_text, json_chunks
@@ -29,6 +40,8 @@ REPORT_VERSION = 1
 #: At most this many rows that were not graded are listed in ``summary.html`` (all of them
 #: are in ``report.json``).
 MAX_SUMMARY_ROWS = 200
+#: Fewer graded students than this: the summary says its statistics are unreliable.
+SMALL_SAMPLE = 10
 
 #: (student's outcome, their feedback pages by format, or None)
 Graded = tuple[StudentOutcome, dict[str, str] | None]
@@ -46,7 +59,10 @@ class _Class:
         self.columns = [p.column for p in columns]
         self.points = [p.points for p in columns]
         self.templates = [q.template for q in manifest.questions for _ in q.parts]
-        self.max_points = math.fsum(self.points)
+        self.stat_keys, self.stat_index = _stat_keys(manifest)
+        #: one template per question: the statistics' keys are the columns, in order
+        self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
+        self._max: dict[str, float] = {}
         self.by_student = {o.student: (o, pages) for o, pages in graded}
         self.totals = {o.student: o.total for o, _ in graded}
         self.problems = problems
@@ -66,12 +82,28 @@ class _Class:
             counts[r.status] = counts.get(r.status, 0) + 1
         self.counts = dict(sorted(counts.items()))
         self.notes = list(subs.notes)
+        self.class_counts = dict.fromkeys(CLASS_COUNTS, 0)
+        for record in manifest.students:
+            self.class_counts[class_count(self.status_of(record.id))] += 1
         self.item_problems: list[ItemProblem] = sorted(
             {(i.number, i.template, i.status, i.message)
              for o, _ in graded for i in o.items if i.status != "graded"})
 
-    def percent(self, total: float) -> float:
-        return 100 * total / self.max_points if self.max_points else 0.0
+    def status_of(self, sid: str) -> str:
+        """A roster student's gradebook status."""
+        if sid in self.by_student:
+            return self.by_student[sid][0].status
+        problem = self.problem_of.get(sid)
+        return problem.status if problem else "no-submission"
+
+    def max_of(self, record: StudentRecord) -> float:
+        """A student's possible points (students of a pool exam have different questions)."""
+        if record.id not in self._max:
+            self._max[record.id] = math.fsum(p.points for i in record.items for p in i.parts)
+        return self._max[record.id]
+
+    def percent(self, total: float, maximum: float) -> float:
+        return 100 * total / maximum if maximum else 0.0
 
 
 def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequence[Graded],
@@ -79,19 +111,56 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
     """Write the gradebook, the report and the summary page; return what was written."""
     graded_class = _Class(manifest, subs, graded, problems)
     book, stat_rows = _gradebook(graded_class)
-    stats = class_statistics(graded_class.columns, graded_class.points, stat_rows)
+    stats = class_statistics([k[0] for k in graded_class.stat_keys],
+                             [k[2] for k in graded_class.stat_keys], stat_rows)
     del stat_rows
     gradebook_path = out / "gradebook.csv"
     report_path = out / "report.json"
     summary_path = out / "summary.html"
     atomic_write_text(gradebook_path, csv_text(
-        ["student", *graded_class.columns, "total", "max", "percent", "status"], book))
+        ["student", "name", *graded_class.columns, "total", "max", "percent", "status",
+         "overridden"], book))
     atomic_write_chunks(report_path, json_chunks(_report(graded_class, stats)))
     atomic_write_text(summary_path, _summary_html(graded_class, stats))
     return GradeReport(out_dir=out, gradebook=gradebook_path, report=report_path,
                        summary=summary_path, feedback_dir=pages_dir if graded else None,
                        rows=tuple(graded_class.rows), counts=graded_class.counts,
-                       notes=tuple(graded_class.notes))
+                       notes=tuple(graded_class.notes), class_counts=graded_class.class_counts)
+
+
+#: A statistics entry: (label, template, points); its index by (number, template, part id)
+StatKey = tuple[str, str, float]
+
+
+def _stat_keys(manifest: Manifest) -> tuple[list[StatKey], dict[tuple[int, str, str], int]]:
+    """The parts the statistics are about: a question's parts, or, for a question whose
+    students have different templates (a pool), each template's parts apart, labelled
+    ``Q3.f1 (metrics/confusion-matrix)``: its difficulty and mistakes are per template."""
+    templates: dict[int, dict[str, Item]] = {q.number: {} for q in manifest.questions}
+    for student in manifest.students:
+        for item in student.items:
+            templates.setdefault(item.number, {}).setdefault(item.template, item)
+    keys: list[StatKey] = []
+    index: dict[tuple[int, str, str], int] = {}
+    for number, first in templates.items():
+        for template_id in sorted(first):
+            for part in first[template_id].parts:
+                column = column_name(number, part.id)
+                index[number, template_id, part.id] = len(keys)
+                keys.append((column if len(first) == 1 else f"{column} ({template_id})",
+                             template_id, float(part.points)))
+    return keys, index
+
+
+def _stat_row(c: _Class, o: StudentOutcome) -> list[PartResult | None]:
+    """A student's parts in the order of the statistics' keys (`_stat_keys`)."""
+    row: list[PartResult | None] = [None] * len(c.stat_keys)
+    for item in o.items:
+        for part in item.parts:
+            at = c.stat_index.get((item.number, item.template, part.part))
+            if at is not None and part.earned is not None:
+                row[at] = part
+    return row
 
 
 def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | None]]]:
@@ -105,28 +174,30 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[list[PartResult | No
         if sid not in c.by_student:
             problem = c.problem_of.get(sid)
             status = problem.status if problem else "no-submission"
-            book.append([sid, *blank, "", score_text(c.max_points), "", status])
+            book.append([sid, record.name, *blank, "", num(c.max_of(record)), "", status, ""])
             continue
         o = c.by_student[sid][0]
         cells = {p.column: p for p in o.parts}
-        book_row: list[object] = [sid]
-        stat_row: list[PartResult | None] = []
+        book_row: list[object] = [sid, record.name]
+        by_column: list[PartResult | None] = []
         for column in c.columns:
             cell = cells.get(column)
-            if cell is None or cell.status == "ungraded":
+            if cell is None or (cell.status == "ungraded" and cell.override is None):
                 book_row.append("")
-                stat_row.append(None)
+                by_column.append(None)
             else:
                 book_row.append(num(cell.score * cell.points))
-                stat_row.append(cell)
-        total = c.totals[sid]
-        book_row += [num(total), num(c.max_points), num(c.percent(total), 2), o.status]
+                by_column.append(cell)
+        total, top = c.totals[sid], c.max_of(record)
+        book_row += [num(total), num(top), num(c.percent(total, top), 2), o.status,
+                     " ".join(p.column for p in o.parts if p.override is not None)]
         book.append(book_row)
-        stat_rows.append(stat_row)
+        if o.status not in UNSCORED_STATUSES:
+            stat_rows.append(by_column if c.keys_are_columns else _stat_row(c, o))
     for p in c.problems:
         if p.status in ("unknown-student", "missing-student") or \
                 (p.status == "malformed-row" and p.student is None):
-            book.append([p.student or "", *blank, "", "", "", p.status])
+            book.append([p.student or "", "", *blank, "", "", "", p.status, ""])
     return book, stat_rows
 
 
@@ -140,6 +211,7 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
         "columns": [{"column": column, "template": t, "points": p}
                     for column, t, p in zip(c.columns, c.templates, c.points, strict=True)],
         "counts": c.counts,
+        "class_counts": c.class_counts,
         "notes": c.notes,
         "questions_not_graded": [{"number": n, "template": t, "status": s, "message": msg}
                                  for n, t, s, msg in c.item_problems],
@@ -151,16 +223,16 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
 
 def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
     """Every roster student's entry of ``report.json``."""
-    top = round_score(c.max_points)
     for record in c.manifest.students:
+        top = c.max_of(record)
         entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
-                                 "max": top}
+                                 "max": round_score(top)}
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
             total = c.totals[record.id]
             entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
                          message=o.message, status=o.status, total=round_score(total),
-                         percent=round_score(c.percent(total)))
+                         percent=round_score(c.percent(total, top)))
         else:
             problem = c.problem_of.get(record.id)
             entry.update(feedback=None, items=[], line=problem.line if problem else None,
@@ -172,13 +244,16 @@ def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
 
 def _stats_json(stats: ClassStats) -> dict[str, Any]:
     return {
-        "n": stats.n, "mean": round_score(stats.mean), "median": round_score(stats.median),
+        "n": stats.n, "small_sample": stats.n < SMALL_SAMPLE,
+        "left_out": list(UNSCORED_STATUSES),
+        "mean": round_score(stats.mean), "median": round_score(stats.median),
         "stdev": round_score(stats.stdev), "min": round_score(stats.minimum),
         "max": round_score(stats.maximum),
         "histogram": [{"low": b.low, "high": b.high, "count": b.count} for b in stats.histogram],
         "discrimination_method": "corrected item-total correlation (point-biserial for 0/1 "
                                  "parts)",
         "parts": [{"column": p.column, "points": p.points, "n": p.n,
+                   "small_sample": p.n < SMALL_SAMPLE,
                    "difficulty": round_score(p.difficulty),
                    "discrimination": round_score(p.discrimination), "statuses": p.statuses,
                    "mistakes": [{"mistake": m.mistake, "count": m.count,
@@ -192,7 +267,7 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
 
 def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
     """Bar geometry for the inline SVG histogram (computed here, drawn by the template)."""
-    width, height, left, bottom, top = 520, 220, 36, 28, 12
+    width, height, left, bottom, top = 520, 232, 36, 40, 12
     bins = stats.histogram
     peak = max((b.count for b in bins), default=0) or 1
     bar = (width - left - 8) / len(bins)
@@ -201,7 +276,7 @@ def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
         h = (height - bottom - top) * b.count / peak
         bars.append({"x": round(left + i * bar + 2, 1), "y": round(height - bottom - h, 1),
                      "w": round(bar - 4, 1), "h": round(h, 1), "count": b.count,
-                     "label": f"{b.low}", "cx": round(left + i * bar + bar / 2, 1),
+                     "label": f"{b.low}\u2013{b.high}", "cx": round(left + i * bar + bar / 2, 1),
                      "range": f"{b.low}-{b.high}%"})
     ticks = sorted({0, peak, peak // 2})
     return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
@@ -222,7 +297,7 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
         "difficulty": _shown(p.difficulty, 2),
         "difficulty_pct": round(100 * p.difficulty) if p.difficulty is not None else 0,
         "discrimination": _shown(p.discrimination, 2),
-        "statuses": p.statuses,
+        "statuses": p.statuses, "few": p.n < SMALL_SAMPLE,
         "mistakes": [{"mistake": m.mistake, "count": m.count,
                       "share": score_text(100 * m.share, 1), "example": m.example}
                      for m in p.mistakes],
@@ -235,6 +310,9 @@ def _summary_html(c: _Class, stats: ClassStats) -> str:
     return render_page(
         "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
         histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
+        class_counts=c.class_counts, small_sample=stats.n < SMALL_SAMPLE,
+        no_submission=[r.id for r in c.manifest.students
+                       if c.status_of(r.id) == "no-submission"],
         problems=problems[:MAX_SUMMARY_ROWS],
         more_problems=max(0, len(problems) - MAX_SUMMARY_ROWS),
         item_problems=[{"number": n, "template": t, "status": s, "message": msg}

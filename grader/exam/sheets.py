@@ -12,10 +12,10 @@ Layout of the files that `grader.exam.generate` writes (``FMT`` is each requeste
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from grader.exam.identity import version_code
 from grader.exam.manifest import column_name
 from grader.exam.roster import Student
 from grader.files import md_escape
@@ -43,12 +43,6 @@ def parse_formats(entries: Iterable[str]) -> tuple[str, ...]:
     if not chosen:
         raise InputError(f"no sheet format given (formats: {', '.join(FORMATS)})")
     return chosen
-
-
-def version_code(exam_seed: int, student_id: str) -> str:
-    """A short code printed on a sheet to tell its version apart (6 hex digits, upper case)."""
-    digest = hashlib.sha256(f"mlquiz-version:{exam_seed}:{student_id}".encode()).hexdigest()
-    return digest[:6].upper()
 
 
 def points_text(points: float) -> str:

@@ -54,6 +54,9 @@ _UNTYPABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _KEPT_CHARS = 200
 #: The cells of every row that will not be graded (one shared empty dict: never changed).
 _NO_CELLS: dict[str, str] = {}
+#: Columns that are not answers and are not reported as unknown: the student's name (ignored)
+#: and the exam id (checked by `grader.exam.identity.check_submissions_exam`).
+_INFO_KEYS = ("name", "exam")
 
 
 @dataclass(slots=True, frozen=True)
@@ -249,7 +252,8 @@ class _Rows:
         if header is None:
             raise InputError(f"{self.path}: the file is empty (expected a header line "
                              "'student,Q1...')")
-        unknown = [c for c in header if c and c not in self.wanted and c != header[student_col]]
+        unknown = [c for c in header if c and c not in self.wanted and c != header[student_col]
+                   and c not in _INFO_KEYS]
         return Submissions(rows=tuple(self.rows),
                            notes=tuple(self.notes(unknown, missing, "columns")))
 
@@ -290,7 +294,7 @@ class _Rows:
             missing = tuple(c for c in self.columns if c not in keys)
             self.add(self.row(rec.line, rec.index, pairs, _pairs_get(pairs, key), missing))
         unknown = sorted(k for k in seen_keys if k not in self.wanted and k.strip().lower()
-                         not in _STUDENT_KEYS)
+                         not in _STUDENT_KEYS and k not in _INFO_KEYS)
         return Submissions(rows=tuple(self.rows),
                            notes=tuple(self.notes(unknown, (), "keys")))
 

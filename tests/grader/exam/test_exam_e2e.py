@@ -133,7 +133,8 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert gen.returncode == 0, gen.stderr
     manifest = json.loads((root / "exam" / "exam.json").read_text(encoding="utf-8"))
     blank = list(csv.reader((root / "exam" / "answers.csv").read_text("utf-8").splitlines()))
-    assert blank[0] == ["student", *COLUMNS]
+    assert blank[0] == ["student", "name", "exam", *COLUMNS]
+    exam_id = blank[1][2]
     plan = make_plan(manifest)
 
     lines: list[list[str]] = [blank[0]]
@@ -146,15 +147,15 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             lines.append([cells[0], "0.5", "0.5"])  # a ragged row
             continue
         if sid == "s09":
-            lines.append([cells[0], *(["0"] * len(COLUMNS))])  # superseded below
+            lines.append([*cells[:3], *(["0"] * len(COLUMNS))])  # superseded below
             continue
         answers = [plan.answer(sid, c, style) for c in COLUMNS]
-        lines.append([cells[0], *(a[0] for a in answers)])
+        lines.append([*cells[:3], *(a[0] for a in answers)])
         expected[sid] = {c: a for c, a in zip(COLUMNS, answers, strict=True)}
-    lines.append([EVIL_ID, *(["1"] * len(COLUMNS))])
-    lines.append(["", *(["1"] * len(COLUMNS))])
+    lines.append([EVIL_ID, "", exam_id, *(["1"] * len(COLUMNS))])
+    lines.append(["", "", exam_id, *(["1"] * len(COLUMNS))])
     answers = [plan.answer("s09", c, 1) for c in COLUMNS]
-    lines.append(["s09", *(a[0] for a in answers)])
+    lines.append(["s09", "", exam_id, *(a[0] for a in answers)])
     expected["s09"] = dict(zip(COLUMNS, answers, strict=True))
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(lines)
@@ -165,7 +166,7 @@ def loop(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     line_of = {row[0].removeprefix("'"): n for n, row in enumerate(lines, start=1)}
     line_of["s09-first"] = next(n for n, row in enumerate(lines, start=1) if row[0] == "s09")
     return {"root": root, "out": root / "graded", "expected": expected, "ids": ids,
-            "lines": line_of, "stdout": graded.stdout, "manifest": manifest}
+            "lines": line_of, "stdout": graded.stdout, "manifest": manifest, "names": names}
 
 
 def read_gradebook(path: Path) -> list[list[str]]:
@@ -174,21 +175,23 @@ def read_gradebook(path: Path) -> list[list[str]]:
 
 def test_every_score_and_status_in_the_gradebook(loop: dict[str, Any]) -> None:
     rows = read_gradebook(loop["out"] / "gradebook.csv")
-    assert rows[0] == ["student", *COLUMNS, "total", "max", "percent", "status"]
+    assert rows[0] == ["student", "name", *COLUMNS, "total", "max", "percent", "status",
+                       "overridden"]
     by_id = {r[0].removeprefix("'"): r for r in rows[1:]}
     assert [r[0] for r in rows[1:31]] == [("'" + i if i.startswith("@") else i)
                                           for i in loop["ids"]], "roster order"
     for sid, answers in loop["expected"].items():
         row = by_id[sid]
         scores = ["1" if answers[c][1] == "correct" else "0" for c in COLUMNS]
-        assert row[1:12] == scores, (sid, row, answers)
+        assert row[1].removeprefix("'") == loop["names"][sid], "the roster's name"
+        assert row[2:13] == scores, (sid, row, answers)
         total = scores.count("1")
-        assert row[12:] == [str(total), "11", f"{100 * total / 11:.2f}".rstrip("0").rstrip("."),
-                            "graded"], sid
-    assert by_id["s10"][1:] == [""] * 11 + ["", "11", "", "malformed-row"]
-    assert by_id["s11"][1:] == [""] * 11 + ["", "11", "", "no-submission"]
-    assert by_id[EVIL_ID][-1] == "unknown-student"
-    assert rows[-1] == [""] * 15 + ["missing-student"]
+        assert row[13:] == [str(total), "11", f"{100 * total / 11:.2f}".rstrip("0").rstrip("."),
+                            "graded", ""], sid
+    assert by_id["s10"][2:] == [""] * 11 + ["", "11", "", "malformed-row", ""]
+    assert by_id["s11"][1:] == ["Student s11", *[""] * 11, "", "11", "", "no-submission", ""]
+    assert by_id[EVIL_ID][-2] == "unknown-student"
+    assert rows[-1] == [""] * 16 + ["missing-student", ""]
     assert len(rows) == 1 + 30 + 2
 
 
@@ -226,10 +229,10 @@ def test_rows_that_could_not_be_graded_have_line_numbers(loop: dict[str, Any]) -
     assert superseded["message"] == (f"a later row for this student (line {lines['s09']}) "
                                       "counts instead")
     malformed = next(r for r in report["rows"] if r["status"] == "malformed-row")
-    assert malformed["message"] == "3 cells where the header has 12"
+    assert malformed["message"] == "3 cells where the header has 14"
     stdout = loop["stdout"]
-    assert f"line {lines['s10']} (s10): malformed-row: 3 cells where the header has 12" in stdout
-    assert "Graded 28 of 32 rows into graded/" in stdout
+    assert f"line {lines['s10']} (s10): malformed-row: 3 cells where the header has 14" in stdout
+    assert "Graded 28 of 30 students (1 unreadable, 1 no submission) into graded/" in stdout
     assert "class report: graded/summary.html" in stdout
     summary = (loop["out"] / "summary.html").read_text(encoding="utf-8")
     assert f"<tr><td>{lines['s10']}</td><td>s10</td><td>malformed-row</td>" in summary
@@ -267,9 +270,20 @@ def test_feedback_pages_show_verdicts_references_and_solutions(loop: dict[str, A
         f"{student_stem(s)}.{ext}" for s in loop["expected"] for ext in ("html", "md"))
 
 
+def report_counts(loop: dict[str, Any]) -> dict[str, int]:
+    report = json.loads((loop["out"] / "report.json").read_text(encoding="utf-8"))
+    return dict(report["class_counts"])
+
+
 def test_summary_has_statistics_histogram_and_mistakes(loop: dict[str, Any]) -> None:
     summary = (loop["out"] / "summary.html").read_text(encoding="utf-8")
-    assert "28 of 30 students graded" in summary
+    assert ("Class summary · 30 students:\n28 graded · 0 blank · 0 ungradable · 1 unreadable · "
+            "1 no submission</p>") in summary
+    assert "<p>No submission from 1 student: s11.</p>" in summary
+    assert ">90\u2013100</text>" in summary, "histogram bins are labelled as ranges"
+    assert "n &lt; 10: statistics unreliable" not in summary
+    assert report_counts(loop) == {"graded": 28, "blank": 0, "ungradable": 0,
+                                   "unreadable": 1, "no-submission": 1}
     assert summary.count('<rect class="bin"') == 10
     assert "<code>recall-for-precision</code>" in summary
     assert "<code>percent-without-sign</code>" in summary

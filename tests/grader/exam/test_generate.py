@@ -160,10 +160,14 @@ def test_files_names_are_slugs_with_hashes(small_exam: Path) -> None:
 def test_answers_csv_is_a_blank_submission_file(small_exam: Path) -> None:
     text = (small_exam / "answers.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))
-    assert rows[0] == ["student", "Q1.accuracy", "Q1.precision", "Q1.recall", "Q1.f1",
-                       "Q2.output", "Q3.dW", "Q3.db", "Q3.dX", "Q4.grad", "Q4.shape"]
+    assert rows[0] == ["student", "name", "exam", "Q1.accuracy", "Q1.precision", "Q1.recall",
+                       "Q1.f1", "Q2.output", "Q3.dW", "Q3.db", "Q3.dX", "Q4.grad", "Q4.shape"]
     assert [r[0] for r in rows[1:]] == ["Ann B", "ann-b", "../../etc/passwd"]
-    assert all(cell == "" for r in rows[1:] for cell in r[1:])
+    assert [r[1] for r in rows[1:]] == ["<b>Ann</b> & co", "'=SUM(A1)", "Zoë_{#}$%"]
+    assert all(cell == "" for r in rows[1:] for cell in r[3:])
+    exam_id = load_manifest(small_exam / "exam.json").exam_id
+    assert exam_id is not None and re.fullmatch(r"[0-9a-f]{10}", exam_id)
+    assert {r[2] for r in rows[1:]} == {exam_id}
 
 
 def test_html_sheets_escape_names_and_show_versions(small_exam: Path) -> None:
@@ -261,7 +265,7 @@ def test_generate_with_no_options_makes_the_sample_exam(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "grader", "generate"], cwd=tmp_path,
                          capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
-    assert "Wrote an exam for 5 students x 4 questions (exam seed " in run.stdout
+    assert "Wrote an exam for 5 students x 4 questions (exam id " in run.stdout
     assert "exam/sheets/ (html, md)" in run.stdout
     assert "printable:    exam/sheets-all.html, exam/sheets-all.md" in run.stdout
     assert "mlquiz grade exam/exam.json exam/answers.csv" in run.stdout
@@ -275,7 +279,7 @@ def test_generate_with_no_options_makes_the_sample_exam(tmp_path: Path) -> None:
                              "exam/sample-answers.csv"], cwd=tmp_path, capture_output=True,
                             text=True, timeout=300, check=False)
     assert graded.returncode == 0, graded.stderr
-    assert "Graded 5 of 5 rows into graded/" in graded.stdout
+    assert "Graded 5 of 5 students into graded/" in graded.stdout
     assert "class report: graded/summary.html" in graded.stdout
     report = json.loads((tmp_path / "graded" / "report.json").read_text(encoding="utf-8"))
     statuses = {p["status"] for s in report["students"] for i in s["items"] for p in i["parts"]}
@@ -290,7 +294,9 @@ def test_generate_cli_with_roster_and_options(tmp_path: Path) -> None:
         "--questions", "gradients/shape", "--seed", "5", "--title", "Quiz 2",
         "--format", "tex,html", "--out", str(tmp_path / "q2")])
     assert result.exit_code == 0, result.output
-    assert "Wrote an exam for 2 students x 2 questions (exam seed 5)" in result.output
+    manifest = load_manifest(tmp_path / "q2" / "exam.json")
+    assert f"Wrote an exam for 2 students x 2 questions (exam id {manifest.exam_id})" \
+        in result.output
     manifest = load_manifest(tmp_path / "q2" / "exam.json")
     assert manifest.title == "Quiz 2"
     assert (tmp_path / "q2" / "sheets-all.tex").is_file()

@@ -24,8 +24,9 @@ from click.testing import CliRunner
 from grader.cli import cli
 from grader.exam.generate import generate_exam
 from grader.exam.grade import grade_exam
+from grader.exam.identity import PLACEHOLDER, seal
 from grader.exam.roster import Student
-from grader.files import atomic_write_bytes, student_stem
+from grader.files import atomic_write_bytes, json_chunks, student_stem
 from questionbank.bank import BUILTIN_BANK, load_bank
 from questionbank.errors import InputError
 
@@ -53,6 +54,12 @@ def exam(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {"dir": out, "manifest": manifest, "right": right}
 
 
+def sealed(manifest: dict[str, Any]) -> str:
+    """An edited manifest sealed with its content hash, as generate writes one (these tests
+    change stored keys on purpose, to see that grading checks them against the templates)."""
+    return seal("".join(json_chunks({**manifest, "content_hash": PLACEHOLDER})))[0]
+
+
 def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
@@ -61,7 +68,8 @@ def write_csv(path: Path, rows: list[list[str]], delimiter: str = ",") -> Path:
 
 def gradebook(out: Path) -> dict[str, list[str]]:
     rows = list(csv.reader((out / "gradebook.csv").read_text(encoding="utf-8").splitlines()))
-    return {r[0]: r[1:] for r in rows[1:]}
+    assert rows[0][:2] == ["student", "name"] and rows[0][-1] == "overridden"
+    return {r[0]: r[2:-1] for r in rows[1:]}  # without the name and the overridden parts
 
 
 def report(out: Path) -> dict[str, Any]:
@@ -131,7 +139,7 @@ def test_missing_columns_count_as_blank(exam: dict[str, Any], tmp_path: Path) ->
                                    ["a1", *(right[c] for c in COLUMNS[:-1])]])
     result = grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
                         feedback_pages=False)
-    assert result.notes == ("the file has no column for Q2.f1: those answers count as blank",)
+    assert result.notes[-1] == "the file has no column for Q2.f1: those answers count as blank"
     assert [(r.status, r.message) for r in result.rows] == [
         ("missing-columns", "no column for Q2.f1 (counted as blank)")]
     f1 = parts_of(tmp_path / "out", "a1")["Q2.f1"]
@@ -209,7 +217,7 @@ def test_a_stored_key_is_checked_when_a_wrong_answer_needs_the_template(
         mistaken = "0"
     part["answer"], part["answer_text"] = 0.5, "0.5"
     path = tmp_path / "exam.json"
-    path.write_text(json.dumps(manifest), encoding="utf-8")
+    path.write_text(sealed(manifest), encoding="utf-8")
     right = exam["right"]["b2"]
     rows = [["student", *COLUMNS], ["a1", *(exam["right"]["a1"][c] for c in COLUMNS)],
             ["b2", *(right[c] for c in COLUMNS)]]
@@ -263,7 +271,7 @@ def test_grading_from_stored_keys_gives_the_same_files_as_rebuilding(tmp_path: P
         for item in student["items"]:
             for stored in item["parts"]:
                 stored.pop("mistakes", None)
-    (tmp_path / "old.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "old.json").write_text(sealed(manifest), encoding="utf-8")
     for exam, verify, out in ((tmp_path / "exam" / "exam.json", False, "fast"),
                               (tmp_path / "exam" / "exam.json", True, "verify"),
                               (tmp_path / "old.json", False, "old")):
@@ -354,7 +362,7 @@ def test_stored_mistakes_that_the_template_no_longer_gives_are_not_used(
     manifest = json.loads(json.dumps(exam["manifest"]))
     accuracy = manifest["students"][student]["items"][1]["parts"][0]
     accuracy["mistakes"][0] = ["made-up", 0.125]
-    (tmp_path / "exam.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "exam.json").write_text(sealed(manifest), encoding="utf-8")
     rows = [["student", *COLUMNS]]
     for sid in ("a1", "b2", "c3"):
         rows.append([sid, *(("0.125" if c == "Q2.accuracy" else exam["right"][sid][c])
@@ -384,7 +392,7 @@ def test_stored_params_are_used_when_the_random_stream_changed(exam: dict[str, A
                              ("dX", "32x784", [32, 784])):
         stored = next(p for p in item["parts"] if p["id"] == part)
         stored.update(answer=dims, answer_text=text)
-    (tmp_path / "exam.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (tmp_path / "exam.json").write_text(sealed(manifest), encoding="utf-8")
     right = {**exam["right"]["a1"], "Q1.dW": "10 x 784", "Q1.db": "10", "Q1.dX": "(32, 784)"}
     write_csv(tmp_path / "s.csv", [["student", *COLUMNS], ["a1", *(right[c] for c in COLUMNS)]])
     grade_exam(tmp_path / "exam.json", tmp_path / "s.csv", tmp_path / "out",
@@ -440,11 +448,13 @@ def test_missing_template_is_reported(exam: dict[str, Any], tmp_path: Path) -> N
     write_csv(tmp_path / "s.csv", [["student", *COLUMNS], ["a1", *(right[c] for c in COLUMNS)]])
     result = grade_exam(exam["dir"] / "exam.json", tmp_path / "s.csv", tmp_path / "out",
                         bank=bank, feedback_pages=False)
-    assert result.rows[0].status == "incomplete"
+    assert result.rows[0].status == "ungradable", "no question could be graded"
     assert "Q1: template gradients/layer-shapes cannot be loaded (no template " \
            "'gradients/layer-shapes' in the bank" in result.rows[0].message
     assert "add its folder with --bank to grade this question" in result.rows[0].message
-    assert gradebook(tmp_path / "out")["a1"][-4:] == ["0", "7", "0", "incomplete"]
+    assert gradebook(tmp_path / "out")["a1"][-4:] == ["0", "7", "0", "ungradable"]
+    assert result.class_counts == {"graded": 0, "blank": 0, "ungradable": 1, "unreadable": 0,
+                                   "no-submission": 2}
 
 
 def test_an_internal_error_in_one_answer_does_not_stop_the_batch(
