@@ -26,11 +26,14 @@ import numpy as np
 
 from questionbank.solvers import register
 
-__all__ = ["SEPARATION", "SLIPS", "batchnorm", "normalize"]
+__all__ = ["MOMENTUM_KEEP", "SEPARATION", "SLIPS", "batchnorm", "normalize"]
 
 #: how far apart (absolutely, in at least one entry) a kept slip is from the answer and from
 #: the slips kept before it: ten times the template's tolerance of 0.002
 SEPARATION = 0.02
+
+#: the share of the running statistics kept at each step: 1 − PyTorch's momentum 0.1
+MOMENTUM_KEEP = Fraction(9, 10)
 
 #: the slips in the order the template declares them (earlier ones win a tie)
 SLIPS = ("unbiased", "eps_outside", "running", "no_affine", "swapped", "no_eps")
@@ -38,9 +41,11 @@ SLIPS = ("unbiased", "eps_outside", "running", "no_affine", "swapped", "no_eps")
 
 def normalize(x: Sequence[Fraction], mean: Fraction, var: Fraction, eps: Fraction,
               gamma: Fraction, beta: Fraction, *, eps_outside: bool = False) -> list[float]:
-    """γ·(x − mean)/√(var + ε) + β per entry (with `eps_outside`, γ·(x − mean)/(√var + ε) + β)."""
+    """γ·(x − mean)/√(var + ε) + β per entry (with `eps_outside`, γ·(x − mean)/(√var + ε) + β),
+    in floating point (a square root is involved)."""
     denom = math.sqrt(var) + float(eps) if eps_outside else math.sqrt(var + eps)
-    return [float(gamma * (xi - mean)) / denom + float(beta) for xi in x]
+    scale, shift, centre = float(gamma) / denom, float(beta), float(mean)
+    return [scale * (float(xi) - centre) + shift for xi in x]
 
 
 def _apart(a: Sequence[float], b: Sequence[float]) -> bool:
@@ -54,12 +59,14 @@ def _array(values: Sequence[Any]) -> np.ndarray:
 
 
 @register("normalization.batchnorm", outputs=(
-    "mu", "var", "var_unbiased", "centered", "xhat", "y", "root", "xhat_shown", "y_shown",
+    "n", "mu", "var", "var_unb", "running_mean", "running_var", "centered", "xhat", "y",
+    "root", "xhat_shown", "y_shown",
     *(f"y_{s}" for s in SLIPS), *(f"keep_{s}" for s in SLIPS)))
 def batchnorm(v: Mapping[str, Any]) -> dict[str, Any]:
     """The training-mode output for the batch `x` (one feature), `gamma`, `beta`, `eps`, and
     the running statistics before the step, `running_mean0` and `running_var0` (for the
-    slip that normalizes with them); ``*_shown`` are rounded to 4 decimals for the texts."""
+    slip that normalizes with them, and for their update with momentum 0.1 and the unbiased
+    variance `var_unb`); ``*_shown`` are rounded to 4 decimals for the texts."""
     x = [Fraction(xi) for xi in np.asarray(v["x"], dtype=object).ravel()]
     if len(x) < 2:
         raise ValueError("a batch needs at least 2 examples")
@@ -82,7 +89,10 @@ def batchnorm(v: Mapping[str, Any]) -> dict[str, Any]:
         "no_eps": normalize(x, mu, var, Fraction(0), gamma, beta) if var > 0 else y,
     }
     out: dict[str, Any] = {
-        "mu": mu, "var": var, "var_unbiased": var_unbiased,
+        "n": n, "mu": mu, "var": var, "var_unb": var_unbiased,
+        "running_mean": MOMENTUM_KEEP * Fraction(v["running_mean0"]) + (1 - MOMENTUM_KEEP) * mu,
+        "running_var": MOMENTUM_KEEP * Fraction(v["running_var0"])
+        + (1 - MOMENTUM_KEEP) * var_unbiased,
         "centered": _array([xi - mu for xi in x]), "xhat": _array(xhat),
         "y": _array(y), "root": math.sqrt(var + eps),
         "xhat_shown": _array([round(t, 4) for t in xhat]),

@@ -162,7 +162,7 @@ def test_weight_decay_by_hand() -> None:
 
 def test_the_decay_prompt_states_the_conventions() -> None:
     prompt = instances(DECAY)[0].prompt
-    for phrase in ("no factor ½", "not** penalized", "weight_decay=", "ε = 0", "AdamW"):
+    for phrase in ("no factor 1/2", "not** penalized", "weight_decay=", "ε = 0", "AdamW"):
         assert phrase in prompt, phrase
 
 
