@@ -106,6 +106,7 @@ def test_each_parts_answer_text_grades_correct_through_the_cli(template_id: str)
             assert json.loads(out.stdout)["status"] == "correct", (seed, part.id, out.stdout)
             for mistake in part.mistakes[:1]:
                 out = runner.invoke(cli, [*args, "--", mistake.answer_text])
+                assert out.exit_code == 0, out.output
                 data = json.loads(out.stdout)
                 assert (data["status"], data["mistake"]) == ("incorrect", mistake.id)
 
