@@ -432,9 +432,10 @@ def test_mlquiz_show_exits_zero(template_id: str) -> None:
 
 def test_mlquiz_list_by_topic() -> None:
     """`--topic optimizers` lists the four optimizer templates, `--topic optimization` the
-    two gradient-descent ones."""
+    two gradient-descent ones of this file and the learning-rate stability one."""
     runner = CliRunner()
-    for topic, ids in (("optimizers", ALL[2:]), ("optimization", ALL[:2])):
+    for topic, ids in (("optimizers", ALL[2:]),
+                       ("optimization", (*ALL[:2], "optimization/lr-divergence"))):
         result = runner.invoke(cli, ["list", "--topic", topic, "--json"])
         assert result.exit_code == 0, result.output
         listed = {row["id"] for row in json.loads(result.output)}
