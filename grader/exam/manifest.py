@@ -525,6 +525,14 @@ class _Reader:
 
     def item(self, item: Any, at: tuple[str | int, ...], templates: dict[str, Any] | None
              ) -> Item:
+        if type(item) is dict:  # a well-formed item checked in one expression, as in `part`
+            number, template, seed, params, parts = item.get("number"), item.get("template"), \
+                item.get("seed"), item.get("params"), item.get("parts")
+            if type(number) is int and type(template) is str and type(seed) is int and \
+                    type(params) is dict and type(parts) is list and \
+                    (templates is None or template in templates):
+                return Item(number, template, seed, params, tuple(
+                    [self.part(p, (*at, "parts", k)) for k, p in enumerate(parts)]))
         number = self.need(item, "number", _INT, at)
         template = self.need(item, "template", _STR, at)
         if templates is not None and template not in templates:
