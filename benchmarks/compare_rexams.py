@@ -51,10 +51,10 @@ and TN = `r tn`. Give the accuracy, precision, recall and F1 score.
 
 Answerlist
 ----------
-* Accuracy: ##ANSWER1##
-* Precision: ##ANSWER2##
-* Recall: ##ANSWER3##
-* F1: ##ANSWER4##
+* Accuracy
+* Precision
+* Recall
+* F1
 
 Solution
 ========
@@ -145,6 +145,8 @@ def main(argv: list[str] | None = None) -> None:
         cm_exam, cm_answers = make_classes(work)["cm"]
         exercises = [str(p) for p in r_exercises(work)]
         grading_csv = r_grading_input(cm_exam, cm_answers, work / "r-grading.csv")
+        for folder in ("r-one", "r-ten"):
+            (work / folder).mkdir()
         ten = [exercises[i % 4] for i in range(10)]
         r_vector = "c(" + ", ".join(f'"{p}"' for p in ten) + ")"
         rows: list[tuple[str, str, list[str], Callable[[], float]]] = [
