@@ -86,8 +86,8 @@ def class_of(size: int, workdir: Path, mistakes: bool = False) -> tuple[Path, Pa
     `mistakes` as for `answer_for`."""
     from grader.exam.generate import generate_exam
 
-    base = workdir / "base"
-    generate_exam(base, count=min(size, 1000), seed=99, questions=[GRADE_QUESTIONS],
+    base = workdir / "base"  # made again for the class with mistakes: force replacing it
+    generate_exam(base, count=min(size, 1000), seed=99, questions=[GRADE_QUESTIONS], force=True,
                   sheets=False)
     manifest = json.loads((base / "exam.json").read_text(encoding="utf-8"))
     originals = manifest["students"]
