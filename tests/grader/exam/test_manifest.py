@@ -307,7 +307,7 @@ def test_rebuilding_an_unchanged_item_is_ok(manifest: Manifest) -> None:
 
 def test_a_changed_key_is_a_changed_state(manifest: Manifest) -> None:
     item = _with_part(manifest.students[1].items[0], 0,
-                      lambda p: dataclasses.replace(p, answer=0.5, answer_text="0.5"))
+                      lambda p: p._replace(answer=0.5, answer_text="0.5"))
     rebuilt = _rebuilder(manifest).rebuild(item)
     assert (rebuilt.state, rebuilt.status, rebuilt.instance) == ("changed", "key-changed", None)
     assert rebuilt.message.startswith("part accuracy: the template now gives the answer ")
@@ -343,8 +343,8 @@ def test_stored_mistakes_the_template_no_longer_gives_are_a_stale_state(
         manifest: Manifest) -> None:
     """The key is right but a stored mistake is not the template's: the state says so, and
     the grading loop grades the item from the rebuilt question."""
-    item = _with_part(manifest.students[3].items[0], 0, lambda p: dataclasses.replace(
-        p, mistake_answers=(("made-up", 0.125), *(p.mistake_answers or ())[1:])))
+    item = _with_part(manifest.students[3].items[0], 0, lambda p: p._replace(
+        mistake_answers=(("made-up", 0.125), *(p.mistake_answers or ())[1:])))
     rebuilder = _rebuilder(manifest)
     stored = rebuilder.stored(item)
     assert stored is not None
@@ -366,7 +366,7 @@ def test_a_template_whose_first_item_changed_has_every_item_rebuilt(
     edited = dict(first)
     edited["metrics/confusion-matrix"] = _with_part(
         first["metrics/confusion-matrix"], 1,
-        lambda p: dataclasses.replace(p, mistake_answers=()))
+        lambda p: p._replace(mistake_answers=()))
     rebuilder = Rebuilder(manifest.templates, default_bank(), edited)
     assert rebuilder.probe("dropout/apply-mask")
     assert not rebuilder.probe("metrics/confusion-matrix")
