@@ -100,8 +100,9 @@ def num(value: float) -> str:
 def nice_ticks(lo: float, hi: float, target: int = 5) -> tuple[list[float], int]:
     """Round tick values covering [lo, hi] (steps of 1, 2, 2.5 or 5 times a power of ten)
     and the decimals their labels need."""
-    if hi - lo < 1e-12 * max(1.0, abs(lo), abs(hi)):
-        pad = abs(lo) * 0.1 or 1.0
+    if hi - lo < max(1e-9, 1e-12 * max(abs(lo), abs(hi))):
+        # a flat or nearly flat series (or values too small for 12 decimals): a band around it
+        pad = abs(lo) * 0.1 if abs(lo) >= 1e-5 else 1.0
         lo, hi = lo - pad, hi + pad
     raw = (hi - lo) / target
     power = math.floor(math.log10(raw))
