@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from questionbank.solvers import register
-from questionbank.solvers.slips import keep_apart
+from questionbank.solvers.slips import keep_flags
 
 __all__ = ["SOFTMAX_SLIPS", "TWO_LAYER_SLIPS", "softmax", "softmax_cross_entropy", "two_layer"]
 
@@ -63,15 +63,6 @@ def _shown(x: Any, digits: int = 6) -> Any:
     """A float as the worked solution prints it (`digits` significant figures); exact values
     stay as they are."""
     return float(f"{x:.{digits}g}") if isinstance(x, float) else x
-
-
-def _keep_flags(answers: Mapping[str, Any], slips: Mapping[str, tuple[Any, bool]],
-                order: Mapping[str, tuple[str, ...]]) -> dict[str, bool]:
-    flags: dict[str, bool] = {}
-    for part, names in order.items():
-        for name, kept in keep_apart(answers[part], slips, names).items():
-            flags[f"keep_{name}"] = kept
-    return flags
 
 
 # --------------------------------------------------------------------------- softmax
@@ -137,7 +128,7 @@ def softmax_cross_entropy(v: Mapping[str, Any]) -> dict[str, Any]:
     }
     result.update({f"m_{name}": (_array(value) if isinstance(value, list) else value)
                    for name, (value, _) in slips.items()})
-    result.update(_keep_flags(answers, slips, SOFTMAX_SLIPS))
+    result.update(keep_flags(answers, slips, SOFTMAX_SLIPS))
     return result
 
 
@@ -235,5 +226,5 @@ def two_layer(v: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(value, list):
             value = _matrix(value) if isinstance(value[0], list) else _array(value)
         result[f"m_{name}"] = value
-    result.update(_keep_flags(answers, slips, TWO_LAYER_SLIPS))
+    result.update(keep_flags(answers, slips, TWO_LAYER_SLIPS))
     return result

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SEPARATION", "apart", "keep_apart"]
+__all__ = ["SEPARATION", "apart", "keep_apart", "keep_flags"]
 
 #: how far apart (relatively, in at least one entry) a kept slip is from the answer and from
 #: the slips kept before it; twice the 1% tolerance of the templates that use it
@@ -45,6 +45,18 @@ def keep_apart(answer: Any, slips: Mapping[str, tuple[Any, bool]], order: Sequen
         if ok and flat is not None:
             seen.append(flat)
     return kept
+
+
+def keep_flags(answers: Mapping[str, Any], slips: Mapping[str, tuple[Any, bool]],
+               order: Mapping[str, Sequence[str]]) -> dict[str, bool]:
+    """`keep_apart` for every part of a template: `order` maps a part id to its slips in the
+    template's order, `answers` a part id to its answer. Returns ``keep_<slip>`` for every
+    slip, the names a solver returns."""
+    flags: dict[str, bool] = {}
+    for part, names in order.items():
+        for name, kept in keep_apart(answers[part], slips, names).items():
+            flags[f"keep_{name}"] = kept
+    return flags
 
 
 _Flat = tuple[tuple[int, ...], list[float]]

@@ -1,0 +1,99 @@
+"""Per-class precision and recall, and the macro, micro and weighted F1 of a confusion matrix.
+
+The matrix has one row per **actual** class and one column per **predicted** class, as
+scikit-learn's `confusion_matrix` (entry [i][j] counts the examples of class i predicted as
+class j). For class k, precision = C[k][k] / (column k's sum), recall = C[k][k] / (row k's
+sum) and F1 = 2·C[k][k] / (row sum + column sum). Then, as `f1_score(average=...)`:
+
+- macro F1 = the plain mean of the per-class F1;
+- micro F1 = F1 of the pooled counts = trace / total = accuracy (with one label per example,
+  pooled FP and pooled FN are both the off-diagonal sum);
+- weighted F1 = the per-class F1 weighted by each class's support (row sum).
+
+Everything is an exact `Fraction`. The solver also returns the slips (``m_<slip>``) with
+``keep_<slip>`` (see `questionbank.solvers.slips`) and rows for the worked solution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from questionbank.solvers import register
+from questionbank.solvers.slips import keep_flags
+
+__all__ = ["MULTICLASS_SLIPS", "multiclass_f1"]
+
+#: the slips of `multiclass_f1`, per part in the template's order of its mistakes
+MULTICLASS_SLIPS = {
+    "precision": ("precision_recall", "precision_row_share"),
+    "recall": ("recall_precision",),
+    "macro_f1": ("macro_micro", "macro_weighted", "macro_f1_of_means"),
+    "micro_f1": ("micro_macro", "micro_weighted"),
+}
+
+
+def _array(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _harmonic(a: Fraction, b: Fraction) -> Fraction:
+    return 2 * a * b / (a + b) if a + b else Fraction(0)
+
+
+@register("metrics.multiclass", outputs=(
+    "precision", "recall", "f1", "macro_f1", "micro_f1", "weighted_f1", "support",
+    "predicted", "diagonal", "total", "macro_precision", "macro_recall", "rows",
+    *(f"m_{s}" for names in MULTICLASS_SLIPS.values() for s in names),
+    *(f"keep_{s}" for names in MULTICLASS_SLIPS.values() for s in names)))
+def multiclass_f1(v: Mapping[str, Any]) -> dict[str, Any]:
+    """The metrics of the square confusion matrix ``C`` (rows actual, columns predicted).
+
+    The slips: recall for precision and precision for recall (rows and columns swapped), the
+    diagonal over the *total* for precision; micro F1, weighted F1 and the F1 of the macro
+    precision and macro recall for macro F1; macro and weighted F1 for micro F1.
+    """
+    matrix = [[int(e) for e in row] for row in np.asarray(v["C"], dtype=object)]
+    k = len(matrix)
+    if k < 2 or any(len(row) != k for row in matrix):
+        raise ValueError("C must be a square matrix of at least 2 classes")
+    diagonal = [matrix[i][i] for i in range(k)]
+    support = [sum(row) for row in matrix]
+    predicted = [sum(matrix[i][j] for i in range(k)) for j in range(k)]
+    if 0 in support or 0 in predicted:
+        raise ValueError("every class needs an actual and a predicted example")
+    total = sum(support)
+    precision = [Fraction(d, p) for d, p in zip(diagonal, predicted, strict=True)]
+    recall = [Fraction(d, s) for d, s in zip(diagonal, support, strict=True)]
+    f1 = [Fraction(2 * d, s + p) for d, s, p in zip(diagonal, support, predicted, strict=True)]
+    macro = sum(f1, Fraction(0)) / k
+    micro = Fraction(sum(diagonal), total)
+    weighted = sum((f * s for f, s in zip(f1, support, strict=True)), Fraction(0)) / total
+    macro_p, macro_r = sum(precision, Fraction(0)) / k, sum(recall, Fraction(0)) / k
+    answers = {"precision": precision, "recall": recall, "macro_f1": macro, "micro_f1": micro}
+    slips: dict[str, tuple[Any, bool]] = {
+        "precision_recall": (recall, True),
+        "precision_row_share": ([Fraction(d, total) for d in diagonal], True),
+        "recall_precision": (precision, True),
+        "macro_micro": (micro, True), "macro_weighted": (weighted, True),
+        "macro_f1_of_means": (_harmonic(macro_p, macro_r), True),
+        "micro_macro": (macro, True), "micro_weighted": (weighted, True),
+    }
+    result: dict[str, Any] = {
+        "precision": _array(precision), "recall": _array(recall), "f1": _array(f1),
+        "macro_f1": macro, "micro_f1": micro, "weighted_f1": weighted,
+        "support": _array(support), "predicted": _array(predicted),
+        "diagonal": _array(diagonal), "total": total,
+        "macro_precision": macro_p, "macro_recall": macro_r,
+        "rows": [[i, diagonal[i], predicted[i], support[i], precision[i], recall[i], f1[i]]
+                 for i in range(k)],
+    }
+    for name, (value, _) in slips.items():
+        result[f"m_{name}"] = _array(value) if isinstance(value, list) else value
+    result.update(keep_flags(answers, slips, MULTICLASS_SLIPS))
+    return result
