@@ -25,7 +25,11 @@ import numpy as np
 from questionbank.solvers import register
 from questionbank.solvers.slips import keep_flags
 
-__all__ = ["MULTICLASS_SLIPS", "multiclass_f1"]
+__all__ = ["MULTICLASS_SLIPS", "SEPARATION", "multiclass_f1"]
+
+#: how far apart a kept slip is (see `keep_flags`): a little more than twice the 0.5%
+#: tolerance of the template (the weighted F1 is often close to the accuracy)
+SEPARATION = 0.011
 
 #: the slips of `multiclass_f1`, per part in the template's order of its mistakes
 MULTICLASS_SLIPS = {
@@ -95,5 +99,5 @@ def multiclass_f1(v: Mapping[str, Any]) -> dict[str, Any]:
     }
     for name, (value, _) in slips.items():
         result[f"m_{name}"] = _array(value) if isinstance(value, list) else value
-    result.update(keep_flags(answers, slips, MULTICLASS_SLIPS))
+    result.update(keep_flags(answers, slips, MULTICLASS_SLIPS, SEPARATION))
     return result

@@ -20,7 +20,7 @@ import numpy as np
 __all__ = ["SEPARATION", "apart", "keep_apart", "keep_flags"]
 
 #: how far apart (relatively, in at least one entry) a kept slip is from the answer and from
-#: the slips kept before it; twice the 1% tolerance of the templates that use it
+#: the slips kept before it, by default: twice a tolerance of 1%
 SEPARATION = 0.02
 
 
@@ -48,13 +48,14 @@ def keep_apart(answer: Any, slips: Mapping[str, tuple[Any, bool]], order: Sequen
 
 
 def keep_flags(answers: Mapping[str, Any], slips: Mapping[str, tuple[Any, bool]],
-               order: Mapping[str, Sequence[str]]) -> dict[str, bool]:
+               order: Mapping[str, Sequence[str]], separation: float = SEPARATION
+               ) -> dict[str, bool]:
     """`keep_apart` for every part of a template: `order` maps a part id to its slips in the
     template's order, `answers` a part id to its answer. Returns ``keep_<slip>`` for every
     slip, the names a solver returns."""
     flags: dict[str, bool] = {}
     for part, names in order.items():
-        for name, kept in keep_apart(answers[part], slips, names).items():
+        for name, kept in keep_apart(answers[part], slips, names, separation).items():
             flags[f"keep_{name}"] = kept
     return flags
 
