@@ -140,7 +140,7 @@ def threshold(v: Mapping[str, Any]) -> dict[str, Any]:
     strict = counts_at(scores, labels, t, strict=True)
     c2 = counts_at(scores, labels, t2)
     if c.tp + c.fp == 0 or c2.tp + c2.fp == 0:
-        raise ValueError(f"no score is at or above the threshold {max(t, t2)}")
+        raise ValueError(f"no score is at or above the threshold {float(max(t, t2)):g}")
     fdr = c.rate(c.fp, c.tp + c.fp)
     answers = {"tp": c.tp, "fp": c.fp, "fn": c.fn, "tn": c.tn, "precision": c.precision,
                "recall": c.recall, "specificity": c.specificity, "fpr": c.fpr}
