@@ -46,23 +46,35 @@ def _array(values: list[Any]) -> np.ndarray:
     return out
 
 
+def _matrix(v: Mapping[str, Any]) -> list[list[int]]:
+    """The confusion matrix: the param ``C``, or a 3×3 one built from its diagonal ``d`` and
+    its six off-diagonal cells ``off``, row by row (the template draws these separately)."""
+    if "C" in v:
+        return [[int(e) for e in row] for row in np.asarray(v["C"], dtype=object)]
+    d, off = [int(e) for e in v["d"]], [int(e) for e in v["off"]]
+    if len(d) != 3 or len(off) != 6:
+        raise ValueError(f"d needs 3 entries and off 6, got {len(d)} and {len(off)}")
+    return [[d[0], off[0], off[1]], [off[2], d[1], off[3]], [off[4], off[5], d[2]]]
+
+
 def _harmonic(a: Fraction, b: Fraction) -> Fraction:
     return 2 * a * b / (a + b) if a + b else Fraction(0)
 
 
 @register("metrics.multiclass", outputs=(
-    "precision", "recall", "f1", "macro_f1", "micro_f1", "weighted_f1", "support",
-    "predicted", "diagonal", "total", "macro_precision", "macro_recall", "rows",
+    "precision", "recall", "f1", "macro_f1", "micro_f1", "weighted_f1", "C",
+    "diagonal", "total", "macro_precision", "macro_recall", "rows",
     *(f"m_{s}" for names in MULTICLASS_SLIPS.values() for s in names),
     *(f"keep_{s}" for names in MULTICLASS_SLIPS.values() for s in names)))
 def multiclass_f1(v: Mapping[str, Any]) -> dict[str, Any]:
-    """The metrics of the square confusion matrix ``C`` (rows actual, columns predicted).
+    """The metrics of the square confusion matrix ``C`` (rows actual, columns predicted; or
+    its diagonal ``d`` and off-diagonal cells ``off``, see `_matrix`).
 
     The slips: recall for precision and precision for recall (rows and columns swapped), the
     diagonal over the *total* for precision; micro F1, weighted F1 and the F1 of the macro
     precision and macro recall for macro F1; macro and weighted F1 for micro F1.
     """
-    matrix = [[int(e) for e in row] for row in np.asarray(v["C"], dtype=object)]
+    matrix = _matrix(v)
     k = len(matrix)
     if k < 2 or any(len(row) != k for row in matrix):
         raise ValueError("C must be a square matrix of at least 2 classes")
@@ -91,8 +103,7 @@ def multiclass_f1(v: Mapping[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {
         "precision": _array(precision), "recall": _array(recall), "f1": _array(f1),
         "macro_f1": macro, "micro_f1": micro, "weighted_f1": weighted,
-        "support": _array(support), "predicted": _array(predicted),
-        "diagonal": _array(diagonal), "total": total,
+        "diagonal": _array(diagonal), "total": total, "C": matrix,
         "macro_precision": macro_p, "macro_recall": macro_r,
         "rows": [[i, diagonal[i], predicted[i], support[i], precision[i], recall[i], f1[i]]
                  for i in range(k)],

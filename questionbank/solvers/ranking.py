@@ -177,18 +177,30 @@ def threshold(v: Mapping[str, Any]) -> dict[str, Any]:
 def roc_points(scores: Sequence[Fraction], labels: Sequence[int]
                ) -> tuple[list[Fraction], list[Counts]]:
     """The distinct scores from the highest down, and the counts with each as the
-    threshold."""
-    thresholds = sorted(set(scores), reverse=True)
-    return thresholds, [counts_at(scores, labels, t) for t in thresholds]
+    threshold (one pass over the examples sorted by score)."""
+    groups: dict[Fraction, list[int]] = {}
+    for s, y in zip(scores, labels, strict=True):
+        groups.setdefault(s, [0, 0])[1 - y] += 1  # [positives, negatives] with this score
+    n_pos, n_neg = sum(labels), len(labels) - sum(labels)
+    thresholds = sorted(groups, reverse=True)
+    counts, tp, fp = [], 0, 0
+    for t in thresholds:
+        tp, fp = tp + groups[t][0], fp + groups[t][1]
+        counts.append(Counts(tp, fp, n_pos - tp, n_neg - fp))
+    return thresholds, counts
 
 
-def _pairs(scores: Sequence[Fraction], labels: Sequence[int]) -> tuple[int, int]:
-    """(wins, ties) over the (positive, negative) pairs: the positive scores higher, or the
-    same."""
-    pos = [s for s, y in zip(scores, labels, strict=True) if y == 1]
-    neg = [s for s, y in zip(scores, labels, strict=True) if y == 0]
-    wins = sum(p > n for p in pos for n in neg)
-    ties = sum(p == n for p in pos for n in neg)
+def _pairs(counts: Sequence[Counts]) -> tuple[int, int]:
+    """(wins, ties) over the (positive, negative) pairs, from the counts at the thresholds
+    from the highest down: the positives at each score rank higher than the negatives below
+    it and the same as the negatives with it."""
+    wins = ties = 0
+    before = Counts(0, 0, 0, 0)
+    for c in counts:
+        pos, neg = c.tp - before.tp, c.fp - before.fp
+        wins += pos * c.tn
+        ties += pos * neg
+        before = c
     return wins, ties
 
 
@@ -223,9 +235,10 @@ def roc(v: Mapping[str, Any]) -> dict[str, Any]:
     tpr = [c.recall for c in counts]
     fpr = [c.fpr for c in counts]
     precision = [c.precision for c in counts]
-    strict = [counts_at(scores, labels, t, strict=True) for t in thresholds]
+    # strictly above a threshold is at or above the next higher one
+    strict = [Counts(0, 0, n_pos, n_neg), *counts[:-1]]
     auc = _trapezoid(fpr, tpr)
-    wins, ties = _pairs(scores, labels)
+    wins, ties = _pairs(counts)
     pairs = n_pos * n_neg
     ap = sum(((r - r0) * p for r, r0, p in zip(tpr, [Fraction(0), *tpr[:-1]], precision,
                                                 strict=True)), Fraction(0))
