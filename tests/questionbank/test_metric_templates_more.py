@@ -193,12 +193,14 @@ def test_roc_points_and_auc_match_direct_counts() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(data=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 1)), min_size=2, max_size=12)
-       .filter(lambda d: 0 < sum(y for _, y in d) < len(d)))
-def test_trapezoids_equal_the_pair_count(data: list[tuple[int, int]]) -> None:
+@given(data=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 1)), max_size=10),
+       pos=st.integers(1, 6), neg=st.integers(1, 6))
+def test_trapezoids_equal_the_pair_count(data: list[tuple[int, int]], pos: int,
+                                         neg: int) -> None:
     """For any scores (with many ties) and labels with both classes, the solver's trapezoid
     area under the ROC points equals the share of correctly ranked pairs, ties counting 1/2,
     and swapping the labels gives 1 − AUC."""
+    data = [*data, (pos, 1), (neg, 0)]
     scores = [Fraction(s, 10) for s, _ in data]
     labels = [y for _, y in data]
     out = _solve("metrics.roc", scores=[float(s) for s in scores], y=labels)
