@@ -111,7 +111,7 @@ def _graded_types(path: Path, bank: Any, judge: Any, slot_key: Any, folder: Path
 
 def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
                                                    slot_key: Any, tmp_path: Path) -> None:
-    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    """(The hostile template's matrix answer, with hostile texts.)"""
     from grader.export import export_questions
 
     path = tmp_path / "hostile.gift"
@@ -125,7 +125,7 @@ def test_every_question_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: 
                                                          tmp_path: Path) -> None:
     kinds = set().union(*(_graded_types(path, bank, judge, slot_key, tmp_path)
                           for path, _ in whole_bank("gift")))
-    assert kinds == {"number", "integer", "vector", "choice", "choices", "shape"}
+    assert kinds == {"number", "integer", "vector", "matrix", "choice", "choices", "shape"}
 
 
 def test_hostile_text_is_escaped(hostile_bank: Any, tmp_path: Path) -> None:

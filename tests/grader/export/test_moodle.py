@@ -216,12 +216,12 @@ def test_every_answer_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: An
     choices score as `check` scores, shapes accept exactly their spellings."""
     seen = set().union(*(_graded_types(path, bank, judge, gaps_of)
                          for path, _ in whole_bank("moodle")))
-    assert seen == {"number", "integer", "vector", "choice", "choices", "shape"}
+    assert seen == {"number", "integer", "vector", "matrix", "choice", "choices", "shape"}
 
 
 def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
                                                    gaps_of: Any, tmp_path: Path) -> None:
-    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    """(The hostile template's matrix answer, with hostile texts.)"""
     from grader.export import export_questions
 
     path = tmp_path / "hostile.xml"

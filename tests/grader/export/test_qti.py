@@ -138,7 +138,7 @@ def _graded_kinds(path: Path, bank: Any, judge: Any, slot_key: Any) -> set[tuple
 
 def test_a_matrix_is_graded_as_mlquiz_check_grades(hostile_bank: Any, judge: Any,
                                                    slot_key: Any, tmp_path: Path) -> None:
-    """(The built-in bank has no matrix answer: the hostile template has one.)"""
+    """(The hostile template's matrix answer, with hostile texts.)"""
     from grader.export import export_questions
 
     path = tmp_path / "hostile.zip"
@@ -155,7 +155,8 @@ def test_every_item_is_graded_as_mlquiz_check_grades(whole_bank: Any, bank: Any,
     kinds = set().union(*(_graded_kinds(path, bank, judge, slot_key)
                           for path, _ in whole_bank("qti")))
     assert kinds == {("number", "numerical_question"), ("integer", "numerical_question"),
-                     ("vector", "numerical_question"), ("choice", "multiple_choice_question"),
+                     ("vector", "numerical_question"), ("matrix", "numerical_question"),
+                     ("choice", "multiple_choice_question"),
                      ("choices", "multiple_answers_question"),
                      ("shape", "short_answer_question")}
 
