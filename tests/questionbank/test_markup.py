@@ -200,13 +200,16 @@ def test_numbers_render_where_they_are(source: str, fmt: str, expected: str) -> 
     assert convert(source, fmt) == expected
 
 
+_MARKED = st.text(alphabet=st.sampled_from(list("ab0159-*\\`|+._) \n")), max_size=25)
+
+
 @settings(max_examples=500)
-@given(st.text(alphabet=st.sampled_from(list("ab0159-*\\`|+._) \n")), max_size=50))
-def test_numbers_do_not_change_the_parse(text: str) -> None:
+@given(_MARKED, _MARKED)
+def test_numbers_do_not_change_the_parse(before: str, after: str) -> None:
     """A text renders as when parsed with its numbers in place: the same text with one letter
     swapped for the number mark (which makes the parser read the text as it is) gives the same
     output, once the letter is put back."""
-    assume("a" in text)
+    text = before + "a" + after  # (drawn around the letter: filtering for it starved the test)
     as_is = text.replace("a", "ſ", 1)
     for fmt in ("html", "text"):  # in tex a letter may be maths, ſ is a number
         assert convert(as_is, fmt).replace("ſ", "a") == convert(text, fmt)
