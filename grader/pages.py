@@ -18,7 +18,8 @@ import jinja2
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 
-__all__ = ["FORMAT_HINTS", "environment", "render_instance", "templates_dir"]
+__all__ = ["FORMAT_HINTS", "environment", "render_instance", "templates_dir",
+           "unwrap_paragraph"]
 
 #: What a student may type, per answer type (shown under each part).
 FORMAT_HINTS = {
@@ -101,11 +102,17 @@ def render_page(name: str, **context: Any) -> str:
     return env.get_template(name).render(**context)
 
 
+def unwrap_paragraph(fragment: str) -> str:
+    """An HTML fragment that is one ``<p>`` without its tags, to sit inside a line of text."""
+    if fragment.startswith("<p>") and fragment.endswith("</p>") and fragment.count("<p>") == 1:
+        return fragment[3:-4]
+    return fragment
+
+
 def instance_view(instance: Instance, fmt: str) -> dict[str, Any]:
     """The values the instance templates need, with text pre-rendered for `fmt`."""
     from markupsafe import Markup
 
-    from grader.exam.sheets import unwrap_paragraph
 
     inner = "md" if fmt == "md" else fmt
     wrap = Markup if fmt == "html" else str

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -26,7 +26,6 @@ from questionbank.answers import (
 from questionbank.contexts import DisplayContext, FloatEnv, Overlay
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, truth
-from questionbank.figures import Figure, compute_figure, draw
 from questionbank.render import display_value, render
 from questionbank.sampling import (
     INSTANCE_SECONDS,
@@ -39,6 +38,9 @@ from questionbank.sampling import (
 from questionbank.specs import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
+
+if TYPE_CHECKING:  # few templates draw a figure: its modules are imported when one does
+    from questionbank.figures import Figure
 
 # answer_json, answer_value and comparable_mistake live in `questionbank.answers`; they are
 # re-exported here, where importers have found them.
@@ -246,7 +248,11 @@ class Instance:
         figure, if any, after it."""
         text = render(self.template.prompt, self.context, fmt, where="prompt",
                       path=self.template.path, line=self.template.text_lines.get("prompt"))
-        return text + "\n\n" + draw(self.figure, fmt) if self.figure else text
+        if not self.figure:
+            return text
+        from questionbank.figures import draw
+
+        return text + "\n\n" + draw(self.figure, fmt)
 
     def render_solution(self, fmt: str) -> str:
         return render(self.template.solution, self.context, fmt, where="solution",
@@ -394,7 +400,11 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     check_deadline(template, deadline, "the mistakes and options")
     for part in parts:
         answers_text[part.id] = part.answer_text
-    figure = compute_figure(template, floats) if template.figure else None
+    figure = None
+    if template.figure:
+        from questionbank.figures import compute_figure
+
+        figure = compute_figure(template, floats)
     return Instance(template=template, seed=seed, params=values, parts=parts, context=context,
                     attempts=attempts, figure=figure)
 

@@ -14,10 +14,9 @@ from typing import Any
 
 from grader.exam.manifest import StudentRecord
 from grader.exam.outcomes import ItemOutcome, PartOutcome, StudentOutcome, score_text
-from grader.exam.sheets import unwrap_paragraph
 from grader.files import atomic_write_text, md_code, md_escape, student_stem
 from grader.judge.feedback import STATUS_LABELS
-from grader.pages import render_page
+from grader.pages import render_page, unwrap_paragraph
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 

@@ -25,7 +25,7 @@ from questionbank.render import tex_escape
 from questionbank.values import readable_answer
 
 __all__ = ["DEFAULT_FORMATS", "FORMATS", "item_view", "parse_formats", "points_text",
-           "render_section", "sheets_document", "student_view", "unwrap_paragraph",
+           "render_section", "sheets_document", "student_view",
            "version_code"]
 
 FORMATS = ("html", "md", "tex")
@@ -63,7 +63,7 @@ def item_view(number: int, instance: Instance, fmt: str) -> dict[str, Any]:
     """One question of one student's sheet, with every text rendered for `fmt`."""
     from markupsafe import Markup
 
-    from grader.pages import FORMAT_HINTS
+    from grader.pages import FORMAT_HINTS, unwrap_paragraph
 
     wrap: Callable[[str], Any] = Markup if fmt == "html" else str
     inline: Callable[[str], Any] = (lambda t: Markup(unwrap_paragraph(t))) if fmt == "html" \
@@ -92,13 +92,6 @@ def item_view(number: int, instance: Instance, fmt: str) -> dict[str, Any]:
         "solution": wrap(instance.render_solution(fmt)),
         "parts": parts,
     }
-
-
-def unwrap_paragraph(fragment: str) -> str:
-    """An HTML fragment that is one ``<p>`` without its tags, to sit inside a line of text."""
-    if fragment.startswith("<p>") and fragment.endswith("</p>") and fragment.count("<p>") == 1:
-        return fragment[3:-4]
-    return fragment
 
 
 def student_view(student: Student, code: str, items: list[dict[str, Any]], fmt: str
