@@ -1,10 +1,11 @@
-"""Helpers shared by several test modules: golden files, and the questions a practice session
-with a given seed asks."""
+"""Helpers shared by several test modules: golden files, the questions a practice session
+with a given seed asks, and the headless Chromium of the browser and printing tests."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,3 +42,39 @@ def answers(instance: Any) -> list[str]:
 
 def mistake(instance: Any, part_id: str, mistake_id: str) -> str:
     return next(m.answer_text for m in instance.part(part_id).mistakes if m.id == mistake_id)
+
+
+#: Debian's chromium, driven by Playwright for Python (never `playwright install`).
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+#: The Debian package of each other tool a browser test may need.
+_DEBIAN = {"pdftotext": "poppler-utils"}
+
+
+def browser_missing(what: str, *tools: str) -> str | None:
+    """Why the `what` tests (browser, printing) cannot run here, or None. In CI (.ci/run
+    installs everything) a missing piece is an error, not a skip."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason: str | None = "playwright is not installed (pip install -e '.[test]')"
+    else:
+        reason = None if CHROMIUM else \
+            "Debian's chromium is not installed (apt-get install chromium)"
+    for tool in tools:
+        if reason is None and shutil.which(tool) is None:
+            reason = f"{tool} is not installed (apt-get install {_DEBIAN[tool]})"
+    if reason and os.environ.get("CI") == "true":
+        raise RuntimeError(f"{what} tests cannot run in CI: {reason}")
+    return reason
+
+
+def launched_browser() -> Iterator[Any]:
+    """A headless Chromium for a module's tests (use with ``yield from`` in a fixture)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -32,6 +32,8 @@ from questionbank.selftest import run_template_tests
 from questionbank.solvers import get_solver
 from questionbank.solvers.optim import adam_run, mse, rmsprop_run
 
+from .template_checks import assert_grades_like_a_teacher
+
 BANK = load_bank(builtin=True, use_env=False)
 OPTIMIZERS = ("optimizers/momentum", "optimizers/rmsprop", "optimizers/adam")
 NUMERIC = ("optimization/updates-per-epoch", "optimization/gd-step", *OPTIMIZERS)
@@ -304,20 +306,7 @@ def test_reference_correct_and_every_mistake_recognised(template_id: str) -> Non
     mistake's `answer_text` is recognised as that very mistake (so it is outside the part's
     tolerance and not taken for an earlier mistake). Every declared mistake is active on some
     seed, so none of these checks is vacuous."""
-    template = BANK.get(template_id)
-    declared = {(p.id, m.id) for p in template.parts if not isinstance(p.mistakes, str)
-                for m in p.mistakes}
-    active: Counter[tuple[str, str]] = Counter()
-    for inst in instances(template_id):
-        for part in inst.parts:
-            assert check(inst, part.id, part.answer_text).correct, (inst.seed, part.id)
-            for mistake in part.mistakes:
-                active[(part.id, mistake.id)] += 1
-                result = check(inst, part.id, mistake.answer_text)
-                assert result.status == "incorrect", (inst.seed, part.id, mistake.id)
-                assert result.mistake == mistake.id, (inst.seed, part.id, mistake.id,
-                                                      result.mistake)
-    assert set(active) == declared
+    assert_grades_like_a_teacher(template_id, SEEDS)
 
 
 @pytest.mark.parametrize("template_id", (*OPTIMIZERS, "optimization/gd-step"))

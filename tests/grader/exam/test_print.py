@@ -8,9 +8,7 @@ reason, when one is missing.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,37 +21,15 @@ from grader.exam.manifest import load_manifest
 from grader.exam.roster import Student
 from grader.files import student_stem
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+from ...helpers import browser_missing, launched_browser
 
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if CHROMIUM is None:
-        return "Debian's chromium is not installed (apt-get install chromium)"
-    if shutil.which("pdftotext") is None:
-        return "pdftotext is not installed (apt-get install poppler-utils)"
-    return None
-
-
-MISSING = _missing()
-if MISSING and os.environ.get("CI") == "true":
-    raise RuntimeError(f"printing tests cannot run in CI: {MISSING}")
+MISSING = browser_missing("printing", "pdftotext")
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 def print_pages(browser: Any, html: Path) -> list[str]:

@@ -8,9 +8,7 @@ when chromium or playwright is missing. Screenshots go to a temporary folder (pr
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,38 +19,17 @@ import pytest
 
 from questionbank.instance import generate
 
+from ...helpers import browser_missing, launched_browser
 from .helpers import BANK, Server, child_env
 
 CM = "metrics/confusion-matrix"
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _missing() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "playwright is not installed (pip install -e '.[test]')"
-    if CHROMIUM is None:
-        return "Debian's chromium is not installed (apt-get install chromium)"
-    return None
-
-
-MISSING = _missing()
-if MISSING and os.environ.get("CI") == "true":
-    raise RuntimeError(f"browser tests cannot run in CI: {MISSING}")
+MISSING = browser_missing("browser")
 pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from launched_browser()
 
 
 @pytest.fixture(scope="module")
