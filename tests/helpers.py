@@ -3,6 +3,7 @@ with a given seed asks, and the headless Chromium of the browser and printing te
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 from collections.abc import Iterator, Sequence
@@ -25,6 +26,18 @@ def check_golden(path: Path, text: str) -> None:
     assert path.is_file(), f"missing golden file {path}; run with MLQUIZ_UPDATE_GOLDEN=1"
     assert text == path.read_text(encoding="utf-8"), \
         f"{path.name} differs from its golden file (MLQUIZ_UPDATE_GOLDEN=1 rewrites it)"
+
+
+def rows_of(path: Path) -> list[list[str]]:
+    """The rows of a CSV file (answers.csv, gradebook.csv)."""
+    return list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> Path:
+    """Write `rows` as a CSV file; the path."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    return path
 
 
 def planned(templates: Sequence[str], count: int, seed: int) -> tuple[PlannedQuestion, ...]:

@@ -71,3 +71,15 @@ def assert_cli_check_accepts_the_key(template_id: str, seeds: Iterable[int]) -> 
             assert result.exit_code == 0, (seed, part.id, result.output)
             verdict = json.loads(result.output)
             assert verdict["status"] == "correct", (seed, part.id, verdict)
+
+
+def assert_renders_everywhere(template_id: str, count: int) -> None:
+    """Over the seeds: the prompt, the solution, every part's prompt and every mistake's
+    feedback render (non-empty) in each output format."""
+    for inst in instances(template_id, count):
+        for fmt in ("text", "md", "html", "tex"):
+            assert inst.render_prompt(fmt) and inst.render_solution(fmt)
+            for part in inst.parts:
+                assert inst.render_part_prompt(part.id, fmt)
+        for part in inst.parts:
+            assert all(mistake.feedback for mistake in part.mistakes)

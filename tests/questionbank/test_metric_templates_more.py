@@ -30,6 +30,7 @@ from .template_checks import (
     assert_always_declared,
     assert_cli_check_accepts_the_key,
     assert_grades_like_a_teacher,
+    assert_renders_everywhere,
     instances,
 )
 
@@ -384,10 +385,4 @@ def test_declared_template_tests_pass(template_id: str) -> None:
 
 @pytest.mark.parametrize("template_id", ALL)
 def test_every_text_renders_in_every_format(template_id: str) -> None:
-    for inst in instances(template_id, SEEDS)[:30]:
-        for fmt in ("text", "md", "html", "tex"):
-            assert inst.render_prompt(fmt) and inst.render_solution(fmt)
-            for part in inst.parts:
-                assert inst.render_part_prompt(part.id, fmt)
-        for part in inst.parts:
-            assert all(mistake.feedback for mistake in part.mistakes)
+    assert_renders_everywhere(template_id, 30)

@@ -4,7 +4,6 @@ ungradable rows are left out of the statistics (0 in the gradebook)."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
@@ -19,18 +18,10 @@ from grader.exam.manifest import load_manifest
 from grader.exam.roster import Student
 from questionbank.bank import BUILTIN_BANK
 
+from ...helpers import rows_of, write_rows
+
 QUESTIONS = "metrics/confusion-matrix"
 COLUMNS = ["Q1.accuracy", "Q1.precision", "Q1.recall", "Q1.f1"]
-
-
-def rows_of(path: Path) -> list[list[str]]:
-    return list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-
-
-def write_rows(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    return path
 
 
 def right_answers(exam: Path) -> dict[str, list[str]]:

@@ -3,7 +3,6 @@ hash of ``exam.json`` and the exam id that binds ``answers.csv`` to its exam."""
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import hmac
 import json
@@ -26,6 +25,8 @@ from grader.exam.manifest import load_manifest
 from grader.exam.roster import Student
 from questionbank.errors import InputError
 
+from ...helpers import rows_of, write_rows
+
 QUESTIONS = "metrics/confusion-matrix"
 ROSTER = [Student("a1", "Ann"), Student("b2", "Bob")]
 
@@ -33,16 +34,6 @@ ROSTER = [Student("a1", "Ann"), Student("b2", "Bob")]
 def make(out: Path, seed: int | None = None) -> Path:
     generate_exam(out, roster=ROSTER, seed=seed, questions=[QUESTIONS], sheets=False)
     return out
-
-
-def rows_of(path: Path) -> list[list[str]]:
-    return list(csv.reader(path.read_text(encoding="utf-8").splitlines()))
-
-
-def write_rows(path: Path, rows: list[list[str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    return path
 
 
 def test_without_seed_the_exam_seed_is_a_128_bit_secret(tmp_path: Path) -> None:
