@@ -12,8 +12,9 @@ Names are imported on first use, so `import grader` (and `mlquiz --help`) stays 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from questionbank.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from grader.exam.generate import generate_exam
@@ -30,9 +31,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'grader' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

@@ -12,10 +12,10 @@ This package never imports `grader` or `click`. Names are imported on first use,
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from questionbank.errors import AnswerError, InputError, QuizError, TemplateError
+from questionbank.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from questionbank.api import generate
@@ -36,9 +36,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'questionbank' has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _LAZY, globals())

@@ -8,11 +8,15 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from grader.cli import EPILOG_EXIT, bank_option, open_bank
+
+if TYPE_CHECKING:
+    from grader.exam.generate import GeneratedExam
+    from grader.exam.layout import SheetLayout
 
 
 @contextmanager
@@ -147,27 +151,37 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     shows the title, the student's id and "page x of y".
     """
     from grader.exam.generate import generate_exam
-    from grader.exam.layout import SheetLayout, parse_space, read_instructions
-    from questionbank.errors import InputError
 
     if roster is not None and count is not None:
         raise click.UsageError("give --roster or --count, not both")
     if questions and topics:
         raise click.UsageError("choose the questions by --questions or by --topic, not both")
-    demo = roster is None and count is None
-    try:
-        space = parse_space(space)
-    except InputError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--space: "),
-                                 param_hint="--space") from None
-    layout = SheetLayout(subtitle, read_instructions(instructions_file)
-                         if instructions_file else "", space)
+    layout = _layout(subtitle, instructions_file, space)
     specs = _pools(click.get_current_context(), pools, pool_topics, picks)
-    demo = demo and not specs
+    demo = roster is None and count is None and not specs
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
                            bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
                            force=force, pools=specs, layout=layout)
+    _print_generated(result)
+
+
+def _layout(subtitle: str, instructions_file: str | None, space: str) -> SheetLayout:
+    """The sheets' `SheetLayout` from the options (a bad --space is a usage error)."""
+    from grader.exam.layout import SheetLayout, parse_space, read_instructions
+    from questionbank.errors import InputError
+
+    try:
+        size = parse_space(space)
+    except InputError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--space: "),
+                                 param_hint="--space") from None
+    instructions = read_instructions(instructions_file) if instructions_file else ""
+    return SheetLayout(subtitle, instructions, size)
+
+
+def _print_generated(result: GeneratedExam) -> None:
+    """What `generate` wrote, and the command to grade it."""
     out = result.out_dir
     fmts = ", ".join(result.formats)
     for warning in result.warnings:
