@@ -8,8 +8,9 @@ otherwise the scale is irrational in general and the answer is a float vector.
 The solver also returns what students get after the usual slips (``m_<slip>``): clipping each
 entry to [−c, c], forgetting to clip, scaling by c/‖g‖ when no clipping was needed, using the L1
 norm or the squared norm, and the ratio upside down. Each slip comes with ``keep_<slip>``: it
-applies to this instance and differs, in some entry, by more than `SEPARATION` (relatively) from
-the answer and from every slip kept before it, so the grader can always recognise it.
+applies to this instance and differs, in some entry, by more than 2% (relatively) from the
+answer and from every slip kept before it (`questionbank.solvers.slips.keep_apart`), so the
+grader can always recognise it.
 """
 
 from __future__ import annotations
@@ -22,12 +23,9 @@ from typing import Any
 import numpy as np
 
 from questionbank.solvers import register
+from questionbank.solvers.slips import keep_apart
 
-__all__ = ["SEPARATION", "SLIPS", "clip_by_norm", "clip_norm"]
-
-#: how far apart (relatively, in at least one entry) a kept slip is from the answer and the
-#: slips kept before it
-SEPARATION = 0.02
+__all__ = ["SLIPS", "clip_by_norm", "clip_norm"]
 
 #: the slips in the order the template declares them (earlier ones win a tie)
 SLIPS = ("entrywise", "unclipped", "scaled_anyway", "l1_norm", "squared_norm", "inverted")
@@ -38,10 +36,6 @@ def clip_by_norm(g: Sequence[float], c: float) -> np.ndarray:
     arr = np.asarray(g, dtype=float)
     norm = float(np.linalg.norm(arr))
     return arr * min(1.0, c / norm) if norm > 0 else arr.copy()
-
-
-def _apart(x: np.ndarray, y: np.ndarray) -> bool:
-    return bool(np.any(np.abs(x - y) > SEPARATION * np.maximum(np.abs(x), np.abs(y))))
 
 
 def _exact_array(values: Sequence[Fraction]) -> np.ndarray:
@@ -77,15 +71,7 @@ def clip_norm(v: Mapping[str, Any]) -> dict[str, Any]:
         "squared_norm": (g * min(1.0, cf / float(norm_squared)), True),
         "inverted": (g * (norm / cf), needs_clip),
     }
-    answer = np.asarray(clipped, dtype=float)
-    seen = [answer]
-    kept: dict[str, bool] = {}
-    for name in SLIPS:
-        value, applies = slips[name]
-        ok = applies and all(_apart(value, other) for other in seen)
-        kept[name] = ok
-        if ok:
-            seen.append(value)
+    kept = keep_apart(np.asarray(clipped, dtype=float), slips, SLIPS)
     result: dict[str, Any] = {
         "norm": norm,
         "norm_squared": norm_squared,
