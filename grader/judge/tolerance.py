@@ -310,6 +310,8 @@ def shape_and_values(x: Any, name: str = "value") -> tuple[tuple[int, ...], list
     Arrays are recognised by their ``shape`` and ``ravel`` (so numpy is not imported here).
     A ragged nesting has no shape and raises ValueError; non-numbers raise TypeError.
     """
+    if type(x) is list and x and all([type(v) is float for v in x]):
+        return (len(x),), list(x)  # a row of floats (a stored vector), without ABC checks
     if isinstance(x, numbers.Real):
         return (), [float(x)]
     shape = getattr(x, "shape", None)
