@@ -863,6 +863,8 @@ def test_confusion_metrics_are_graded_to_three_significant_figures(
     expected = "correct" if abs(offset) < 0.49 else "incorrect"
     assume(abs(offset) < 0.49 or abs(offset) > 0.51)
     assume(abs(rounded) != 10 ** math.floor(math.log10(abs(rounded))))  # not next to 10^k
+    # not a key exactly halfway at 3 figures (0.6325): both roundings are accepted there
+    assume(f"{abs(value):.14e}"[4:16] != "5" + "0" * 11)
     assert check(instance, part_id, f"{submitted:.6g}").status == expected
     two = float(f"{value:.1e}")
     if two != rounded:
