@@ -168,7 +168,7 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
     parts = []
     for part in item.parts:
         column = f"Q{item.number}.{part.id}"
-        answer = _answer(column, stored=part, row=row)
+        answer = _answer(column, part, row)
         if isinstance(answer, str):
             key: Any = stored.key(part)
             instance: Any = stored

@@ -16,14 +16,14 @@ used. The states:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from grader.exam.manifest import Item, Manifest, StoredPart, same_mistakes
 from questionbank.errors import QuizError
 from questionbank.instance import Instance, Mistake, generate
-from questionbank.schema import Template
+from questionbank.schema import PartSpec, Template
 
 __all__ = ["ItemRebuild", "Rebuilder", "Rebuilt", "first_items"]
 
@@ -43,13 +43,14 @@ class Rebuilt:
 
 @dataclass(slots=True, frozen=True)
 class _TemplateCheck:
-    """A template of the exam as the bank has it now: the template and its part ids, or why
-    it cannot be used (item status and message)."""
+    """A template of the exam as the bank has it now: the template, its part ids and its parts
+    by id, or why it cannot be used (item status and message)."""
 
     template: Template | None
     status: str = "graded"
     message: str = ""
     part_ids: tuple[str, ...] = ()
+    specs: Mapping[str, PartSpec] = field(default_factory=dict)
 
 
 def first_items(manifest: Manifest) -> dict[str, Item]:
@@ -92,7 +93,8 @@ class Rebuilder:
                                   f"the exam was made with version {want}; not graded against "
                                   "a different key (restore that version with --bank and "
                                   "--allow-override to grade it)")
-        return _TemplateCheck(template, part_ids=tuple(p.id for p in template.parts))
+        return _TemplateCheck(template, part_ids=tuple(p.id for p in template.parts),
+                              specs={p.id: p for p in template.parts})
 
     def rebuild(self, item: Item) -> Rebuilt:
         """The item's question rebuilt and its key checked: ``ok`` or ``changed``."""
@@ -130,7 +132,7 @@ class Rebuilder:
         if check.template is None or not self.probe(item.template) or \
                 tuple([p.id for p in item.parts]) != check.part_ids:
             return None
-        return ItemRebuild(self, item, check.template)
+        return ItemRebuild(self, item, check.specs)
 
 
 def _compare_keys(item: Item, instance: Instance) -> Rebuilt:
@@ -161,12 +163,12 @@ class ItemRebuild:
     the grading loop acts on (a stored part's `mistakes_for` may turn ``ok`` into ``stale``).
     """
 
-    __slots__ = ("item", "rebuilder", "state", "template")
+    __slots__ = ("item", "rebuilder", "specs", "state")
 
-    def __init__(self, rebuilder: Rebuilder, item: Item, template: Template) -> None:
+    def __init__(self, rebuilder: Rebuilder, item: Item, specs: Mapping[str, PartSpec]) -> None:
         self.rebuilder = rebuilder
         self.item = item
-        self.template = template
+        self.specs = specs  # the template's parts by id
         self.state: Rebuilt | None = None
 
     @property
@@ -176,7 +178,7 @@ class ItemRebuild:
     def key(self, part: StoredPart) -> StoredPart | None:
         """The part as an answer key with its template's rules, or None when the rebuilt
         question's part must be judged instead (see `StoredPart.bind`)."""
-        return part.bind(self.template.part(part.id), self)
+        return part.bind(self.specs[part.id], self)
 
     def resolve(self) -> Rebuilt:
         """The rebuilt question, made once, with its key checked (``ok`` or ``changed``)."""

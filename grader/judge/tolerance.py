@@ -61,6 +61,10 @@ _SIGFIG_ROUNDERS = {
     d: Context(prec=d, rounding=ROUND_HALF_UP) for d in range(1, _DENOISE_DIGITS + 1)
 }
 _DECIMAL_SLACK = Decimal("1e-12")
+#: `is_close_sigfigs` decides in floats up to this many figures, for keys of a magnitude in
+#: this range (far from float underflow and overflow), unless a value is near an edge
+_FLOAT_SIGFIGS = 9
+_FLOAT_RANGE = (1e-280, 1e280)
 
 
 def _require_finite(a_sub: float, a_tru: float) -> None:
@@ -153,7 +157,40 @@ def is_close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
     """
     _require_finite(a_sub, a_tru)
     digits = _whole("digits", digits, 1, _MAX_SIGFIGS)
+    verdict = _sigfigs_in_floats(a_sub, a_tru, digits)
+    if verdict is not None:
+        return verdict
     return _within_window(a_sub, *_sigfigs_window(a_tru, digits))
+
+
+def _sigfigs_in_floats(a_sub: float, a_tru: float, digits: int) -> bool | None:
+    """The verdict of `is_close_sigfigs` worked out in floats, or None when the values are
+    near an edge of the rule, where only the exact decimal window decides.
+
+    In units of the last kept figure (``10**(e - digits + 1)``) the key is ``scaled``, and
+    it rounds to the whole number ``kept``; away from the edges the rule is
+    ``|sub - kept| <= 1/2`` in those units. The floats here are off by less than 1e-6 units
+    (for `digits` <= 9; the 15-digit reading and the 1e-12 slack by less than 1e-3), so a
+    margin of 0.01 units keeps every verdict exact. The edges left to the decimal window:
+    a key within 0.01 units of a halfway point (where the two roundings may disagree), a
+    rounded key that is a power of ten (its window is lopsided), and an answer within 0.01
+    units of the window's ends. A comparison in the decimal window takes 6.5 us, this one
+    0.6 us (grading 10,000 x 10, `is_close_sigfigs` was a quarter of the judging time).
+    """
+    magnitude = abs(a_tru)
+    if not (digits <= _FLOAT_SIGFIGS and _FLOAT_RANGE[0] < magnitude < _FLOAT_RANGE[1]):
+        return None
+    unit = 10.0 ** (math.floor(math.log10(magnitude)) - digits + 1)
+    scaled = magnitude / unit
+    kept = math.floor(scaled + 0.5)
+    if not 10 ** (digits - 1) < kept < 10 ** digits or abs(scaled - kept) > 0.49:
+        return None
+    distance = abs((a_sub if a_tru > 0 else -a_sub) / unit - kept)
+    if distance < 0.49:
+        return True
+    if distance > 0.51:
+        return False
+    return None
 
 
 def _sigfigs_window(a_tru: float, digits: int) -> tuple[Decimal, Decimal, Decimal]:
@@ -273,6 +310,8 @@ def shape_and_values(x: Any, name: str = "value") -> tuple[tuple[int, ...], list
     Arrays are recognised by their ``shape`` and ``ravel`` (so numpy is not imported here).
     A ragged nesting has no shape and raises ValueError; non-numbers raise TypeError.
     """
+    if type(x) is list and x and all([type(v) is float for v in x]):
+        return (len(x),), list(x)  # a row of floats (a stored vector), without ABC checks
     if isinstance(x, numbers.Real):
         return (), [float(x)]
     shape = getattr(x, "shape", None)

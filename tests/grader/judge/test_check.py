@@ -11,7 +11,6 @@ close the loop over many seeds.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -163,7 +162,7 @@ def test_public_api() -> None:
 def test_result_is_frozen_and_serialises_the_json_contract() -> None:
     instance = generate("metrics/confusion-matrix", 1, NOTES_METRICS)
     result = check(instance, "f1", "61.5")
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):  # a NamedTuple's fields cannot be set
         result.score = 1.0  # type: ignore[misc]
     data = result.to_dict()
     assert {"status", "score", "correct", "feedback", "mistake"} <= set(data)
@@ -864,6 +863,8 @@ def test_confusion_metrics_are_graded_to_three_significant_figures(
     expected = "correct" if abs(offset) < 0.49 else "incorrect"
     assume(abs(offset) < 0.49 or abs(offset) > 0.51)
     assume(abs(rounded) != 10 ** math.floor(math.log10(abs(rounded))))  # not next to 10^k
+    # not a key exactly halfway at 3 figures (0.6325): both roundings are accepted there
+    assume(f"{abs(value):.14e}"[4:16] != "5" + "0" * 11)
     assert check(instance, part_id, f"{submitted:.6g}").status == expected
     two = float(f"{value:.1e}")
     if two != rounded:

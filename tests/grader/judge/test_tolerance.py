@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 import pytest
@@ -367,6 +368,33 @@ def test_perturbation_outside_rtol_fails(magnitude: float, negative: bool, rtol:
 def test_rounded_value_is_close_in_sigfigs(x: float, digits: int) -> None:
     """Rule: is_close_sigfigs(round_sigfigs(x, d), x, d) holds for every normal float x."""
     assert is_close_sigfigs(round_sigfigs(x, digits), x, digits)
+
+
+#: offsets (in units of the last kept figure) near the edges of a sigfigs window, or anywhere
+EDGE_OFFSETS = st.one_of(st.sampled_from([0.0, 0.5, -0.5, 0.49, 0.51, -0.49, -0.51, 0.4999999,
+                                          0.5000001, 1.5, -1.5]),
+                         st.floats(min_value=-3, max_value=3))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.integers(min_value=1, max_value=12), st.integers(min_value=-40, max_value=40),
+       st.floats(min_value=0, max_value=1), st.sampled_from([0.0, 0.5, 0.495, 0.505, None]),
+       EDGE_OFFSETS, st.booleans(), st.booleans())
+def test_sigfigs_float_verdicts_are_the_decimal_ones(digits: int, exponent: int, lead: float,
+                                                     half: float | None, offset: float,
+                                                     negative: bool, typed: bool) -> None:
+    """Rule: is_close_sigfigs gives the verdict of the exact decimal window alone (the float
+    shortcut off), for keys on or near a halfway point or a power of ten and answers on or
+    near the window's ends, as typed (few digits) or as computed floats."""
+    unit = 10.0 ** (exponent - digits + 1)
+    whole = 10 ** (digits - 1) + int(lead * 9 * 10 ** (digits - 1))
+    a_tru = (whole + (lead if half is None else half)) * unit * (-1 if negative else 1)
+    a_sub = a_tru + offset * unit
+    if typed:
+        a_sub = float(f"{a_sub:.{digits + 1}g}")
+    with patch.object(compare_module, "_FLOAT_SIGFIGS", 0):
+        exact = is_close_sigfigs(a_sub, a_tru, digits)
+    assert is_close_sigfigs(a_sub, a_tru, digits) is exact
 
 
 @settings(max_examples=200, deadline=None)
