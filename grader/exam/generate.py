@@ -261,6 +261,35 @@ def _keep_existing_exam(out: Path, force: bool) -> None:
         raise InputError(f"cannot move {manifest} aside: {exc.strerror}") from None
 
 
+def _exam_templates(bank: Any, questions: list[str], topics: list[str],
+                    pools: Sequence[PoolSpec]) -> tuple[list[Any], list[Any]]:
+    """The exam's fixed templates (`select_templates`; none when only pools are given) and
+    its resolved pools; `InputError` when there is no question at all."""
+    chosen = resolve_pools(bank, pools)
+    templates = select_templates(bank, questions, topics) \
+        if questions or topics or not chosen else []
+    if not templates and not chosen:
+        raise InputError("the exam has no questions")
+    return templates, chosen
+
+
+def _manifest_files(writer: _Writer, templates: Sequence[Any], chosen: Sequence[Any],
+                    students: Sequence[Student]
+                    ) -> tuple[tuple[Question, ...], str, Path, Path | None]:
+    """Write ``exam.json`` and the submission files of what `writer` generated: the listed
+    questions, the exam id and the paths of ``answers.csv`` and ``sample-answers.csv``."""
+    out, seed = writer.out, writer.seed
+    every = [*templates, *(t for pool in chosen for t in pool.templates)]
+    listed = exam_questions(templates, chosen)
+    text, digest = manifest_text(Manifest(writer.title, seed, {t.id: t.version for t in every},
+                                          listed, tuple(writer.records)))
+    the_id = exam_id(seed, digest)
+    answers_csv, sample_path = _submission_files(
+        out, listed, the_id, students, writer.samples if writer.sample_answers else None)
+    atomic_write_text(out / "exam.json", text)
+    return listed, the_id, answers_csv, sample_path
+
+
 def generate_exam(out_dir: str | Path = "exam", **options: Any) -> GeneratedExam:
     """Write an exam into `out_dir` as a whole: see `_generate_into` for the `options`.
 
@@ -313,34 +342,22 @@ def _generate_into(out_dir: str | Path = "exam", *,
     from questionbank.api import default_bank
 
     _keep_existing_exam(Path(out_dir), force)
-
     fmts = parse_formats(formats) if sheets else ()
     students = roster_students(roster, count)
     bank = bank if bank is not None else default_bank()
-    questions, topics = list(questions), list(topics)
-    chosen = resolve_pools(bank, pools)
-    templates = select_templates(bank, questions, topics) \
-        if questions or topics or not chosen else []
-    if not templates and not chosen:
-        raise InputError("the exam has no questions")
+    templates, chosen = _exam_templates(bank, list(questions), list(topics), pools)
     seed = _exam_seed(seed)
-    title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
-    writer = _Writer(out, title, seed, templates, fmts, sample_answers, layout)
+    writer = _Writer(out, DEFAULT_TITLE if title is None else title, seed, templates, fmts,
+                     sample_answers, layout)
     writer.picked = assign(chosen, [s.id for s in students], seed)
     with (progress or _no_progress)("Generating sheets", len(students)) as update:
         for student in students:
             writer.add(student, student_stem(student.id))
             update(1)
     combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
-    every = [*templates, *(t for pool in chosen for t in pool.templates)]
-    listed = exam_questions(templates, chosen)
-    text, digest = manifest_text(Manifest(title, seed, {t.id: t.version for t in every}, listed,
-                                          tuple(writer.records)))
-    the_id = exam_id(seed, digest)
-    answers_csv, sample_path = _submission_files(out, listed, the_id, students,
-                                                 writer.samples if sample_answers else None)
-    atomic_write_text(out / "exam.json", text)
+    listed, the_id, answers_csv, sample_path = _manifest_files(writer, templates, chosen,
+                                                               students)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
         students=len(students), questions=tuple(q.template for q in listed), formats=fmts,
