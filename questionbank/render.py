@@ -423,7 +423,9 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     except (TypeError, ValueError, ArithmeticError) as exc:
         raise TemplateError(f"cannot render text: {exc}", path=path, line=line,
                             key=where) from None
-    return convert(_BLANK_LINES.sub("\n\n", text).strip(), fmt, blocks.items)
+    if "\n\n\n" in text:  # the substitution takes 6 µs a text even where it changes nothing
+        text = _BLANK_LINES.sub("\n\n", text)
+    return convert(text.strip(), fmt, blocks.items)
 
 
 @lru_cache(maxsize=4096)
