@@ -58,6 +58,6 @@ def test_without_fork_every_task_runs_here(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_idle_processors_follow_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    for load, expected in ((0.0, 2), (1.0, 2), (1.4, 1), (3.5, 1)):
+    for load, expected in ((0.0, 2), (1.0, 2), (1.4, 2), (1.6, 1), (3.5, 1)):
         monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
         assert idle_processors() == expected, load
