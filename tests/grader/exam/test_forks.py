@@ -56,8 +56,10 @@ def test_without_fork_every_task_runs_here(monkeypatch: pytest.MonkeyPatch) -> N
     assert forked_map(lambda n: (n, os.getpid() == here), [1, 2]) == [(1, True), (2, True)]
 
 
-def test_idle_processors_follow_the_load(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_idle_processors_are_those_nothing_else_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
-    for load, expected in ((0.0, 2), (1.0, 2), (1.4, 2), (1.6, 1), (3.5, 1)):
-        monkeypatch.setattr(os, "getloadavg", lambda load=load: (load, load, load))
-        assert idle_processors() == expected, load
+    for runnable, expected in ((1, 2), (2, 1), (5, 1)):  # this process counts as one
+        monkeypatch.setattr(forks, "_runnable_tasks", lambda runnable=runnable: runnable)
+        assert idle_processors() == expected, runnable
+    assert forks._runnable_tasks() >= 1
+    assert 1 <= idle_processors() <= len(os.sched_getaffinity(0))
