@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from grader.exam.identity import (
     EXAM_COLUMN,
@@ -148,6 +148,16 @@ def _exam_seed(seed: int | None) -> int:
     return seed
 
 
+class _Version(NamedTuple):
+    """One student's generated version: what the manifest and the combined files need of it
+    (sent back pickled from a forked process: see `_add_students`)."""
+
+    record: StudentRecord
+    sample: tuple[Student, dict[str, str]] | None
+    heads: dict[str, dict[str, Any]]  #: per format
+    sections: dict[tuple[str, bool], str]  #: per format and key
+
+
 class _Writer:
     """Generates each student's version and writes their sheets and keys as it goes; keeps
     every rendered section for the combined files, and the manifest records."""
@@ -189,30 +199,44 @@ class _Writer:
             versions.append((instance, views))
         return versions
 
-    def add(self, student: Student, stem: str) -> None:
-        """Generate, record and write one student's version."""
+    def add(self, student: Student) -> _Version:
+        """Generate and write one student's version (here or in a forked process: the result
+        is kept by `keep`)."""
         code = version_code(self.seed, student.id)
         versions = self.versions(student)
         instances = [instance for instance, _ in versions]
-        self.records.append(StudentRecord(student.id, student.name, code, tuple(
-            Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1))))
-        if self.sample_answers:
-            self.samples.append((student, {
-                column: _sample_answer(part, f"{self.seed}:{student.id}:{column}")
-                for n, inst in enumerate(instances, start=1) for part in inst.parts
-                for column in [column_name(n, part.id)]}))
+        record = StudentRecord(student.id, student.name, code, tuple(
+            Item.from_instance(n, inst) for n, inst in enumerate(instances, start=1)))
+        sample = (student, {
+            column: _sample_answer(part, f"{self.seed}:{student.id}:{column}")
+            for n, inst in enumerate(instances, start=1) for part in inst.parts
+            for column in [column_name(n, part.id)]}) if self.sample_answers else None
         total_points = points_text(sum(p.points for inst in instances for p in inst.parts))
+        heads, sections = {}, {}
+        stem = student_stem(student.id)
         for index, fmt in enumerate(self.fmts):
             view = student_view(student, code, [views[index] for _, views in versions], fmt)
-            head = {"id": view["id"], "name": view["name"]}
-            self.heads[fmt].append(head)
+            head = heads[fmt] = {"id": view["id"], "name": view["name"]}
             for key, folder in ((False, "sheets"), (True, "keys")):
-                section = render_section(fmt, self.title, view, key=key,
-                                         total_points=total_points,
-                                         layout=self.layouts[fmt])
-                self.sections[fmt, key].append(section)
+                section = sections[fmt, key] = render_section(
+                    fmt, self.title, view, key=key, total_points=total_points,
+                    layout=self.layouts[fmt])
                 atomic_write_text(self.out / folder / f"{stem}.{fmt}",
                                   sheets_document(fmt, self.title, [head], [section], key=key))
+        return _Version(record, sample, heads, sections)
+
+    def keep(self, version: _Version) -> None:
+        """Keep what the combined files and the manifest need of a student's version."""
+        self.records.append(version.record)
+        if version.sample is not None:
+            self.samples.append(version.sample)
+        for fmt, head in version.heads.items():
+            self.heads[fmt].append(head)
+        for fmt_key, section in version.sections.items():
+            self.sections[fmt_key].append(section)
+
+    def add_all(self, students: Sequence[Student]) -> list[_Version]:
+        return [self.add(student) for student in students]
 
     def combined(self, key: bool) -> dict[str, Path]:
         """Write every student's sheets (or keys) in one file per format."""
@@ -261,6 +285,71 @@ def _keep_existing_exam(out: Path, force: bool) -> None:
         raise InputError(f"cannot move {manifest} aside: {exc.strerror}") from None
 
 
+#: The fewest versions (students x questions) generated in more than one process by default:
+#: a second process costs about 70 ms of CPU time (forking, sending the sheets back), which
+#: 400 versions (about 300 ms) repay in time waited.
+PARALLEL_VERSIONS = 400
+
+
+def _add_students(writer: _Writer, students: Sequence[Student], progress: Progress,
+                  jobs: int | None) -> None:
+    """Generate and write every student's version, in `jobs` processes (see `generate_exam`):
+    the first student here, which warms every cache the forked processes then start with, and
+    the others in `jobs` runs of consecutive students, one here (`grader.exam.forks`). By
+    default (`jobs` None) one process per idle processor (`grader.exam.forks.idle_processors`)
+    for a large exam, else one."""
+    from grader.exam.forks import can_fork, forked_map, idle_processors
+
+    if jobs is None:
+        large = len(students) * len(writer.templates) >= PARALLEL_VERSIONS
+        jobs = idle_processors() if large and can_fork() else 1
+    jobs = max(1, min(jobs, len(students) - 1))
+    with progress("Generating sheets", len(students)) as update:
+        if jobs == 1:
+            for student in students:
+                writer.keep(writer.add(student))
+                update(1)
+            return
+        writer.keep(writer.add(students[0]))
+        update(1)
+        rest = students[1:]
+        size = -(-len(rest) // jobs)
+        for versions in forked_map(writer.add_all, [rest[i:i + size]
+                                                    for i in range(0, len(rest), size)]):
+            for version in versions:
+                writer.keep(version)
+            update(len(versions))
+
+
+def _exam_templates(bank: Any, questions: list[str], topics: list[str],
+                    pools: Sequence[PoolSpec]) -> tuple[list[Any], list[Any]]:
+    """The exam's fixed templates (`select_templates`; none when only pools are given) and
+    its resolved pools; `InputError` when there is no question at all."""
+    chosen = resolve_pools(bank, pools)
+    templates = select_templates(bank, questions, topics) \
+        if questions or topics or not chosen else []
+    if not templates and not chosen:
+        raise InputError("the exam has no questions")
+    return templates, chosen
+
+
+def _manifest_files(writer: _Writer, templates: Sequence[Any], chosen: Sequence[Any],
+                    students: Sequence[Student]
+                    ) -> tuple[tuple[Question, ...], str, Path, Path | None]:
+    """Write ``exam.json`` and the submission files of what `writer` generated: the listed
+    questions, the exam id and the paths of ``answers.csv`` and ``sample-answers.csv``."""
+    out, seed = writer.out, writer.seed
+    every = [*templates, *(t for pool in chosen for t in pool.templates)]
+    listed = exam_questions(templates, chosen)
+    text, digest = manifest_text(Manifest(writer.title, seed, {t.id: t.version for t in every},
+                                          listed, tuple(writer.records)))
+    the_id = exam_id(seed, digest)
+    answers_csv, sample_path = _submission_files(
+        out, listed, the_id, students, writer.samples if writer.sample_answers else None)
+    atomic_write_text(out / "exam.json", text)
+    return listed, the_id, answers_csv, sample_path
+
+
 def generate_exam(out_dir: str | Path = "exam", **options: Any) -> GeneratedExam:
     """Write an exam into `out_dir` as a whole: see `_generate_into` for the `options`.
 
@@ -290,7 +379,8 @@ def _generate_into(out_dir: str | Path = "exam", *,
                   progress: Progress | None = None,
                   force: bool = False,
                   pools: Sequence[PoolSpec] = (),
-                  layout: SheetLayout | None = None) -> GeneratedExam:
+                  layout: SheetLayout | None = None,
+                  jobs: int | None = None) -> GeneratedExam:
     """Write an exam for a roster (a CSV path or `Student`s) or `count` students into `out_dir`.
 
     Questions: see `select_templates`, then K per pool of `pools` (`grader.exam.pools`; with
@@ -309,38 +399,24 @@ def _generate_into(out_dir: str | Path = "exam", *,
 
     `layout` adds a subtitle, instructions and working space to the sheets
     (`grader.exam.layout`; default: working space ``small``, no subtitle or instructions).
+    `jobs` processes generate the versions (None: see `_add_students`); the files are the same.
     """
     from questionbank.api import default_bank
 
     _keep_existing_exam(Path(out_dir), force)
-
     fmts = parse_formats(formats) if sheets else ()
     students = roster_students(roster, count)
     bank = bank if bank is not None else default_bank()
-    questions, topics = list(questions), list(topics)
-    chosen = resolve_pools(bank, pools)
-    templates = select_templates(bank, questions, topics) \
-        if questions or topics or not chosen else []
-    if not templates and not chosen:
-        raise InputError("the exam has no questions")
+    templates, chosen = _exam_templates(bank, list(questions), list(topics), pools)
     seed = _exam_seed(seed)
-    title = title if title is not None else DEFAULT_TITLE
     out = Path(out_dir)
-    writer = _Writer(out, title, seed, templates, fmts, sample_answers, layout)
+    writer = _Writer(out, DEFAULT_TITLE if title is None else title, seed, templates, fmts,
+                     sample_answers, layout)
     writer.picked = assign(chosen, [s.id for s in students], seed)
-    with (progress or _no_progress)("Generating sheets", len(students)) as update:
-        for student in students:
-            writer.add(student, student_stem(student.id))
-            update(1)
+    _add_students(writer, students, progress or _no_progress, jobs)
     combined_sheets, combined_keys = writer.combined(False), writer.combined(True)
-    every = [*templates, *(t for pool in chosen for t in pool.templates)]
-    listed = exam_questions(templates, chosen)
-    text, digest = manifest_text(Manifest(title, seed, {t.id: t.version for t in every}, listed,
-                                          tuple(writer.records)))
-    the_id = exam_id(seed, digest)
-    answers_csv, sample_path = _submission_files(out, listed, the_id, students,
-                                                 writer.samples if sample_answers else None)
-    atomic_write_text(out / "exam.json", text)
+    listed, the_id, answers_csv, sample_path = _manifest_files(writer, templates, chosen,
+                                                               students)
     return GeneratedExam(
         out_dir=out, manifest=out / "exam.json", answers_csv=answers_csv, exam_seed=seed,
         students=len(students), questions=tuple(q.template for q in listed), formats=fmts,

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -117,9 +118,13 @@ _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"</p>|</pre>|</tr>|</li>|<br>")
 
 
+@lru_cache(maxsize=4096)
 def _text_cm(fragment: str) -> float:
     """The printed height of an html fragment: its wrapped lines of text, table rows and the
-    gaps between blocks."""
+    gaps between blocks. Cached: a sheet and its key measure the same prompts, and part
+    prompts and options repeat from student to student (measuring 100 students' sheets and
+    keys took 60 ms, 20 ms cached)."""
+    fragment = str(fragment)  # not a `Markup`, whose methods escape their arguments
     rows = fragment.count("<tr>")
     blocks = fragment.count("<p>") + fragment.count("<pre>") + fragment.count("<table")
     text = _TAG.sub("", _BLOCK_END.sub("\n", fragment.replace("\n", " ")))
@@ -134,10 +139,10 @@ def question_fits_page(item: dict[str, Any], space: str, key: bool = False) -> b
     would leave a page blank)."""
     work = 0.0 if key else float(space.rstrip("cmin") or 0) * {
         "cm": 1.0, "mm": 0.1, "in": 2.54}.get(space[-2:], 1.0)
-    height = _HEADING_CM + _text_cm(str(item["prompt"]))
+    height = _HEADING_CM + _text_cm(item["prompt"])
     if key:
-        height += _HEADING_CM + _text_cm(str(item["solution"]))
+        height += _HEADING_CM + _text_cm(item["solution"])
     for part in item["parts"]:
-        height += _PART_CM + work + _text_cm(str(part["prompt"])) + _LINE_CM * len(
-            part["options"]) + sum(_text_cm(str(o["text"])) for o in part["options"])
+        height += _PART_CM + work + _text_cm(part["prompt"]) + _LINE_CM * len(
+            part["options"]) + sum(_text_cm(o["text"]) for o in part["options"])
     return height <= _PAGE_CM

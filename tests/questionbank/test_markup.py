@@ -223,8 +223,35 @@ def test_numbers_set_aside_do_not_change_the_tex(text: str) -> None:
     from questionbank import markup
 
     chunk = text.strip("\n")
-    assume(chunk and "\n\n" not in chunk and markup._MARKUP.search(chunk))
+    assume(chunk and "\n\n" not in chunk and markup._has_markup(chunk))
     assert markup._chunk(chunk, "tex") == markup._written(chunk, "tex")
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet=st.sampled_from(list("ab1 2.)-+*`|\\\t\r\n\x00\xa0\u2003")), min_size=1,
+               max_size=14))
+def test_markup_check_finds_what_the_parser_could_read(text: str) -> None:
+    """`_has_markup` is the one-regex definition it replaced: a mark character, a space next
+    to a line break or at either end, a list marker starting a line."""
+    from questionbank import markup
+
+    one_regex = re.compile(r"[*`|\\\t\r\x00]|\A\s|\s\Z|[ ]\n|\n[ ]"
+                           r"|(?:\A|\n)(?:[-+]|\d{1,9}[.)])(?:[ ]|\n|\Z)")
+    assert markup._has_markup(text) == bool(one_regex.search(text))
+
+
+@settings(max_examples=300)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("a1 .-*`_<&$#{}ſ\xa0×[],")), max_size=12),
+                min_size=1, max_size=4))
+def test_code_blocks_written_without_parsing_are_what_the_parser_makes(lines: list[str]) -> None:
+    """A chunk of lines indented by 4 spaces, written without the parser, is written as the
+    parser reads it, in every format (blank or whitespace lines are left to the parser)."""
+    from questionbank import markup
+
+    chunk = "\n".join("    " + line for line in lines)
+    assume("\n\n" not in chunk and not re.search(r"\n\s*\n", chunk))
+    for fmt in ("html", "tex", "text"):
+        assert markup._chunk.__wrapped__(chunk, fmt) == markup._written(chunk, fmt)
 
 
 def test_blocks_replace_their_marker_paragraphs() -> None:

@@ -23,6 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from grader.cli import cli
+from grader.exam.forks import can_fork
 from grader.exam.generate import SAMPLE_QUESTIONS, generate_exam, select_templates
 from grader.exam.layout import SheetLayout
 from grader.exam.manifest import load_manifest
@@ -204,6 +205,49 @@ def test_same_seed_same_bytes_and_other_seed_other_versions(tmp_path: Path) -> N
     assert first == again
     assert first["exam.json"] != other["exam.json"]
     assert not [n for n in first if n.endswith(".tmp") or "/." in n], "no temporary files left"
+
+
+@pytest.mark.skipif(not can_fork(), reason="versions are generated in forked processes on Linux")
+def test_versions_made_in_several_processes_are_the_same_files(tmp_path: Path) -> None:
+    """`jobs`: the first student here, the others in runs of consecutive students in forked
+    processes and here; every file (sheets, keys, combined files, manifest, sample answers)
+    is the one a single process writes."""
+    def make(out: Path, jobs: int) -> dict[str, bytes]:
+        generate_exam(out, count=7, seed=5, questions=[FAMILIES], formats=["html", "md", "tex"],
+                      sample_answers=True, jobs=jobs)
+        return tree(out)
+
+    one, three = make(tmp_path / "one", 1), make(tmp_path / "three", 3)
+    assert one == three
+    assert len([n for n in three if n.startswith("sheets/")]) == 7 * 3
+
+
+@pytest.mark.skipif(not can_fork(), reason="versions are generated in forked processes on Linux")
+def test_an_error_in_a_forked_process_is_the_error_of_one_process(tmp_path: Path) -> None:
+    """A template that fails for two students, one in a forked process's run and one in this
+    process's: the error names the first, as generating in one process does (a failed run is
+    made again in this process)."""
+    template = default_bank().get("dropout/apply-mask")
+    students = [Student(f"s{i}") for i in range(1, 9)]
+    failing = {derive_seed(3, "s3", 1), derive_seed(3, "s8", 1)}
+
+    def flaky(template_: object, seed: int, **options: object) -> object:
+        if seed in failing:
+            raise QuizError("made to fail")
+        return generate(template, seed, **options)  # type: ignore[arg-type]
+
+    import questionbank.instance
+
+    errors = []
+    for jobs in (1, 2, 3):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(questionbank.instance, "generate", flaky)
+            with pytest.raises(QuizError) as caught:
+                generate_exam(tmp_path / f"out{jobs}", roster=students, seed=3,
+                              questions=["dropout/apply-mask"], jobs=jobs)
+        errors.append(str(caught.value))
+    assert errors[0] == errors[1] == errors[2]
+    assert "for student 's3': made to fail" in errors[0]
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

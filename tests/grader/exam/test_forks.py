@@ -1,0 +1,65 @@
+"""`grader.exam.forks.forked_map`: tasks in forked processes, results in task order, a failed
+child's task run again here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from grader.exam import forks
+from grader.exam.forks import can_fork, forked_map, idle_processors
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="forked processes on Linux only")
+
+
+def test_results_come_in_task_order_from_other_processes(tmp_path: Path) -> None:
+    here = os.getpid()
+
+    def work(n: int) -> tuple[int, bool]:
+        (tmp_path / f"{n}.txt").write_text(str(n * n))  # what a task writes stays written
+        return n * n, os.getpid() != here
+
+    results = forked_map(work, [1, 2, 3, 4])
+    assert [square for square, _ in results] == [1, 4, 9, 16]
+    assert [forked for _, forked in results] == [True, True, True, False], "the last runs here"
+    assert sorted(p.read_text() for p in tmp_path.iterdir()) == ["1", "16", "4", "9"]
+
+
+def test_a_child_that_dies_has_its_task_run_here() -> None:
+    here = os.getpid()
+
+    def work(n: int) -> int:
+        if n == 2 and os.getpid() != here:
+            os._exit(3)  # killed, no result sent
+        return -n
+
+    assert forked_map(work, [1, 2, 3]) == [-1, -2, -3]
+
+
+def test_the_first_error_in_task_order_is_raised() -> None:
+    def work(n: int) -> int:
+        if n in (2, 4):
+            raise ValueError(f"task {n} failed")
+        return n
+
+    with pytest.raises(ValueError, match="task 2 failed"):
+        forked_map(work, [1, 2, 3, 4])
+    with pytest.raises(ValueError, match="task 4 failed"):
+        forked_map(work, [1, 3, 4])
+
+
+def test_without_fork_every_task_runs_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(forks, "can_fork", lambda: False)
+    here = os.getpid()
+    assert forked_map(lambda n: (n, os.getpid() == here), [1, 2]) == [(1, True), (2, True)]
+
+
+def test_idle_processors_are_those_nothing_else_runs_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    for runnable, expected in ((1, 2), (2, 1), (5, 1)):  # this process counts as one
+        monkeypatch.setattr(forks, "_runnable_tasks", lambda runnable=runnable: runnable)
+        assert idle_processors() == expected, runnable
+    assert forks._runnable_tasks() >= 1
+    assert 1 <= idle_processors() <= len(os.sched_getaffinity(0))
