@@ -38,7 +38,7 @@ from typing import Any, TypeVar
 
 from questionbank.errors import InputError
 
-__all__ = ["OutputError", "relocated", "staged_folder"]
+__all__ = ["OutputError", "bind_to_run", "relocated", "staged_folder"]
 
 T = TypeVar("T")
 
@@ -212,6 +212,32 @@ def _write_error(exc: OSError, staging: Path | None, shown: Path) -> OutputError
     if exc.errno == errno.ENOSPC:
         reason += " (free some space and run it again)"
     return OutputError(f"cannot write {where or shown}: {reason}; {shown} is unchanged")
+
+
+def bind_to_run(run_pid: int) -> None:
+    """Make this worker process of a run (a ``grade --jobs`` worker, which writes feedback
+    pages into the run's staging folder) die with the run, ``kill -9`` included.
+
+    An orphaned worker would otherwise wait for work forever, holding a copy of the folder's
+    lock when it was forked (the next run on the folder would be refused), and could write
+    into a staging folder that the next run has taken over. Linux
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere this does nothing (workers are spawned there).
+    """
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover
+        return
+    pr_set_pdeathsig = 1
+    prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != run_pid:  # the run died before the signal was asked for
+        os._exit(1)
 
 
 def relocated(record: T, staging: Path, folder: str | Path) -> T:
