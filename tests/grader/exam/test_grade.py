@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 from grader.exam.generate import generate_exam
-from grader.exam.grade import grade_exam
+from grader.exam.grade import PARALLEL_PAGES_FROM, default_jobs, grade_exam
 from grader.exam.identity import PLACEHOLDER, seal
 from grader.exam.roster import Student
 from grader.files import atomic_write_bytes, json_chunks, student_stem
@@ -554,6 +554,19 @@ def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("rows", "pages", "parallel"), [
+    (PARALLEL_PAGES_FROM - 1, True, False),
+    (PARALLEL_PAGES_FROM, True, True),
+    (100_000, False, False),  # without pages a row costs too little
+])
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool,
+                      parallel: bool) -> None:
+    """Without --jobs, big classes with feedback pages get one worker per processor (at most
+    8), everything else one process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
+    assert default_jobs(rows, pages) == (8 if parallel else 1)
 
 
 def test_grade_api_rejects_zero_jobs(exam: dict[str, Any], tmp_path: Path) -> None:
