@@ -32,7 +32,7 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -52,18 +52,25 @@ def _sibling(target: Path, kind: str) -> Path:
 
 
 @contextlib.contextmanager
-def staged_folder(folder: str | Path) -> Iterator[Path]:
+def staged_folder(folder: str | Path, rewritten: Sequence[str] = ()) -> Iterator[Path]:
     """Lock `folder`, yield a staging folder that holds a copy of it, and swap the staging
     folder in when the block ends without an exception (else delete it: `folder` is left as
-    it was). Raises `OutputError` when another run holds the lock or a write fails."""
+    it was). Raises `OutputError` when another run holds the lock or a write fails.
+
+    The subfolders named in `rewritten` (``feedback``), whose files the run writes anew and
+    never reads, are copied at the end instead, only the files the run did not write: the
+    result is the same, without linking thousands of old pages into the staging folder only
+    to replace each of them."""
     target = Path(os.path.realpath(folder))
     _check_target(target, Path(folder))
     with _locked(target, Path(folder)):
         staging = _sibling(target, "staging")
         try:
             _recover(target)
-            _copy_folder(target, staging)
+            _copy_folder(target, staging, skip=rewritten)
             yield staging
+            for name in rewritten:
+                _copy_folder(target / name, staging / name, unwritten=True)
             ready = _sibling(target, "ready")
             os.rename(staging, ready)
             _swap_in(ready, target)
@@ -149,12 +156,16 @@ def _recover(target: Path, roll_back: bool = False) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _copy_folder(source: Path, copy: Path) -> None:
-    """`copy` holds what `source` holds (hard links where possible); an empty folder if
-    `source` does not exist. Every write of mlquiz replaces a file (`grader.files`), never
-    changes one in place, so the linked files of `source` stay as they were."""
-    if not source.exists():
-        copy.mkdir()
+def _copy_folder(source: Path, copy: Path, skip: Sequence[str] = (),
+                 unwritten: bool = False) -> None:
+    """`copy` holds what `source` holds (hard links where possible) but its top-level entries
+    named in `skip`; an empty folder if `source` does not exist. Every write of mlquiz
+    replaces a file (`grader.files`), never changes one in place, so the linked files of
+    `source` stay as they were. With `unwritten`, `copy` may exist already: only the files
+    that it does not hold are added (the run's own files win)."""
+    if not source.is_dir():
+        if not unwritten:
+            copy.mkdir()
         return
 
     def link(src: str, dst: str) -> None:
@@ -163,7 +174,16 @@ def _copy_folder(source: Path, copy: Path) -> None:
         except OSError:
             shutil.copy2(src, dst)
 
-    shutil.copytree(source, copy, symlinks=True, copy_function=link)
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        if not unwritten:
+            return set(skip) if folder == os.fspath(source) else set()
+        there = copy / os.path.relpath(folder, source)
+        written = set(os.listdir(there)) if there.is_dir() else set()
+        return {n for n in names if n in written and not (
+            os.path.isdir(os.path.join(folder, n)) and (there / n).is_dir())}
+
+    shutil.copytree(source, copy, symlinks=True, copy_function=link, ignore=ignored,
+                    dirs_exist_ok=unwritten)
 
 
 def _swap_in(ready: Path, target: Path) -> None:

@@ -450,7 +450,8 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
             check_submitted(changes, [r.student for r in to_grade if r.student is not None])
         open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
         bank = bank if bank is not None else default_bank()
-        with staged_folder(out) as stage:  # the folder changes as a whole (grader.outdir)
+        with staged_folder(out, ["feedback"] if feedback_pages else []) as stage:
+            # the folder changes as a whole (grader.outdir)
             pages_dir = stage / "feedback" if feedback_pages else None
             with open_progress("Grading", len(to_grade)) as update:
                 workers = jobs or default_jobs(len(to_grade), feedback_pages)

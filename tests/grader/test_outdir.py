@@ -198,6 +198,24 @@ def test_two_concurrent_runs_never_mix(exam: Path, tmp_path: Path) -> None:
     assert [n for n in leftovers(out) if n.startswith(".graded")] == []
 
 
+def test_a_rewritten_subfolder_keeps_the_files_the_run_did_not_write(tmp_path: Path) -> None:
+    """`staged_folder(..., rewritten=["feedback"])`: the subfolder starts empty in the staging
+    folder, and the old files the run did not write are added at the end."""
+    out = tmp_path / "out"
+    for name, text in [("feedback/a.md", "old a"), ("feedback/b.md", "old b"),
+                       ("feedback/sub/c.md", "old c"), ("gradebook.csv", "old")]:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    with staged_folder(out, rewritten=["feedback"]) as stage:
+        assert not (stage / "feedback").exists() and (stage / "gradebook.csv").exists()
+        (stage / "feedback").mkdir()
+        (stage / "feedback" / "a.md").write_text("new a", encoding="utf-8")
+    assert {k: (out / k).read_text(encoding="utf-8") for k in snapshot(out)} == {
+        "feedback/a.md": "new a", "feedback/b.md": "old b", "feedback/sub/c.md": "old c",
+        "gradebook.csv": "old"}
+    assert leftovers(out) == []
+
+
 def test_leftovers_of_a_killed_run_are_recovered(tmp_path: Path) -> None:
     out = tmp_path / "graded"
     out.mkdir()
