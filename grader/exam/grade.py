@@ -314,6 +314,8 @@ def _grade_in_workers(grader: _Grader, students: dict[str, StudentRecord],
     chunks: Iterator[Any]
     if sys.platform.startswith("linux"):
         context = multiprocessing.get_context("fork")
+        # small chunks (a range costs nothing to send), so that the workers finish together
+        size = min(size, FREEZE_EVERY)
         chunks = (range(i, min(i + size, len(rows))) for i in range(0, len(rows), size))
         init: Callable[..., None] = _init_forked
         initargs: tuple[Any, ...] = (os.getpid(), grader, rows, students)
