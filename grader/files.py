@@ -114,8 +114,9 @@ def write_staged_text(path: Path, text: str) -> None:
     one plain write, creating the folder if needed.
 
     The staging folder is swapped in only once complete, so no reader ever sees a half
-    written file there, and a temporary file and a rename per file would be redundant: writing
-    a class's 5,000 feedback pages so took 0.55 s instead of 0.2 s. A file already at `path`
+    written file there, and a temporary file and a rename per file would be redundant work:
+    5,000 files of 6.6 kB took 2.2 s of CPU instead of 1.7 s on a busy disk, 0.11 s instead of
+    0.08 s in a memory file system (medians of 4). A file already at `path`
     is a hard link to the previous state of the output folder (the staging folder starts as
     such a copy), which must stay as it was: it is unlinked, never written into.
     """

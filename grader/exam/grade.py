@@ -398,11 +398,12 @@ def default_jobs(rows: int, feedback_pages: bool) -> int:
     """How many processes grade `rows` rows when ``--jobs`` is not given: one per processor
     (at most 8) when feedback pages are written for `PARALLEL_PAGES_FROM` rows or more, else 1.
 
-    Writing a page costs about 0.6 ms of CPU per student (rebuilding their questions, rendering
-    their solutions, creating two files), and forked workers cost little to start (see
-    `_grade_in_workers`): on 2 processors, grading 2,500 students x 4 parts with pages took
-    1.8 s with two workers and 2.7 s alone, for 5% more CPU. Without pages a row costs a
-    tenth of that: one process is faster."""
+    With pages a student costs about 1 ms of CPU (rebuilding their questions, rendering the
+    solutions, creating two files), and forked workers start in milliseconds (see
+    `_grade_in_workers`). On 2 processors, 2,500 students x 4 parts took 1.8 s with two
+    workers and 2.7 s alone, for 6% more CPU (while other processes kept both processors
+    busy, it was no faster: up to 10% slower). Without pages a row costs a tenth as much, and
+    one process is faster."""
     import os
 
     if not feedback_pages or rows < PARALLEL_PAGES_FROM:
