@@ -201,7 +201,8 @@ def _quote(path: Path) -> str:
               show_default=True, help="Folder for the gradebook, report and feedback pages.")
 @click.option("--jobs", type=click.IntRange(1, 256), default=None,
               help="Grade in this many processes (the files are the same). Default: one per "
-                   "processor when writing feedback pages for 500 students or more, else 1.")
+                   "idle processor when writing feedback pages for 500 students or more, "
+                   "else 1.")
 @click.option("--no-pages", is_flag=True,
               help="Skip the per-student feedback pages: several times faster for a big "
                    "class; the gradebook and summary are the same.")

@@ -556,17 +556,20 @@ def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pyt
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("rows", "pages", "parallel"), [
-    (PARALLEL_PAGES_FROM - 1, True, False),
-    (PARALLEL_PAGES_FROM, True, True),
-    (100_000, False, False),  # without pages a row costs too little
+@pytest.mark.parametrize(("rows", "pages", "load", "jobs"), [
+    (PARALLEL_PAGES_FROM - 1, True, 0.0, 1),
+    (PARALLEL_PAGES_FROM, True, 0.0, 8),  # at most 8
+    (PARALLEL_PAGES_FROM, True, 9.5, 3),  # 12 processors, 2.5 of them idle: this one + 2
+    (PARALLEL_PAGES_FROM, True, 12.0, 1),  # a busy machine
+    (100_000, False, 0.0, 1),  # without pages a row costs too little
 ])
-def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool,
-                      parallel: bool) -> None:
-    """Without --jobs, big classes with feedback pages get one worker per processor (at most
-    8), everything else one process."""
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool, load: float,
+                      jobs: int) -> None:
+    """Without --jobs, big classes with feedback pages get a worker per idle processor (at
+    most 8), everything else one process."""
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
-    assert default_jobs(rows, pages) == (8 if parallel else 1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+    assert default_jobs(rows, pages) == jobs
 
 
 def test_grade_api_rejects_zero_jobs(exam: dict[str, Any], tmp_path: Path) -> None:
