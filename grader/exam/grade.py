@@ -389,8 +389,8 @@ def _trusted_manifest(exam: str | Path, trust_stored: bool) -> Manifest:
     return manifest
 
 
-#: With feedback pages, a class of this many rows or more is graded by one worker process per
-#: processor by default (`default_jobs`).
+#: With feedback pages, a class of this many rows or more is graded by several processes when
+#: the machine has idle processors (`default_jobs`).
 PARALLEL_PAGES_FROM = 500
 
 
