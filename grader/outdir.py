@@ -32,13 +32,13 @@ import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from questionbank.errors import InputError
 
-__all__ = ["OutputError", "relocated", "staged_folder"]
+__all__ = ["OutputError", "bind_to_run", "relocated", "staged_folder"]
 
 T = TypeVar("T")
 
@@ -52,18 +52,25 @@ def _sibling(target: Path, kind: str) -> Path:
 
 
 @contextlib.contextmanager
-def staged_folder(folder: str | Path) -> Iterator[Path]:
+def staged_folder(folder: str | Path, rewritten: Sequence[str] = ()) -> Iterator[Path]:
     """Lock `folder`, yield a staging folder that holds a copy of it, and swap the staging
     folder in when the block ends without an exception (else delete it: `folder` is left as
-    it was). Raises `OutputError` when another run holds the lock or a write fails."""
+    it was). Raises `OutputError` when another run holds the lock or a write fails.
+
+    The subfolders named in `rewritten` (``feedback``), whose files the run writes anew and
+    never reads, are copied at the end instead, only the files the run did not write: the
+    result is the same, without linking thousands of old pages into the staging folder only
+    to replace each of them."""
     target = Path(os.path.realpath(folder))
     _check_target(target, Path(folder))
     with _locked(target, Path(folder)):
         staging = _sibling(target, "staging")
         try:
             _recover(target)
-            _copy_folder(target, staging)
+            _copy_folder(target, staging, skip=rewritten)
             yield staging
+            for name in rewritten:
+                _copy_folder(target / name, staging / name, unwritten=True)
             ready = _sibling(target, "ready")
             os.rename(staging, ready)
             _swap_in(ready, target)
@@ -149,12 +156,16 @@ def _recover(target: Path, roll_back: bool = False) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _copy_folder(source: Path, copy: Path) -> None:
-    """`copy` holds what `source` holds (hard links where possible); an empty folder if
-    `source` does not exist. Every write of mlquiz replaces a file (`grader.files`), never
-    changes one in place, so the linked files of `source` stay as they were."""
-    if not source.exists():
-        copy.mkdir()
+def _copy_folder(source: Path, copy: Path, skip: Sequence[str] = (),
+                 unwritten: bool = False) -> None:
+    """`copy` holds what `source` holds (hard links where possible) but its top-level entries
+    named in `skip`; an empty folder if `source` does not exist. Every write of mlquiz
+    replaces a file (`grader.files`), never changes one in place, so the linked files of
+    `source` stay as they were. With `unwritten`, `copy` may exist already: only the files
+    that it does not hold are added (the run's own files win)."""
+    if not source.is_dir():
+        if not unwritten:
+            copy.mkdir()
         return
 
     def link(src: str, dst: str) -> None:
@@ -163,7 +174,16 @@ def _copy_folder(source: Path, copy: Path) -> None:
         except OSError:
             shutil.copy2(src, dst)
 
-    shutil.copytree(source, copy, symlinks=True, copy_function=link)
+    def ignored(folder: str, names: list[str]) -> set[str]:
+        if not unwritten:
+            return set(skip) if folder == os.fspath(source) else set()
+        there = copy / os.path.relpath(folder, source)
+        written = set(os.listdir(there)) if there.is_dir() else set()
+        return {n for n in names if n in written and not (
+            os.path.isdir(os.path.join(folder, n)) and (there / n).is_dir())}
+
+    shutil.copytree(source, copy, symlinks=True, copy_function=link, ignore=ignored,
+                    dirs_exist_ok=unwritten)
 
 
 def _swap_in(ready: Path, target: Path) -> None:
@@ -212,6 +232,32 @@ def _write_error(exc: OSError, staging: Path | None, shown: Path) -> OutputError
     if exc.errno == errno.ENOSPC:
         reason += " (free some space and run it again)"
     return OutputError(f"cannot write {where or shown}: {reason}; {shown} is unchanged")
+
+
+def bind_to_run(run_pid: int) -> None:
+    """Make this worker process of a run (a ``grade --jobs`` worker, which writes feedback
+    pages into the run's staging folder) die with the run, ``kill -9`` included.
+
+    An orphaned worker would otherwise wait for work forever, holding a copy of the folder's
+    lock when it was forked (the next run on the folder would be refused), and could write
+    into a staging folder that the next run has taken over. Linux
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere this does nothing (workers are spawned there).
+    """
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):  # pragma: no cover
+        return
+    import ctypes
+
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # pragma: no cover
+        return
+    pr_set_pdeathsig = 1
+    prctl(pr_set_pdeathsig, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != run_pid:  # the run died before the signal was asked for
+        os._exit(1)
 
 
 def relocated(record: T, staging: Path, folder: str | Path) -> T:

@@ -213,8 +213,10 @@ def _quote(path: Path) -> str:
 @click.argument("submissions", metavar="SUBMISSIONS")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="graded",
               show_default=True, help="Folder for the gradebook, report and feedback pages.")
-@click.option("--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
-              help="Grade in this many processes (the files are the same).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Grade in this many processes (the files are the same). Default: one per "
+                   "idle processor when writing feedback pages for 500 students or more, "
+                   "else 1.")
 @click.option("--no-pages", is_flag=True,
               help="Skip the per-student feedback pages: several times faster for a big "
                    "class; the gradebook and summary are the same.")
@@ -227,8 +229,9 @@ def _quote(path: Path) -> str:
               help="Manual changes applied after automatic grading: a CSV with the columns "
                    "student, part (e.g. Q2.f1), points and comment.")
 @bank_option
-def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int, no_pages: bool,
-                  verify_keys: bool, overrides: str | None, bank_dirs: tuple[str, ...]) -> None:
+def grade_command(exam_json: str, submissions: str, out_dir: str, jobs: int | None,
+                  no_pages: bool, verify_keys: bool, overrides: str | None,
+                  bank_dirs: tuple[str, ...]) -> None:
     """Grade a submissions file (CSV, JSON or YAML) against an exam's exam.json.
 
     Writes gradebook.csv, report.json, summary.html and one feedback page per student

@@ -20,6 +20,7 @@ from grader.files import (
     safe_slug,
     student_stem,
     unneutralise,
+    write_staged_text,
 )
 from questionbank.errors import InputError
 from questionbank.render import tex_escape
@@ -82,6 +83,20 @@ def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
     atomic_write_text(path, csv_text(["student", "score"], [["=1+1", 1.5], ["a,b", "x\"y"]]))
     assert path.read_text() == "student,score\n'=1+1,1.5\n\"a,b\",\"x\"\"y\"\n"
     assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
+
+
+def test_a_staged_write_never_changes_a_hard_linked_previous_state(tmp_path: Path) -> None:
+    """A staging folder starts with hard links to the previous files (`grader.outdir`): a
+    staged write replaces the link and leaves the previous file as it was."""
+    old, staged = tmp_path / "old.md", tmp_path / "staging" / "feedback" / "a.md"
+    old.write_text("previous", encoding="utf-8")
+    write_staged_text(staged, "new ü")  # the folder is made when missing
+    staged.unlink()
+    staged.hardlink_to(old)
+    write_staged_text(staged, "new ü")
+    assert staged.read_text(encoding="utf-8") == "new ü"
+    assert old.read_text(encoding="utf-8") == "previous"
+    assert sorted(p.name for p in staged.parent.iterdir()) == ["a.md"]
 
 
 @pytest.mark.parametrize(("data", "text"), [

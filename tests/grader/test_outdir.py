@@ -12,6 +12,7 @@ import random
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,6 +96,52 @@ def test_grade_killed_at_random_moments_leaves_a_complete_folder(exam: Path, tmp
     assert snapshot(out) == states[1]
 
 
+def children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+    except OSError:
+        return []
+    return [int(c) for c in text.split()]
+
+
+def gone(pid: int) -> bool:
+    """Whether the process has ended (a zombie waiting to be reaped counts)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()[0] \
+            == "Z"
+    except OSError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux: /proc, forked workers")
+def test_a_killed_run_takes_its_worker_processes_with_it(tmp_path: Path) -> None:
+    """``grade --jobs 2`` killed with SIGKILL while its workers write pages: they end too, so
+    none writes into the staging folder of a later run or keeps the folder locked."""
+    exam = tmp_path / "exam"
+    generate_exam(exam, count=400, seed=5, questions=["metrics/confusion-matrix"],
+                  sheets=False, sample_answers=True)
+    out = tmp_path / "graded"
+    args = ["grade", os.fspath(exam / "exam.json"), os.fspath(exam / "sample-answers.csv"),
+            "--out", os.fspath(out), "--jobs", "2"]
+    for _ in range(5):  # until the run is caught with its workers running
+        process = mlquiz(*args)
+        workers: list[int] = []
+        while process.poll() is None and len(workers) < 2:
+            workers = [c for c in children(process.pid) if not gone(c)]
+        process.kill()
+        process.communicate()
+        if len(workers) == 2:
+            break
+    assert len(workers) == 2, "the workers were never seen running"
+    for _ in range(500):
+        if all(gone(w) for w in workers):
+            break
+        time.sleep(0.01)
+    assert all(gone(w) for w in workers)
+    done = run(*args)
+    assert done.returncode == 0 and leftovers(out) == []
+
+
 def test_generate_killed_at_random_moments_leaves_a_complete_folder(tmp_path: Path) -> None:
     """Each state is a complete exam of seed 0 or 1 (as made in a fresh folder), with the
     manifest of an earlier complete exam as exam.json.bak, or no folder at all."""
@@ -149,6 +196,24 @@ def test_two_concurrent_runs_never_mix(exam: Path, tmp_path: Path) -> None:
     assert run(*args[:-1], os.fspath(alone)).returncode == 0
     assert snapshot(out) == snapshot(alone)
     assert [n for n in leftovers(out) if n.startswith(".graded")] == []
+
+
+def test_a_rewritten_subfolder_keeps_the_files_the_run_did_not_write(tmp_path: Path) -> None:
+    """`staged_folder(..., rewritten=["feedback"])`: the subfolder starts empty in the staging
+    folder, and the old files the run did not write are added at the end."""
+    out = tmp_path / "out"
+    for name, text in [("feedback/a.md", "old a"), ("feedback/b.md", "old b"),
+                       ("feedback/sub/c.md", "old c"), ("gradebook.csv", "old")]:
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(text, encoding="utf-8")
+    with staged_folder(out, rewritten=["feedback"]) as stage:
+        assert not (stage / "feedback").exists() and (stage / "gradebook.csv").exists()
+        (stage / "feedback").mkdir()
+        (stage / "feedback" / "a.md").write_text("new a", encoding="utf-8")
+    assert {k: (out / k).read_text(encoding="utf-8") for k in snapshot(out)} == {
+        "feedback/a.md": "new a", "feedback/b.md": "old b", "feedback/sub/c.md": "old c",
+        "gradebook.csv": "old"}
+    assert leftovers(out) == []
 
 
 def test_leftovers_of_a_killed_run_are_recovered(tmp_path: Path) -> None:

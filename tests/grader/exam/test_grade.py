@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from grader.cli import cli
 from grader.exam.generate import generate_exam
-from grader.exam.grade import grade_exam
+from grader.exam.grade import PARALLEL_PAGES_FROM, default_jobs, grade_exam
 from grader.exam.identity import PLACEHOLDER, seal
 from grader.exam.roster import Student
 from grader.files import atomic_write_bytes, json_chunks, student_stem
@@ -554,6 +554,22 @@ def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pyt
     assert result.exit_code == code, result.output
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("rows", "pages", "load", "jobs"), [
+    (PARALLEL_PAGES_FROM - 1, True, 0.0, 1),
+    (PARALLEL_PAGES_FROM, True, 0.0, 8),  # at most 8
+    (PARALLEL_PAGES_FROM, True, 9.5, 3),  # 12 processors, 2.5 of them idle: this one + 2
+    (PARALLEL_PAGES_FROM, True, 12.0, 1),  # a busy machine
+    (100_000, False, 0.0, 1),  # without pages a row costs too little
+])
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool, load: float,
+                      jobs: int) -> None:
+    """Without --jobs, big classes with feedback pages get a worker per idle processor (at
+    most 8), everything else one process."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+    assert default_jobs(rows, pages) == jobs
 
 
 def test_grade_api_rejects_zero_jobs(exam: dict[str, Any], tmp_path: Path) -> None:
