@@ -22,6 +22,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
+from grader.outdir import bind_to_run
+
 __all__ = ["can_fork", "forked_map", "idle_processors"]
 
 T = TypeVar("T")
@@ -89,10 +91,12 @@ def _start(fn: Callable[[T], R], task: T) -> tuple[int, int]:
     """Fork a child that runs ``fn(task)`` and writes the pickled result to a pipe; the
     child's process id and the pipe's reading end."""
     read_end, write_end = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns into the caller's code
         status = 1
         try:
+            bind_to_run(parent)  # a killed run takes its children with it
             os.close(read_end)
             data = pickle.dumps(fn(task), protocol=pickle.HIGHEST_PROTOCOL)
             with os.fdopen(write_end, "wb") as pipe:

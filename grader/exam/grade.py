@@ -396,8 +396,8 @@ PARALLEL_PAGES_FROM = 500
 
 def default_jobs(rows: int, feedback_pages: bool) -> int:
     """How many processes grade `rows` rows when ``--jobs`` is not given: with feedback pages
-    for `PARALLEL_PAGES_FROM` rows or more, this one plus one per processor that the last
-    minute's load average left idle (at most 8 in all); else 1.
+    for `PARALLEL_PAGES_FROM` rows or more, one per processor nothing else is running on
+    (`grader.exam.forks.idle_processors`, this one included; at most 8); else 1.
 
     With pages a student costs about 1 ms of CPU (rebuilding their questions, rendering the
     solutions, creating two files), and forked workers start in milliseconds (see
@@ -405,16 +405,11 @@ def default_jobs(rows: int, feedback_pages: bool) -> int:
     workers and 2.7 s alone, for 6% more CPU; while other processes kept both processors busy
     (load 3 to 5), two workers were up to 10% slower, and took 12% more CPU. Without pages a
     row costs a tenth as much, and one process is faster."""
-    import os
+    from grader.exam.forks import idle_processors
 
     if not feedback_pages or rows < PARALLEL_PAGES_FROM:
         return 1
-    try:
-        processors = len(os.sched_getaffinity(0))
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover (no affinity or load average)
-        return 1
-    return max(1, min(8, processors, 1 + int(processors - load)))
+    return min(8, idle_processors())
 
 
 def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = "graded", *,

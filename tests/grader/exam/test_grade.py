@@ -556,19 +556,21 @@ def test_grade_cli_errors(exam: dict[str, Any], tmp_path: Path, monkeypatch: pyt
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize(("rows", "pages", "load", "jobs"), [
-    (PARALLEL_PAGES_FROM - 1, True, 0.0, 1),
-    (PARALLEL_PAGES_FROM, True, 0.0, 8),  # at most 8
-    (PARALLEL_PAGES_FROM, True, 9.5, 3),  # 12 processors, 2.5 of them idle: this one + 2
-    (PARALLEL_PAGES_FROM, True, 12.0, 1),  # a busy machine
-    (100_000, False, 0.0, 1),  # without pages a row costs too little
+@pytest.mark.parametrize(("rows", "pages", "runnable", "jobs"), [
+    (PARALLEL_PAGES_FROM - 1, True, 1, 1),
+    (PARALLEL_PAGES_FROM, True, 1, 8),  # at most 8
+    (PARALLEL_PAGES_FROM, True, 10, 3),  # 12 processors, 9 other tasks running: this one + 2
+    (PARALLEL_PAGES_FROM, True, 13, 1),  # a busy machine
+    (100_000, False, 1, 1),  # without pages a row costs too little
 ])
-def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool, load: float,
+def test_default_jobs(monkeypatch: pytest.MonkeyPatch, rows: int, pages: bool, runnable: int,
                       jobs: int) -> None:
     """Without --jobs, big classes with feedback pages get a worker per idle processor (at
     most 8), everything else one process."""
+    from grader.exam import forks
+
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(12)), raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load), raising=False)
+    monkeypatch.setattr(forks, "_runnable_tasks", lambda: runnable)
     assert default_jobs(rows, pages) == jobs
 
 
