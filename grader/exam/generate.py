@@ -55,7 +55,7 @@ from grader.exam.sheets import (
     sheets_document,
     student_view,
 )
-from grader.files import atomic_write_text, csv_text, student_stem
+from grader.files import csv_text, student_stem, write_staged_text
 from grader.selection import split_ids, topic_ids
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
@@ -221,7 +221,7 @@ class _Writer:
                 section = sections[fmt, key] = render_section(
                     fmt, self.title, view, key=key, total_points=total_points,
                     layout=self.layouts[fmt])
-                atomic_write_text(self.out / folder / f"{stem}.{fmt}",
+                write_staged_text(self.out / folder / f"{stem}.{fmt}",
                                   sheets_document(fmt, self.title, [head], [section], key=key))
         return _Version(record, sample, heads, sections)
 
@@ -243,7 +243,7 @@ class _Writer:
         paths = {}
         for fmt in self.fmts:
             path = self.out / f"{'keys' if key else 'sheets'}-all.{fmt}"
-            atomic_write_text(path, sheets_document(fmt, self.title, self.heads[fmt],
+            write_staged_text(path, sheets_document(fmt, self.title, self.heads[fmt],
                                                     self.sections[fmt, key], key=key))
             paths[fmt] = path
         return paths
@@ -258,12 +258,12 @@ def _submission_files(out: Path, questions: Sequence[Question], the_id: str,
     columns = [p.column for q in questions for p in q.parts]
     header = ["student", NAME_COLUMN, EXAM_COLUMN, *columns]
     answers_csv = out / "answers.csv"
-    atomic_write_text(answers_csv, csv_text(
+    write_staged_text(answers_csv, csv_text(
         header, ([s.id, s.name, the_id, *([""] * len(columns))] for s in students)))
     if samples is None:
         return answers_csv, None
     sample_path = out / "sample-answers.csv"
-    atomic_write_text(sample_path, csv_text(header, (
+    write_staged_text(sample_path, csv_text(header, (
         [s.id, s.name, the_id, *(answers.get(c, "") for c in columns)]
         for s, answers in samples)))
     return answers_csv, sample_path
@@ -346,7 +346,7 @@ def _manifest_files(writer: _Writer, templates: Sequence[Any], chosen: Sequence[
     the_id = exam_id(seed, digest)
     answers_csv, sample_path = _submission_files(
         out, listed, the_id, students, writer.samples if writer.sample_answers else None)
-    atomic_write_text(out / "exam.json", text)
+    write_staged_text(out / "exam.json", text)
     return listed, the_id, answers_csv, sample_path
 
 
@@ -355,12 +355,16 @@ def generate_exam(out_dir: str | Path = "exam", **options: Any) -> GeneratedExam
 
     The exam is made in a staging folder next to `out_dir` (a copy of it) that replaces it
     only once complete, under a lock (`grader.outdir.staged_folder`): a failed, killed or
-    concurrent run leaves `out_dir` as it was."""
+    concurrent run leaves `out_dir` as it was. The files are written plainly there
+    (`grader.files.write_staged_text`), and the old ``sheets/`` and ``keys/`` are not linked
+    into it up front, only the old files this run did not write, at the end (the same
+    result: a 100-student exam written over another one has 400 fewer links to make and
+    unlink)."""
     from grader.outdir import relocated, staged_folder
 
     if not options.get("force"):
         _keep_existing_exam(Path(out_dir), False)  # refused before anything is done
-    with staged_folder(out_dir) as stage:
+    with staged_folder(out_dir, ["sheets", "keys"]) as stage:
         result = _generate_into(stage, **options)
     return relocated(result, stage, out_dir)
 
