@@ -12,13 +12,14 @@ import math
 import time
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from questionbank.errors import BudgetError, TemplateError
 from questionbank.expr import Expr, ExprError, evaluate, to_exact, to_float, truth
 from questionbank.specs import MAX_LENGTH, MAX_MATRIX_SIDE, ParamSpec, Template
+
+if TYPE_CHECKING:  # `generate` imports numpy when it draws params (`questionbank.arrays`)
+    import numpy as np
 
 __all__ = ["INSTANCE_SECONDS", "budget_clock", "check_deadline", "coerce_param", "derive_seed",
            "evaluate_in", "sample_param", "sample_params", "with_exact"]
@@ -241,6 +242,8 @@ def _float_value(value: Any) -> Any:
     if kind is float or kind is int or kind is str or kind is bool:
         return value
     if kind is tuple and value:
+        import numpy as np  # (an array param's value)
+
         if all(type(v) is float or type(v) is int for v in value):
             return np.array(value, dtype=float)
         if all(type(r) is tuple and r and len(r) == len(value[0])
