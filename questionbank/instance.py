@@ -351,7 +351,7 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             known = ", ".join(specs) or "none"
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
-    # numpy (70 ms of start-up) is loaded only when this instance can use it: for an array, or
+    # numpy (110 ms of CPU to import) is loaded only when this instance can use it: for an array, or
     # to shuffle options. It is loaded before the error state is entered, as is the solver's
     # module, which imports numpy if it uses it (`questionbank.arrays`).
     sampled = any(spec.name not in overrides for spec in template.params)

@@ -1,6 +1,6 @@
 """numpy is loaded only where an array can appear (`questionbank.arrays`).
 
-Regrading a scalar template from its stored params must not import numpy (70 ms of start-up),
+Regrading a scalar template from its stored params must not import numpy (110 ms of CPU),
 and the static test that decides it (`Template.may_make_arrays`) must never miss an array.
 """
 
