@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import numpy as np
-
+from questionbank.arrays import is_array
 from questionbank.values import format_number, json_number
 
 __all__ = ["VALUE_TYPES", "AnswerType", "WrongValue", "answer_json", "answer_value",
@@ -85,9 +84,9 @@ def _whole(value: Any) -> bool:
 
 
 def _check_number(value: Any) -> Any:
-    if isinstance(value, np.ndarray | tuple | list | str | bool):
+    if isinstance(value, tuple | list | str | bool) or is_array(value):
         raise WrongValue("a number")
-    if isinstance(value, float) and not np.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise WrongValue("a finite number")
     return value
 
@@ -115,6 +114,8 @@ def _numeric_number(value: Any) -> tuple[tuple[int, ...], tuple[float, ...]]:
 
 def _check_array(value: Any, ndim: int) -> Any:
     """A non-empty array of `ndim` dimensions of finite numbers, as a numpy object array."""
+    import numpy as np  # the array types import numpy where they use it: `questionbank.arrays`
+
     noun = "matrix" if ndim == 2 else "list"
     if type(value) is np.ndarray and value.dtype.kind == "f":
         # a mistake's value, computed in floating point: checked without an object array
@@ -135,6 +136,8 @@ def _check_array(value: Any, ndim: int) -> Any:
 
 
 def _vector_items(value: Any) -> list[Any]:
+    import numpy as np
+
     return (value if isinstance(value, np.ndarray) else np.asarray(value, dtype=object)
             ).ravel().tolist()
 
@@ -150,6 +153,8 @@ def _json_vector(value: Any) -> Any:
 
 
 def _write_matrix(value: Any, style: str | None) -> tuple[Any, str]:
+    import numpy as np
+
     rows = [list(r) for r in np.asarray(value, dtype=object)]
     return ([[json_number(v) for v in r] for r in rows],
             "[" + ", ".join("[" + ", ".join(format_number(v, style) for v in r) + "]"
@@ -157,14 +162,20 @@ def _write_matrix(value: Any, style: str | None) -> tuple[Any, str]:
 
 
 def _json_matrix(value: Any) -> Any:
+    import numpy as np
+
     return [[json_number(v) for v in r] for r in np.asarray(value, dtype=object)]
 
 
 def _comparable_array(value: Any) -> Any:
+    import numpy as np
+
     return np.asarray(np.asarray(value, dtype=object), dtype=float)
 
 
 def _numeric_array(value: Any) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    import numpy as np
+
     arr = np.asarray(value, dtype=object)
     return arr.shape, tuple(float(v) for v in arr.ravel())
 
@@ -174,6 +185,8 @@ def _numeric_array(value: Any) -> tuple[tuple[int, ...], tuple[float, ...]]:
 
 def _check_shape(value: Any) -> tuple[int | str, ...]:
     """Dimensions: positive whole numbers or symbolic names (``n``), as a tuple."""
+    import numpy as np
+
     arr = np.asarray(value, dtype=object)
     if arr.ndim != 1 or arr.size == 0:
         raise WrongValue("a non-empty list")
@@ -184,6 +197,8 @@ def _check_shape(value: Any) -> tuple[int | str, ...]:
 
 
 def _write_shape(value: Any, style: str | None) -> tuple[Any, str]:
+    import numpy as np
+
     dims = [d if isinstance(d, str) else int(d) for d in np.asarray(value, dtype=object)]
     return dims, "x".join(str(d) for d in dims)
 

@@ -34,10 +34,10 @@ from typing import Any
 
 import jinja2
 import jinja2.nodes
-import numpy as np
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from questionbank.arrays import is_array, is_numpy_float, is_numpy_int
 from questionbank.errors import TemplateError
 from questionbank.expr import to_exact
 from questionbank.markup import (
@@ -95,13 +95,13 @@ def display_value(value: Any) -> Any:
         if value.denominator == 1:
             return value.numerator
         return ExactNumber(value)
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         if value.dtype != object:
             return value.tolist()
         return [_display_entry(v) for v in value.tolist()]
-    if isinstance(value, np.integer):
+    if is_numpy_int(value):
         return int(value)
-    if isinstance(value, np.floating):
+    if is_numpy_float(value):
         return float(value)
     if isinstance(value, tuple | list):
         return [v if type(v) in _PLAIN else display_value(v) for v in value]
@@ -147,7 +147,7 @@ def _fmt(x: Any) -> str:
         if 1e-6 <= abs(x) < 1e15:  # 9.991e-05 reads better as 0.00009991; 1e-8 stays
             return format_number(to_exact(x))
         return format_number(x)
-    if isinstance(x, int | Fraction | np.integer | np.floating):
+    if isinstance(x, int | Fraction) or is_numpy_int(x) or is_numpy_float(x):
         return format_number(x)
     return str(x)
 

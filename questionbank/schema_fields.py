@@ -4,7 +4,6 @@ with a `TemplateError` naming ``file:line``, the key path, what was expected and
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
@@ -57,6 +56,8 @@ def describe(value: Any) -> str:
 
 def did_you_mean(word: str, known: Sequence[str], cutoff: float) -> str:
     """``"; did you mean 'x'?"`` when a known word is close to `word`, else ``""``."""
+    import difflib  # only for an error's hint (0.6 ms at start-up otherwise)
+
     close = difflib.get_close_matches(word, known, n=1, cutoff=cutoff)
     return f"; did you mean {close[0]!r}?" if close else ""
 

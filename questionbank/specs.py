@@ -25,6 +25,8 @@ ANSWER_TYPES = ("number", "integer", "vector", "matrix", "shape", "choice", "cho
                 "expression")
 PARAM_TYPES = ("int", "decimal", "choice", "bool", "vector", "matrix", "mask")
 SCALAR_PARAM_TYPES = ("int", "decimal", "choice", "bool")
+#: the answer types whose values are numpy arrays (or are checked with numpy)
+_ARRAY_ANSWER_TYPES = ("vector", "matrix", "shape")
 
 #: Size limits of vector/mask params and of each side of a matrix param (so a matrix has at
 #: most 10,000 entries), whether sampled, computed or given with ``--param``.
@@ -212,4 +214,31 @@ class Template:
             if spec.of is not None:
                 specs.append(spec.of)
         return frozenset(names)
+
+    @cached_property
+    def may_make_arrays(self) -> bool:
+        """Whether an instance can hold a numpy array: an array param, an array answer type,
+        a choice param with list values, a figure, or an expression that makes an array (a
+        list, ``zeros``). Generating one loads numpy first; the other templates never need it
+        (see `questionbank.arrays`). A solver's module imports numpy itself if it uses it."""
+        if self.figure is not None or any(p.type in _ARRAY_ANSWER_TYPES for p in self.parts):
+            return True
+        if any(p.type not in SCALAR_PARAM_TYPES or any(
+                isinstance(v, list | tuple) for v in p.values) for p in self.params):
+            return True
+        return any(e.makes_arrays() for e in self._expressions())
+
+    def _expressions(self) -> list[Expr]:
+        """Every expression the template evaluates when it makes an instance."""
+        found = [c.expr for c in self.constraints] + [e for _, e, _ in self.derived]
+        for spec in self.params:
+            found += [v for v in (spec.min, spec.max, spec.step, spec.p, spec.length,
+                                  spec.rows, spec.cols) if isinstance(v, Expr)]
+        for part in self.parts:
+            found += [part.answer] if isinstance(part.answer, Expr) else []
+            found += [o.correct for o in part.options if isinstance(o.correct, Expr)]
+            if not isinstance(part.mistakes, str):
+                for m in part.mistakes:
+                    found += [v for v in (m.answer, m.when) if isinstance(v, Expr)]
+        return found
 

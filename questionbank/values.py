@@ -18,7 +18,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
+from questionbank.arrays import is_array, is_numpy_float, is_numpy_int
 
 __all__ = ["SHOWN_FIGURES", "format_number", "is_terminating", "json_number", "readable_answer",
            "readable_number", "significant_figures", "terminates", "to_json"]
@@ -65,9 +65,9 @@ def format_number(x: Any, style: str | None = None) -> str:
         return _float_text(x)
     if isinstance(x, bool):
         return str(int(x))
-    if isinstance(x, np.integer):
+    if is_numpy_int(x):
         x = int(x)
-    if isinstance(x, np.floating):
+    if is_numpy_float(x):
         x = float(x)
     if isinstance(x, int):
         return str(x)
@@ -130,7 +130,7 @@ def json_number(x: Any) -> int | float:
         return x.numerator if x.denominator == 1 else x.numerator / x.denominator
     if isinstance(x, bool):
         return int(x)
-    if isinstance(x, int | np.integer):
+    if isinstance(x, int) or is_numpy_int(x):
         return int(x)
     if isinstance(x, Fraction):
         return x.numerator if x.denominator == 1 else float(x)
@@ -144,9 +144,10 @@ def to_json(value: Any) -> Any:
     """Params and derived values as JSON-native data (tuples -> lists, Fractions -> numbers)."""
     if isinstance(value, str | bool) or value is None:
         return value
-    if isinstance(value, int | float | Fraction | np.integer | np.floating):
+    if isinstance(value, int | float | Fraction) or is_numpy_int(value) or \
+            is_numpy_float(value):
         return json_number(value)
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return [to_json(v) for v in value.tolist()] if value.ndim else to_json(value.item())
     if isinstance(value, list | tuple):
         return [to_json(v) for v in value]
@@ -171,7 +172,8 @@ def readable_number(x: Any, style: str | None = None) -> str:
     most `SHOWN_FIGURES` significant figures; exact numbers as they are (whole numbers,
     terminating decimals, short fractions such as 8/13), a long fraction as a 6-figure decimal.
     `style='fraction'` keeps any fraction; `style='decimal'` never shows one."""
-    if isinstance(x, float | np.floating) and math.isfinite(x) and not float(x).is_integer():
+    if (isinstance(x, float) or is_numpy_float(x)) and math.isfinite(x) and \
+            not float(x).is_integer():
         return _shown_decimal(repr(float(x)))
     if style == "decimal" and isinstance(x, Fraction) and not is_terminating(x):
         return _shown_decimal(x)

@@ -69,7 +69,6 @@ from grader.exam.outcomes import (
     RowStatus,
     StudentOutcome,
 )
-from grader.exam.overrides import Overrides, check_submitted, read_overrides
 from grader.exam.rebuild import ItemRebuild, Rebuilder, Rebuilt, first_items
 from grader.exam.submissions import SubmissionRow, read_submissions
 from grader.judge.check import check_key
@@ -78,6 +77,7 @@ from questionbank.instance import Instance
 
 if TYPE_CHECKING:
     from grader.exam.generate import Progress
+    from grader.exam.overrides import Overrides
 
 __all__ = ["GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "default_jobs",
            "grade_exam"]
@@ -427,6 +427,7 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`. `overrides` is a
     CSV of manual changes applied after automatic grading (`grader.exam.overrides`).
     """
+    from grader.exam.overrides import check_submitted, read_overrides  # (1.2 ms to import)
     from grader.exam.report import write_outputs
     from grader.outdir import relocated, staged_folder
     from questionbank.api import default_bank

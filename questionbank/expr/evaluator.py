@@ -10,10 +10,10 @@ import math
 import operator
 from collections.abc import Callable, Mapping
 from fractions import Fraction
+from functools import cache
 from typing import Any
 
-import numpy as np
-
+from questionbank.arrays import float_errors_raise, numpy_loaded
 from questionbank.expr.functions import (
     CONSTANTS,
     FUNCTIONS,
@@ -33,7 +33,15 @@ MAX_EXACT_BITS = 2048
 #: n*m*k of one (n x m)(m x k) product: exact products of fractions run about 10^6 per second
 MAX_PRODUCT_WORK = 1_000_000
 
-_DIV_ARRAY = np.frompyfunc(exact_div, 2, 1)
+
+
+@cache
+def _div_array() -> Any:
+    """`exact_div` entry by entry over arrays (made on first use: it needs numpy)."""
+    import numpy as np
+
+    return np.frompyfunc(exact_div, 2, 1)
+
 
 _SCALARS = frozenset({int, float, Fraction})
 _SCALAR_OPS = {"+": operator.add, "-": operator.sub, "*": operator.mul}
@@ -147,6 +155,8 @@ class _Evaluator:
                     is_array(i) and i.shape == items[0].shape for i in items):
                 raise self.error("rows of a list must all have the same length", node,
                                  kind="shape")
+            import numpy as np  # here, where a list makes an array: `questionbank.arrays`
+
             return np.array(items, dtype=dtype)
         return make_list
 
@@ -168,6 +178,8 @@ class _Evaluator:
 
     def index(self, node: Node, base: Any, i: Any) -> Any:
         if isinstance(base, list | tuple):
+            import numpy as np
+
             base = np.array(base, dtype=object)
         if not is_array(base) or base.ndim == 0:
             raise self.error("only vectors and matrices can be indexed", node)
@@ -235,7 +247,7 @@ class _Evaluator:
             if op in _SCALAR_OPS:
                 return _SCALAR_OPS[op](a, b)
             if self.exact:
-                return _DIV_ARRAY(a, b) if a_arr or b_arr else exact_div(a, b)
+                return _div_array()(a, b) if a_arr or b_arr else exact_div(a, b)
             return a / b
         except (TypeError, OverflowError, FloatingPointError) as exc:
             raise self.error(f"cannot compute {op!r} here ({exc})", node) from None
@@ -262,6 +274,8 @@ class _Evaluator:
             if is_array(a):
                 if a.ndim != 1:
                     raise self.error("powers of a matrix are not supported", node, kind="shape")
+                import numpy as np
+
                 return np.array([self.scalar_power(node, v, n) for v in a], dtype=a.dtype)
             return self.scalar_power(node, a, n)
         if is_array(a):
@@ -327,7 +341,10 @@ def evaluate(expr: Expr, env: Mapping[str, Any], *, exact: bool = True,
     """
     if exact or not guarded:
         return _run(expr, env, exact)
-    with np.errstate(over="raise", invalid="raise", divide="raise"):
+    if not numpy_loaded() and expr.makes_arrays():
+        import numpy  # noqa: F401  # loaded before the error state below, which needs it
+
+    with float_errors_raise():
         return _run(expr, env, exact)
 
 

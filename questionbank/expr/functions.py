@@ -11,18 +11,17 @@ import math
 from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from questionbank.arrays import is_array, is_numpy_float
+
+if TYPE_CHECKING:  # numpy is imported where an array is made or met (`questionbank.arrays`)
+    import numpy as np
 
 __all__ = ["CONSTANTS", "FUNCTIONS", "exact_div", "is_array", "shape_text", "to_exact",
            "to_float", "transpose", "truth"]
 
 CONSTANTS: dict[str, float] = {"pi": math.pi}
-
-
-def is_array(x: Any) -> bool:
-    return isinstance(x, np.ndarray)
 
 
 def shape_text(x: Any) -> str:
@@ -33,6 +32,8 @@ def shape_text(x: Any) -> str:
 
 def _sqrt(x: Any) -> Any:
     if is_array(x):
+        import numpy as np
+
         return np.vectorize(_sqrt, otypes=[object])(x) if x.dtype == object else np.sqrt(x)
     if isinstance(x, Fraction | int) and not isinstance(x, bool):
         if x < 0:
@@ -51,6 +52,8 @@ def _elementwise(fn: Callable[[float], float], np_fn: Callable[[Any], Any]) -> C
     def apply(x: Any) -> Any:
         if is_array(x):
             if x.dtype == object:
+                import numpy as np
+
                 return np.array([fn(float(v)) for v in x.ravel()], dtype=float).reshape(x.shape)
             return np_fn(x)
         return fn(float(x))
@@ -77,27 +80,41 @@ def _sigmoid(x: float) -> float:
 
 
 def _np_log(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     if np.any(x <= 0):
         raise ValueError("logarithm of a non-positive number")
     return np.log(x)
 
 
 def _np_exp(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     if np.any(x > 700):
         raise OverflowError("exp overflows")
     return np.exp(x)
 
 
 def _np_sigmoid(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     return 0.5 * (1.0 + np.tanh(0.5 * x))
 
 
+def _np_tanh(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
+    return np.tanh(x)
+
+
 def _abs(x: Any) -> Any:
-    return np.abs(x) if is_array(x) else abs(x)
+    return abs(x)  # numpy's abs for an array (``np.abs``), Python's for a number
 
 
 def _sign(x: Any) -> Any:
     if is_array(x):
+        import numpy as np
+
         return np.array([(v > 0) - (v < 0) for v in x.ravel()], dtype=object).reshape(x.shape) \
             if x.dtype == object else np.sign(x)
     return (x > 0) - (x < 0)
@@ -131,7 +148,9 @@ def _mean(x: Any) -> Any:
     if not is_array(x):
         return x
     total = x.sum()
-    return total / x.size if isinstance(total, float | np.floating) else Fraction(total) / x.size
+    if isinstance(total, float) or is_numpy_float(total):
+        return total / x.size
+    return Fraction(total) / x.size
 
 
 def _minmax(pick: Callable[..., Any]) -> Callable[..., Any]:
@@ -181,6 +200,8 @@ def _zeros(n: Any) -> np.ndarray:
     n = int(n)
     if not 0 < n <= 10_000:
         raise ValueError("zeros(n) needs 1 <= n <= 10000")
+    import numpy as np
+
     return np.array([0] * n, dtype=object)
 
 
@@ -192,7 +213,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "sqrt": (1, 1, _sqrt),
     "abs": (1, 1, _abs),
     "sigmoid": (1, 1, _elementwise(_sigmoid, _np_sigmoid)),
-    "tanh": (1, 1, _elementwise(math.tanh, np.tanh)),
+    "tanh": (1, 1, _elementwise(math.tanh, _np_tanh)),
     "sign": (1, 1, _sign),
     "tr": (1, 1, _trace),
     "trace": (1, 1, _trace),
@@ -240,6 +261,8 @@ def to_exact(value: Any) -> Any:
     if isinstance(value, float):
         return _decimal_fraction(value) if math.isfinite(value) else value
     if isinstance(value, list | tuple):
+        import numpy as np
+
         arr = np.empty(len(value), dtype=object)
         if all(type(v) is float for v in value) and all(map(math.isfinite, value)):
             arr[:] = [_decimal_fraction(v) for v in value]
@@ -249,7 +272,7 @@ def to_exact(value: Any) -> Any:
             return np.array(items, dtype=object)
         arr[:] = items
         return arr
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         return to_exact(value.tolist())
     return value
 
@@ -260,7 +283,7 @@ def to_float(value: Any) -> Any:
         return value
     if isinstance(value, Fraction):
         return float(value)
-    if isinstance(value, np.ndarray):
+    if is_array(value):
         if value.dtype == object:
             try:
                 return value.astype(float)
@@ -268,6 +291,8 @@ def to_float(value: Any) -> Any:
                 return value
         return value
     if isinstance(value, list | tuple):
+        import numpy as np
+
         try:
             return np.array(value, dtype=float)
         except (TypeError, ValueError):

@@ -136,6 +136,11 @@ class Expr:
     def __str__(self) -> str:
         return unparse(self.root)
 
+    def makes_arrays(self) -> bool:
+        """Whether evaluating it can make an array from scalars (a list, ``zeros(n)``): the
+        code that evaluates it then loads numpy first (see `questionbank.arrays`)."""
+        return _makes_arrays(self.root)
+
 
 class _Parser:
     def __init__(self, text: str, toks: list[_Tok], names: Collection[str] | None,
@@ -410,6 +415,17 @@ def parse(text: str, names: Collection[str] | None = None, *, allow_logic: bool 
 
 _PREC = {"or": 1, "and": 2, "not": 3, "cmp": 4, "+": 5, "-": 5, "*": 6, "/": 6, "@": 6,
          "neg": 7, "^": 8, "T": 9}
+
+
+def _makes_arrays(node: Node) -> bool:
+    kind = node[0]
+    if kind == "list" or (kind == "call" and node[2] == "zeros"):
+        return True
+    for item in node[2:]:  # a child node, or a tuple of them (a call's arguments)
+        if type(item) is tuple and any(_makes_arrays(child) for child in (
+                (item,) if item and type(item[0]) is str else item)):
+            return True
+    return False
 
 
 def unparse(node: Node) -> str:
