@@ -25,18 +25,16 @@ from questionbank.arrays import float_errors_raise, is_numpy_int
 from questionbank.contexts import DisplayContext, FloatEnv, Overlay
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, truth
-from questionbank.pcg64 import ScalarGenerator
 from questionbank.render import display_value, render
 from questionbank.sampling import (
     INSTANCE_SECONDS,
-    RandomSource,
     budget_clock,
     check_deadline,
     coerce_param,
     evaluate_in,
     sample_params,
 )
-from questionbank.specs import SCALAR_PARAM_TYPES, MistakeSpec, PartSpec, Template
+from questionbank.specs import MistakeSpec, PartSpec, Template
 from questionbank.tolerance import DEFAULT_TOLERANCE, Tolerance
 from questionbank.values import to_json
 
@@ -351,11 +349,11 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             known = ", ".join(specs) or "none"
             raise QuizError(f"{template.id} has no parameter {name!r} (parameters: {known})")
         overrides[name] = coerce_param(template, specs[name], value)
-    # numpy (110 ms of CPU to import) is loaded only when this instance can use it: for an array, or
-    # to shuffle options. It is loaded before the error state is entered, as is the solver's
-    # module, which imports numpy if it uses it (`questionbank.arrays`).
+    # numpy (110 ms of CPU to import) is loaded only when this instance can use it: to draw
+    # the params, or for an array. It is loaded before the error state is entered, as is the
+    # solver's module, which imports numpy if it uses it (`questionbank.arrays`).
     sampled = any(spec.name not in overrides for spec in template.params)
-    if template.may_make_arrays or any(
+    if sampled or template.may_make_arrays or any(
             spec.type in ("choice", "choices") for spec in template.parts):
         import numpy  # noqa: F401
     solver = _get_solver(template)
@@ -378,7 +376,7 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     the others: their options may use the answers); the time budget is checked between steps."""
     # Making a Generator costs tens of microseconds: skip it when every param is given (as when
     # an exam is regraded from its stored params).
-    rng = _param_random(template, seed) if sampled else None
+    rng = _random(seed) if sampled else None
     values, env, fenv, attempts = sample_params(template, rng, overrides, deadline)
     check_deadline(template, deadline, "sampling and derived values")
     solver_start = budget_clock()
@@ -426,17 +424,8 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
                     attempts=attempts, figure=figure)
 
 
-def _param_random(template: Template, seed: int) -> RandomSource:
-    """What the params are drawn from: ``numpy.random.default_rng(seed)``, or the same numbers
-    from `ScalarGenerator` when every param is a scalar (120 ms of CPU less at the start of
-    `show` and `check`: `questionbank.pcg64`)."""
-    if all(spec.type in SCALAR_PARAM_TYPES for spec in template.params):
-        return ScalarGenerator(seed)
-    return _random(seed)
-
-
 def _random(seed: int | list[int]) -> np.random.Generator:
-    """``numpy.random.default_rng(seed)`` (an array template or a shuffle: numpy is loaded)."""
+    """The seeded generator of an instance (numpy is imported by `generate` when it needs one)."""
     import numpy as np
 
     return np.random.default_rng(seed)

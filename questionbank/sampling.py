@@ -18,12 +18,8 @@ from questionbank.errors import BudgetError, TemplateError
 from questionbank.expr import Expr, ExprError, evaluate, to_exact, to_float, truth
 from questionbank.specs import MAX_LENGTH, MAX_MATRIX_SIDE, ParamSpec, Template
 
-if TYPE_CHECKING:
-    pass
-
-#: What params are drawn from: numpy's `Generator`, or the `ScalarGenerator` that gives the same
-#: numbers without numpy when every param is a scalar (`questionbank.pcg64`).
-RandomSource = Any
+if TYPE_CHECKING:  # `generate` imports numpy when it draws params (`questionbank.arrays`)
+    import numpy as np
 
 __all__ = ["INSTANCE_SECONDS", "budget_clock", "check_deadline", "coerce_param", "derive_seed",
            "evaluate_in", "sample_param", "sample_params", "with_exact"]
@@ -69,7 +65,7 @@ def _resolve(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, 
 
 
 def _length(template: Template, spec: ParamSpec, value: Any, env: Mapping[str, Any],
-            rng: RandomSource, what: str, limit: int = MAX_LENGTH) -> int:
+            rng: np.random.Generator, what: str, limit: int = MAX_LENGTH) -> int:
     """A length drawn from a range (its bounds were checked against `limit` by the schema) or
     computed from earlier params (checked here)."""
     if isinstance(value, tuple):
@@ -94,7 +90,7 @@ def _decimals(step: float) -> int:
 
 
 def sample_param(template: Template, spec: ParamSpec, env: Mapping[str, Any],
-                 rng: RandomSource) -> Any:
+                 rng: np.random.Generator) -> Any:
     """Draw one value for `spec`; `env` holds earlier params in the exact domain."""
     kind = spec.type
     if kind in ("int", "decimal", "choice", "bool"):
@@ -122,7 +118,7 @@ def _grid(lo: float, hi: float, step: float) -> tuple[int, int]:
 
 
 def _draw(template: Template, spec: ParamSpec, env: Mapping[str, Any],
-          rng: RandomSource, n: int | None) -> Any:
+          rng: np.random.Generator, n: int | None) -> Any:
     """One draw of a scalar spec (`n` None), or a list of `n` independent draws made in one
     call to the generator. A scalar draw consumes the generator's stream exactly as a draw of
     size 1 does, so both give the same values for the same seed."""
@@ -172,7 +168,7 @@ def evaluate_in(template: Template, expr: Expr, env: Mapping[str, Any], key: str
                             line=line, key=key) from None
 
 
-def sample_params(template: Template, rng: RandomSource | None,
+def sample_params(template: Template, rng: np.random.Generator | None,
                   overrides: Mapping[str, Any], deadline: float = math.inf,
                   ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], int]:
     """Params satisfying every constraint, with `overrides` fixed; bounded resampling: at most
