@@ -171,7 +171,7 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
     for part in item.parts:
         column = prefix + part.id
         answer = _answer(column, part, row)
-        if type(answer) is str:
+        if isinstance(answer, str):
             key: Any = stored.key(part)
             instance: Any = stored
             if key is None:
