@@ -167,8 +167,9 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
     question cannot be used as it is (`ItemRebuild.usable`): the caller then grades the item
     again from the rebuilt question, or not at all."""
     parts = []
+    prefix = f"Q{item.number}."
     for part in item.parts:
-        column = f"Q{item.number}.{part.id}"
+        column = prefix + part.id
         answer = _answer(column, part, row)
         if isinstance(answer, str):
             key: Any = stored.key(part)
@@ -187,10 +188,10 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
 
 def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome | str:
     """The outcome of a missing, blank or too long answer; else the text to judge."""
-    if column not in row.cells:
+    text = row.cells.get(column)
+    if text is None:
         return _outcome(column, stored, "", "blank",
                         f"No answer: the submission has no column {column}.")
-    text = row.cells[column]
     if row.invalid and column in dict(row.invalid):  # a cell that cannot be an answer
         return _outcome(column, stored, text, "invalid", dict(row.invalid)[column])
     if len(text) > _MAX_CELL:
