@@ -289,7 +289,7 @@ def _plain_part(p: Any) -> StoredPart | None:
         points: Any = p.get("points")
         pairs = p.get("mistakes")
         if type(part_id) is str and type(ptype) is str and type(text) is str and \
-                type(points) in _NUMBER:
+                type(points) in _NUMBER and 0 <= points <= MAX_POINTS:  # (not NaN either)
             if pairs is None:
                 return StoredPart(part_id, ptype, p.get("answer"), text, points, None)
             if type(pairs) is list:

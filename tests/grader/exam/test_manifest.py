@@ -139,6 +139,8 @@ def _broken(manifest: dict[str, Any], edit: str) -> dict[str, Any]:
     part = item["parts"][0]
     if edit == "points-text":
         part["points"] = "1"
+    elif edit in ("points-negative", "points-huge"):
+        part["points"] = -1 if edit == "points-negative" else 1e9
     elif edit == "seed-bool":
         item["seed"] = True
     elif edit == "unlisted":
@@ -156,6 +158,10 @@ def _broken(manifest: dict[str, Any], edit: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize(("edit", "message"), [
     ("points-text", "students[1].items[2].parts[0].points: unexpected value '1'"),
+    ("points-negative", "students[1].items[2].parts[0].points: points must be a number from 0 "
+                        "to 1,000,000, got -1"),
+    ("points-huge", "students[1].items[2].parts[0].points: points must be a number from 0 to "
+                    "1,000,000, got 1000000000.0"),
     ("seed-bool", "students[1].items[2].seed: unexpected value True"),
     ("unlisted", "students[1].items[2]: template 'metrics/other' is not listed under "
                  "\"templates\""),
