@@ -397,6 +397,20 @@ def test_sigfigs_float_verdicts_are_the_decimal_ones(digits: int, exponent: int,
     assert is_close_sigfigs(a_sub, a_tru, digits) is exact
 
 
+@settings(max_examples=500, deadline=None)
+@given(st.integers(min_value=1, max_value=12), EDGE_OFFSETS, st.booleans())
+def test_sigfigs_float_verdicts_for_a_key_of_zero(digits: int, offset: float,
+                                                  typed: bool) -> None:
+    """Rule: for a key of 0 the float shortcut gives the exact window's verdict too
+    (``|sub| <= 0.5 * 10**-digits``), on and near the window's ends."""
+    a_sub = offset * 10.0 ** -digits
+    if typed:
+        a_sub = float(f"{a_sub:.{digits + 1}g}")
+    with patch.object(compare_module, "_FLOAT_SIGFIGS", 0):
+        exact = is_close_sigfigs(a_sub, 0.0, digits)
+    assert is_close_sigfigs(a_sub, 0.0, digits) is exact
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.floats(min_value=-1e6, max_value=1e6), st.integers(min_value=0, max_value=8))
 def test_rounded_value_is_close_in_decimals(x: float, digits: int) -> None:
