@@ -79,8 +79,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Write UTF-8 text given in pieces atomically, so a big report never has to exist as one
     string. Small pieces are joined into blocks of about `_BLOCK` characters before they are
-    encoded and written: one write per student line of a 10,000-student ``report.json``
-    took 0.03-0.04 s more CPU than blocks of 1 MB (medians of 5)."""
+    encoded and written: the 31 MB ``report.json`` of 10,000 students took 0.050 s of CPU
+    written a line at a time, 0.033 s in blocks of 1 MB (medians of 7)."""
     _atomic_write(path, (block.encode("utf-8") for block in _blocks(chunks)))
 
 
