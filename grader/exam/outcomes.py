@@ -138,10 +138,7 @@ class StudentOutcome:
 
     @property
     def total(self) -> float:
-        """The points earned (`PartOutcome.earned`: none for a part not graded)."""
-        # one list and no property calls: 0.04 s of CPU less for 10,000 students x 10 parts
-        return math.fsum([p.score * p.points or 0.0 for item in self.items for p in item.parts
-                          if p.status != "ungraded" or p.override is not None])
+        return math.fsum(p.earned or 0.0 for p in self.parts)
 
 
 @dataclass(slots=True, frozen=True)

@@ -191,7 +191,7 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
         by_column = _by_column(c, o)
         total, top = c.totals[sid], c.max_of(record)
         book.append([sid, record.name,
-                     *[num(p.score * p.points) if p is not None else "" for p in by_column],
+                     *[num(p.earned) if p is not None else "" for p in by_column],
                      num(total), num(top), num(c.percent(total, top), 2), o.status,
                      " ".join([p.column for item in o.items for p in item.parts
                                if p.override is not None])])
@@ -213,8 +213,7 @@ def _by_column(c: _Class, o: StudentOutcome) -> list[PartOutcome | None]:
     if list(map(_COLUMN, parts)) != c.columns:  # a question missing, or not in column order
         cells = {p.column: p for p in o.parts}
         parts = [cells.get(column) for column in c.columns]
-    return [p if p is not None and (p.status != "ungraded" or p.override is not None)
-            else None for p in parts]
+    return [p if p is not None and p.earned is not None else None for p in parts]
 
 
 def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
