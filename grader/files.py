@@ -80,12 +80,13 @@ def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Write UTF-8 text given in pieces atomically, so a big report never has to exist as one
     string. Small pieces are joined into blocks of about `_BLOCK` characters before they are
     encoded and written: the 31 MB ``report.json`` of 10,000 students took 0.050 s of CPU
-    written a line at a time, 0.033 s in blocks of 1 MB (medians of 7)."""
+    written a line at a time, 0.026 s in blocks of 64 kB (0.033 s in blocks of 1 MB, which also
+    cost 4 MB more memory; medians of 7)."""
     _atomic_write(path, (block.encode("utf-8") for block in _blocks(chunks)))
 
 
 #: The size, in characters, of the blocks `atomic_write_chunks` writes.
-_BLOCK = 1 << 20
+_BLOCK = 1 << 16
 
 
 def _blocks(chunks: Iterable[str]) -> Iterator[str]:
