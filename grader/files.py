@@ -34,8 +34,8 @@ from typing import Any
 from questionbank.errors import InputError
 
 __all__ = [
-    "FORMULA_TRIGGERS", "JsonText", "atomic_write_bytes", "atomic_write_chunks",
-    "atomic_write_text", "csv_cell", "csv_text", "json_chunks", "json_dump", "json_object",
+    "FORMULA_TRIGGERS", "atomic_write_bytes", "atomic_write_chunks",
+    "atomic_write_text", "csv_cell", "csv_text", "json_chunks", "json_dump",
     "md_code", "md_escape", "read_input_text",
     "safe_slug", "sniff_delimiter", "student_stem", "unneutralise", "write_staged_text",
 ]
@@ -102,13 +102,6 @@ def _blocks(chunks: Iterable[str]) -> Iterator[str]:
         yield "".join(pending)
 
 
-class JsonText(str):
-    """Text that is already JSON (`json_object`): `json_chunks` writes such an entry of a
-    top-level list as it is."""
-
-    __slots__ = ()
-
-
 #: The one JSON style of every file mlquiz writes: sorted keys, UTF-8 text as it is, and the
 #: separators of `json_chunks`. One encoder serves every call (`json.dumps` with options
 #: makes a new one each time).
@@ -120,22 +113,11 @@ def json_dump(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def json_object(fields: dict[str, Any], key: str, encoded: str) -> JsonText:
-    """The JSON object of `fields` plus `key`, whose value is given as JSON text already (a
-    fragment made once and used by many entries); the same text as `json_dump` of the
-    object with that value."""
-    before = json_dump({k: v for k, v in fields.items() if k < key})
-    after = json_dump({k: v for k, v in fields.items() if k > key})
-    return JsonText("".join((before[:-1], ", " if len(before) > 2 else "", json_dump(key),
-                             ": ", encoded, ", " if len(after) > 2 else "", after[1:])))
-
-
 def json_chunks(document: dict[str, Any]) -> Iterator[str]:
     """A JSON document (``report.json``, ``exam.json``) as text pieces: sorted keys, one
     top-level key per line and one entry of each top-level list (a student, a row) per line,
-    so it diffs well and `jq` reads it. Lists may be iterators, made while writing, and their
-    entries may be `JsonText`. Entries use the C JSON encoder: an indented dump of a big
-    class takes seconds."""
+    so it diffs well and `jq` reads it. Lists may be iterators, made while writing. Entries
+    use the C JSON encoder: an indented dump of a big class takes seconds."""
     yield "{"
     for index, key in enumerate(sorted(document)):
         yield ("\n" if index == 0 else ",\n") + f"  {json_dump(key)}: "
@@ -143,8 +125,7 @@ def json_chunks(document: dict[str, Any]) -> Iterator[str]:
         if isinstance(value, list | Iterator):
             empty = True
             for entry in value:
-                text = entry if type(entry) is JsonText else json_dump(entry)
-                yield ("[\n    " if empty else ",\n    ") + text
+                yield ("[\n    " if empty else ",\n    ") + json_dump(entry)
                 empty = False
             yield "[]" if empty else "\n  ]"
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from grader.exam.outcomes import (
     CLASS_COUNTS,
     UNSCORED_STATUSES,
     GradeReport,
-    ItemOutcome,
     PartOutcome,
     RowStatus,
     StudentOutcome,
@@ -36,13 +35,10 @@ from grader.exam.outcomes import (
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
 from grader.files import (
-    JsonText,
     atomic_write_chunks,
     atomic_write_text,
     csv_text,
     json_chunks,
-    json_dump,
-    json_object,
 )
 
 __all__ = ["REPORT_VERSION", "write_outputs"]
@@ -236,9 +232,8 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
     }
 
 
-def _student_entries(c: _Class) -> Iterator[dict[str, Any] | JsonText]:
+def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
     """Every roster student's entry of ``report.json``."""
-    item_json = _item_json_cache()
     for record in c.manifest.students:
         top = c.max_of(record)
         entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
@@ -246,42 +241,16 @@ def _student_entries(c: _Class) -> Iterator[dict[str, Any] | JsonText]:
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
             total = c.totals[record.id]
-            entry.update(feedback=pages, line=o.line, message=o.message, status=o.status,
-                         total=round_score(total), percent=round_score(c.percent(total, top)))
-            yield json_object(entry, "items",
-                              "[" + ", ".join([item_json(i) for i in o.items]) + "]")
+            entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
+                         message=o.message, status=o.status, total=round_score(total),
+                         percent=round_score(c.percent(total, top)))
         else:
             problem = c.problem_of.get(record.id)
             entry.update(feedback=None, items=[], line=problem.line if problem else None,
                          message=problem.message if problem else "no row for this student",
                          status=problem.status if problem else "no-submission", total=None,
                          percent=None)
-            yield entry
-
-
-#: At most this many distinct questions' outcomes have their JSON text kept while
-#: ``report.json`` is written (a few MB).
-ITEM_CACHE = 8192
-_POINTS = operator.attrgetter("points")
-
-
-def _item_json_cache() -> Callable[[ItemOutcome], str]:
-    """A question's outcome as JSON text, made once for equal outcomes: students of a big class
-    share most of them (the 40,000 of 10,000 students x 4 questions are 3,956 distinct ones):
-    encoding each one took 0.47 s of CPU, encoding the distinct ones and looking up the
-    others 0.11 s. The first `ITEM_CACHE` distinct ones are kept."""
-    texts: dict[ItemOutcome, str] = {}
-
-    def item_json(item: ItemOutcome) -> str:
-        text = texts.get(item)
-        if text is None:
-            text = json_dump(item.to_dict())
-            # Equal outcomes give equal text, with one exception: 0.0 == -0.0, and the
-            # points of a part are written unrounded
-            if len(texts) < ITEM_CACHE and 0.0 not in map(_POINTS, item.parts):
-                texts[item] = text
-        return text
-    return item_json
+        yield entry
 
 
 def _stats_json(stats: ClassStats) -> dict[str, Any]:
