@@ -9,7 +9,7 @@ in `questionbank.answers`; the lazily computed mappings texts and mistakes read,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
@@ -26,7 +26,7 @@ from questionbank.answers import (
 from questionbank.contexts import DisplayContext, FloatEnv, Overlay
 from questionbank.errors import QuizError, TemplateError
 from questionbank.expr import Expr, truth
-from questionbank.render import display_value, render
+from questionbank.render import display_value, render, render_formats
 from questionbank.sampling import (
     INSTANCE_SECONDS,
     budget_clock,
@@ -257,6 +257,23 @@ class Instance:
     def render_solution(self, fmt: str) -> str:
         return render(self.template.solution, self.context, fmt, where="solution",
                       path=self.template.path, line=self.template.text_lines.get("solution"))
+
+    def render_texts(self, fmts: Sequence[str]) -> tuple[tuple[str, str], ...]:
+        """(`render_prompt`, `render_solution`) in each format of `fmts`, each text's Jinja
+        run once for all of them (`render_formats`): what a feedback page in html and md
+        shows of its question."""
+        template = self.template
+        prompts = render_formats(template.prompt, self.context, fmts, where="prompt",
+                                 path=template.path, line=template.text_lines.get("prompt"))
+        if self.figure:
+            from questionbank.figures import draw
+
+            prompts = tuple(text + "\n\n" + draw(self.figure, fmt)
+                            for text, fmt in zip(prompts, fmts, strict=True))
+        solutions = render_formats(template.solution, self.context, fmts, where="solution",
+                                   path=template.path,
+                                   line=template.text_lines.get("solution"))
+        return tuple(zip(prompts, solutions, strict=True))
 
     def render_part_prompt(self, part_id: str, fmt: str) -> str:
         spec = self.template.part(part_id)

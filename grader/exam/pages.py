@@ -131,15 +131,14 @@ def _item_views(item: ItemOutcome, instance: Instance | None) -> tuple[ItemView,
     earned = _score(math.fsum(p.earned or 0.0 for p in item.parts))
     points = _score(math.fsum(p.points for p in item.parts))
     parts = [_part_views(p, instance) for p in item.parts]
-    texts = {}
-    for fmt in FORMATS:
-        prompt = instance.render_prompt(fmt) if instance is not None else ""
-        solution = instance.render_solution(fmt) if instance is not None else ""
-        texts[fmt] = (Markup(prompt), Markup(solution)) if fmt == "html" else (prompt, solution)
-    return (ItemView(item.number, item.status, item.message, earned, points, *texts["html"],
+    # both formats at once: each text's Jinja runs once (`Instance.render_texts`)
+    (html_prompt, html_solution), (md_prompt, md_solution) = \
+        instance.render_texts(FORMATS) if instance is not None else (("", ""), ("", ""))
+    return (ItemView(item.number, item.status, item.message, earned, points,
+                     Markup(html_prompt), Markup(html_solution),
                      tuple(html for html, _ in parts)),
-            ItemView(item.number, item.status, item.message, earned, points, *texts["md"],
-                     tuple(md for _, md in parts)))
+            ItemView(item.number, item.status, item.message, earned, points, md_prompt,
+                     md_solution, tuple(md for _, md in parts)))
 
 
 def _same(text: str) -> str:
