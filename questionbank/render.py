@@ -204,6 +204,10 @@ def _make_matrix(fmt: str, blocks: Blocks) -> Callable[..., str]:
     return matrix
 
 
+#: The helpers whose output depends on the format, by name: made per text that uses them.
+_HELPER_MAKERS = {"table": _make_table, "matrix": _make_matrix}
+
+
 @lru_cache(maxsize=1024)  # the same few formats ('%.4g') are used on every instance
 def _check_widths(fmt: str, specs: re.Pattern[str]) -> None:
     """Refuse a printf (``%8.3f``) or ``str.format`` (``{:>8}``) text that pads a field wider
@@ -396,8 +400,8 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     blocks = Blocks()
     try:
         template, names = _compile(source, fmt)
-        text = _run(template, _values(template, names, context, _make_table(fmt, blocks),
-                                      _make_matrix(fmt, blocks)))
+        text = _run(template, _values(template, names, context,
+                                      lambda name: _HELPER_MAKERS[name](fmt, blocks)))
     except RecursionError:
         raise TemplateError("refused in template text: a macro or recursive loop calls itself "
                             "without end", path=path, line=line, key=where) from None
@@ -419,15 +423,14 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
 
 
 def _values(template: jinja2.Template, names: tuple[str, ...], context: Mapping[str, Any],
-            table: Callable[..., str], matrix: Callable[..., str]) -> dict[str, Any]:
-    """The names the text reads, with their values: the format's `table` and `matrix`
-    helpers, the context's values, else Jinja's globals (the other helpers)."""
+            helper: Callable[[str], Callable[..., str]]) -> dict[str, Any]:
+    """The names the text reads, with their values: the `table` and `matrix` helpers (made
+    by `helper`, only for a text that uses them), the context's values, else Jinja's
+    globals (the other helpers)."""
     values: dict[str, Any] = {}
     for name in names:
-        if name == "table":
-            values[name] = table
-        elif name == "matrix":
-            values[name] = matrix
+        if name == "table" or name == "matrix":
+            values[name] = helper(name)
         elif name in context:
             values[name] = context[name]
         elif name in template.globals:
@@ -515,12 +518,8 @@ def render_formats(source: str, context: Mapping[str, Any], fmts: Sequence[str],
     outputs: list[list[str]] = [[] for _ in fmts]  # each format's helper outputs, in order
     try:
         template, names = _compile(source, fmts[0])
-        text = _run(template, _values(
-            template, names, context,
-            _shared_helper([_make_table(f, b) for f, b in zip(fmts, blocks, strict=True)],
-                           outputs),
-            _shared_helper([_make_matrix(f, b) for f, b in zip(fmts, blocks, strict=True)],
-                           outputs)))
+        text = _run(template, _values(template, names, context, lambda name: _shared_helper(
+            [_HELPER_MAKERS[name](f, b) for f, b in zip(fmts, blocks, strict=True)], outputs)))
     except Exception:  # every error as each format's rendering reports it
         text = None
     if text is None or text.count("\x00") != 2 * len(outputs[0]) or any(
