@@ -271,6 +271,10 @@ def _bounded_range(*args: int) -> range:
     return items
 
 
+#: What `getattr` finds on any dict (its methods and object's): ``d.items`` is the method.
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox, with `list.append` allowed and `*`/`**` bounded."""
 
@@ -300,6 +304,17 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             safe = self._safe[key] = (type(obj) is list and attr == "append") or bool(
                 super().is_safe_attribute(obj, attr, value))
         return safe
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``label.pos`` on a dict: Jinja tries the attribute first, and its AttributeError
+        costs ~1 µs; a key that is no attribute of a dict gives what Jinja gives, the item
+        (0.2 µs: 5 µs less on each confusion-matrix prompt)."""
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "%" and isinstance(left, str):

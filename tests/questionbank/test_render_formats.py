@@ -93,3 +93,23 @@ def test_a_text_near_the_size_limit_is_checked_in_each_format() -> None:
     except TemplateError as exc:
         got = str(exc)
     assert got == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{{ d.pos }}", "Spam"),  # a key that is no dict attribute: the item
+    ("{{ d._hidden }}", "1"),  # a key, though an attribute of that name would be refused
+    ("{{ d.keys() | list | length }}", "3"),  # a dict attribute: the method, not the key
+    ("{{ d.keys }}", "<built-in method keys of dict object"),
+])
+def test_dict_keys_read_as_attributes(source: str, expected: str) -> None:
+    context = {"d": {"pos": "Spam", "_hidden": 1, "keys": "a key"}}
+    assert render(source, context, "text").startswith(expected)
+
+
+@pytest.mark.parametrize("source, message", [
+    ("{{ d.__class__ }}", "unsafe"),
+    ("{{ d.nope }}", "has no attribute 'nope'"),
+])
+def test_dict_attributes_stay_guarded(source: str, message: str) -> None:
+    with pytest.raises(TemplateError, match=message):
+        render(source, {"d": {"pos": 1}}, "md")
