@@ -50,7 +50,6 @@ _FRACTION_RE = re.compile(
     r"([+-]?)([0-9]+)?(?:\.([0-9]*))?[ \t]*/[ \t]*([0-9]+)?(?:\.([0-9]*))?"
 )
 # A fraction of two whole numbers without spaces, of at most `_MAX_FRACTION_DIGITS` digits each.
-_WHOLE_FRACTION_RE = re.compile(r"([+-]?)([0-9]{1,30})/([0-9]{1,30})")
 _INTEGER_RE = re.compile(r"[+-]?[0-9]{1,18}")
 # The two forms nearly every answer has, in one expression: a plain decimal with digits before
 # its point ('0.25', '-3', '7.') or a fraction of two whole numbers ('842/969'). Trying it first
@@ -344,31 +343,8 @@ def _read_any(text: str, t: str, lo: int, hi: int) -> ParsedNumber:
             int_digits, frac_digits = "", only_frac
         elif frac_digits is None:
             frac_digits = ""
-        if exponent is None and percent is None and hi - lo <= _MAX_SIGFIGS:
-            # The common case, inlined (vectors have thousands of entries): a plain decimal this
-            # short has at most 30 digits and can neither overflow nor underflow.
-            digits = int_digits + frac_digits
-            mantissa = int(digits)
-            if sign == "-":
-                mantissa = -mantissa
-            places = len(frac_digits)
-            sigfigs = len(digits.lstrip("0")) if mantissa else places or 1
-            if places:
-                scale = _POWERS_OF_TEN[places]
-                return _in_lowest_terms(mantissa / scale, mantissa, scale, False, places,
-                                        sigfigs, text[lo:hi])
-            return ParsedNumber(float(mantissa), mantissa, 1, False, 0, sigfigs,
-                                text[lo:hi])
         return _build_decimal(text, t, lo, hi, sign == "-", int_digits, m.end(1), frac_digits,
                               exponent, m.start(5), percent is not None)
-    m = _WHOLE_FRACTION_RE.fullmatch(t, lo, hi)
-    if m is not None and m.group(3).strip("0"):
-        # The common fraction (how a key is written: 842/969), inlined as the plain decimal
-        # above: 2.1 us instead of 3.0 us (division by zero is explained further down).
-        sign, top, bottom = m.groups()
-        numerator = -int(top) if sign == "-" else int(top)
-        return _in_lowest_terms(numerator / int(bottom), numerator, int(bottom), False, None,
-                                None, text[lo:hi])
     m = _FRACTION_RE.fullmatch(t, lo, hi)
     if m is not None and (m.group(2) or m.group(3)) and (m.group(4) or m.group(5)):
         return _build_fraction(text, lo, hi, m.group(1) == "-", m.group(2) or "",
