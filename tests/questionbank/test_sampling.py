@@ -95,3 +95,29 @@ def test_decimal_params_keep_their_steps_decimals(
     assert exact <= grid, sorted(exact - grid)[:5]
     assert {first, last} <= exact
     assert len(exact) >= 0.9 * len(grid), (len(exact), len(grid))
+
+
+def test_the_budget_clock_is_read_only_when_the_deadline_may_have_passed(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: `past` tells whether this thread's CPU clock has passed a deadline, and reads that
+    clock (a system call) only when the wall time since its last reading could have taken it
+    there: a thread's CPU time never grows faster than wall time."""
+    import time
+
+    from questionbank import sampling
+
+    start = sampling.budget_clock()
+    spin = time.perf_counter()
+    while time.perf_counter() - spin < 0.05:  # burn some CPU time
+        pass
+    assert sampling.past(start + 0.01)
+    assert not sampling.past(sampling.budget_clock() + 60)
+
+    def no_reading() -> float:
+        raise AssertionError("the CPU clock was read")
+
+    sampling.budget_clock()
+    monkeypatch.setattr(sampling.time, "thread_time", no_reading)
+    assert not sampling.past(1e18)  # far away: the clock is not read
+    with pytest.raises(AssertionError, match="was read"):
+        sampling.past(-1.0)  # may have passed: the clock is read
