@@ -22,6 +22,8 @@ from questionbank import Instance, QuizError, load_bank
 from questionbank.instance import generate
 from questionbank.selftest import run_template_tests
 
+from .template_checks import assert_renders_everywhere
+
 BANK = load_bank(builtin=True, use_env=False)
 TEMPLATES = ("layers/param-count", "layers/conv-output-shape",
              "regularization/weight-decay-step", "normalization/batchnorm",
@@ -121,12 +123,7 @@ def test_declared_template_tests_pass(template_id: str) -> None:
 @pytest.mark.parametrize("template_id", TEMPLATES)
 def test_every_text_renders_in_every_format(template_id: str) -> None:
     """Prompt, part prompts, solution, hints, mistake feedback: text, md, html and tex."""
-    for inst in instances(template_id)[:30]:
-        for fmt in ("text", "md", "html", "tex"):
-            assert inst.render_prompt(fmt)
-            assert inst.render_solution(fmt)
-            for part in inst.parts:
-                assert inst.render_part_prompt(part.id, fmt)
+    assert_renders_everywhere(template_id, 30)
 
 
 @pytest.mark.parametrize("template_id", TEMPLATES)

@@ -32,7 +32,7 @@ from questionbank.selftest import run_template_tests
 from questionbank.solvers import get_solver
 from questionbank.solvers.optim import adam_run, mse, rmsprop_run
 
-from .template_checks import assert_grades_like_a_teacher
+from .template_checks import assert_grades_like_a_teacher, assert_renders_everywhere
 
 BANK = load_bank(builtin=True, use_env=False)
 OPTIMIZERS = ("optimizers/momentum", "optimizers/rmsprop", "optimizers/adam")
@@ -373,12 +373,7 @@ def test_declared_template_tests_pass(template_id: str) -> None:
 @pytest.mark.parametrize("template_id", ALL)
 def test_every_text_renders_in_every_format(template_id: str) -> None:
     """Prompt, part prompts and solution render in text, md, html and tex on many seeds."""
-    for inst in instances(template_id)[:40]:
-        for fmt in ("text", "md", "html", "tex"):
-            assert inst.render_prompt(fmt)
-            assert inst.render_solution(fmt)
-            for part in inst.parts:
-                assert inst.render_part_prompt(part.id, fmt)
+    assert_renders_everywhere(template_id, 40)
 
 
 @pytest.mark.parametrize("template_id", OPTIMIZERS)
