@@ -61,3 +61,37 @@ def test_elsewhere_the_folder_is_made_as_usual(tmp_path: Path,
     monkeypatch.setattr(os, "rename", None)  # never used there
     make_spread_folder(tmp_path / "feedback")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback"]
+
+
+def test_slow_folders_are_avoided_and_removed(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every folder tried is slow to fill: the last one is used; none is left behind."""
+    tried: list[Path] = []
+
+    def slow(folder: Path) -> bool:
+        tried.append(folder)
+        assert list(folder.iterdir()) == []
+        return True
+
+    monkeypatch.setattr(spread, "_slow_to_fill", slow)
+    make_spread_folder(tmp_path / "feedback")
+    if _flags(tmp_path) is not None:
+        assert len(tried) == spread._ATTEMPTS - 1 and len(set(tried)) == len(tried)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback"]
+
+
+def test_the_probe_files_are_deleted(tmp_path: Path) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir()
+    assert spread._slow_to_fill(folder) in (True, False)
+    assert list(folder.iterdir()) == []
+
+
+def test_without_the_hint_the_folder_is_made_as_usual(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_flags(*args: object) -> None:
+        raise OSError(25, "Inappropriate ioctl for device")
+
+    monkeypatch.setattr(fcntl, "ioctl", no_flags)
+    make_spread_folder(tmp_path / "feedback")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback"]
