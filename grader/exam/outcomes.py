@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from grader.files import json_number, json_string
+
 __all__ = [
     "CLASS_COUNTS", "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "UNSCORED_STATUSES",
     "GradeReport", "ItemOutcome", "PartOutcome", "RowStatus", "StudentOutcome", "class_count",
@@ -92,17 +94,21 @@ class PartOutcome(NamedTuple):
             return None
         return self.score * self.points
 
-    def to_dict(self) -> dict[str, Any]:
-        """The part's entry in ``report.json`` (``override`` only for an overridden part)."""
-        entry: dict[str, Any] = {"column": self.column, "part": self.part, "answer": self.answer,
-                                 "status": self.status, "score": round_score(self.score),
-                                 "points": self.points, "earned": round_score(self.earned),
-                                 "feedback": self.feedback, "mistake": self.mistake,
-                                 "read_as": self.read_as, "reference": self.reference}
-        if self.override is not None:
-            entry["override"] = {"comment": self.override,
-                                 "automatic": round_score(self.automatic)}
-        return entry
+    def json_text(self) -> str:
+        """The part's entry in ``report.json`` (``override`` only for an overridden part), as
+        `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_string`."""
+        override = "" if self.override is None else (
+            f'"override": {{"automatic": {json_number(round_score(self.automatic))}, '
+            f'"comment": {json_string(self.override)}}}, ')
+        return (f'{{"answer": {json_string(self.answer)}, "column": {json_string(self.column)}, '
+                f'"earned": {json_number(round_score(self.earned))}, '
+                f'"feedback": {json_string(self.feedback)}, '
+                f'"mistake": {json_string(self.mistake)}, {override}'
+                f'"part": {json_string(self.part)}, "points": {json_number(self.points)}, '
+                f'"read_as": {json_string(self.read_as)}, '
+                f'"reference": {json_string(self.reference)}, '
+                f'"score": {json_number(round_score(self.score))}, '
+                f'"status": {json_string(self.status)}}}')
 
 
 class ItemOutcome(NamedTuple):
@@ -115,10 +121,13 @@ class ItemOutcome(NamedTuple):
     message: str
     parts: tuple[PartOutcome, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        """The item's entry in ``report.json``."""
-        return {"number": self.number, "template": self.template, "status": self.status,
-                "message": self.message, "parts": [p.to_dict() for p in self.parts]}
+    def json_text(self) -> str:
+        """The item's entry in ``report.json`` (as `PartOutcome.json_text`)."""
+        return (f'{{"message": {json_string(self.message)}, "number": '
+                f'{json_number(self.number)}, "parts": ['
+                + ", ".join([p.json_text() for p in self.parts])
+                + f'], "status": {json_string(self.status)}, '
+                  f'"template": {json_string(self.template)}}}')
 
 
 @dataclass(slots=True, frozen=True)

@@ -35,10 +35,14 @@ from grader.exam.outcomes import (
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
 from grader.files import (
+    JSONText,
     atomic_write_chunks,
     atomic_write_text,
     csv_text,
     json_chunks,
+    json_dump,
+    json_number,
+    json_string,
 )
 
 __all__ = ["REPORT_VERSION", "write_outputs"]
@@ -232,25 +236,30 @@ def _report(c: _Class, stats: ClassStats) -> dict[str, Any]:
     }
 
 
-def _student_entries(c: _Class) -> Iterator[dict[str, Any]]:
-    """Every roster student's entry of ``report.json``."""
+def _student_entries(c: _Class) -> Iterator[JSONText]:
+    """Every roster student's entry of ``report.json``, written as JSON text with its keys in
+    sorted order (see `grader.exam.outcomes.PartOutcome.json_text`)."""
     for record in c.manifest.students:
         top = c.max_of(record)
-        entry: dict[str, Any] = {"id": record.id, "name": record.name, "code": record.code,
-                                 "max": round_score(top)}
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
             total = c.totals[record.id]
-            entry.update(feedback=pages, items=[i.to_dict() for i in o.items], line=o.line,
-                         message=o.message, status=o.status, total=round_score(total),
-                         percent=round_score(c.percent(total, top)))
+            items = ", ".join([i.json_text() for i in o.items])
+            line, message, status = o.line, o.message, o.status
+            total_json = json_number(round_score(total))
+            percent_json = json_number(round_score(c.percent(total, top)))
         else:
             problem = c.problem_of.get(record.id)
-            entry.update(feedback=None, items=[], line=problem.line if problem else None,
-                         message=problem.message if problem else "no row for this student",
-                         status=problem.status if problem else "no-submission", total=None,
-                         percent=None)
-        yield entry
+            pages, items, total_json, percent_json = None, "", "null", "null"
+            line = problem.line if problem else None
+            message = problem.message if problem else "no row for this student"
+            status = problem.status if problem else "no-submission"
+        yield JSONText(
+            f'{{"code": {json_string(record.code)}, "feedback": {json_dump(pages)}, '
+            f'"id": {json_string(record.id)}, "items": [{items}], "line": {json_dump(line)}, '
+            f'"max": {json_number(round_score(top))}, "message": {json_string(message)}, '
+            f'"name": {json_string(record.name)}, "percent": {percent_json}, '
+            f'"status": {json_string(status)}, "total": {total_json}}}')
 
 
 def _stats_json(stats: ClassStats) -> dict[str, Any]:
