@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from grader.files import json_number, json_string
+from grader.files import json_number, json_str
 
 __all__ = [
     "CLASS_COUNTS", "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "UNSCORED_STATUSES",
@@ -96,19 +96,20 @@ class PartOutcome(NamedTuple):
 
     def json_text(self) -> str:
         """The part's entry in ``report.json`` (``override`` only for an overridden part), as
-        `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_string`."""
-        override = "" if self.override is None else (
-            f'"override": {{"automatic": {json_number(round_score(self.automatic))}, '
-            f'"comment": {json_string(self.override)}}}, ')
-        return (f'{{"answer": {json_string(self.answer)}, "column": {json_string(self.column)}, '
+        `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_str`."""
+        (column, part, answer, status, score, points, feedback, mistake, read_as, reference,
+         override, automatic) = self
+        return (f'{{"answer": {json_str(answer)}, "column": {json_str(column)}, '
                 f'"earned": {json_number(round_score(self.earned))}, '
-                f'"feedback": {json_string(self.feedback)}, '
-                f'"mistake": {json_string(self.mistake)}, {override}'
-                f'"part": {json_string(self.part)}, "points": {json_number(self.points)}, '
-                f'"read_as": {json_string(self.read_as)}, '
-                f'"reference": {json_string(self.reference)}, '
-                f'"score": {json_number(round_score(self.score))}, '
-                f'"status": {json_string(self.status)}}}')
+                f'"feedback": {json_str(feedback)}, '
+                f'"mistake": {"null" if mistake is None else json_str(mistake)}, '
+                + ("" if override is None else
+                   f'"override": {{"automatic": {json_number(round_score(automatic))}, '
+                   f'"comment": {json_str(override)}}}, ')
+                + f'"part": {json_str(part)}, "points": {json_number(points)}, '
+                  f'"read_as": {"null" if read_as is None else json_str(read_as)}, '
+                  f'"reference": {json_str(reference)}, '
+                  f'"score": {json_number(round_score(score))}, "status": {json_str(status)}}}')
 
 
 class ItemOutcome(NamedTuple):
@@ -123,11 +124,11 @@ class ItemOutcome(NamedTuple):
 
     def json_text(self) -> str:
         """The item's entry in ``report.json`` (as `PartOutcome.json_text`)."""
-        return (f'{{"message": {json_string(self.message)}, "number": '
+        return (f'{{"message": {json_str(self.message)}, "number": '
                 f'{json_number(self.number)}, "parts": ['
                 + ", ".join([p.json_text() for p in self.parts])
-                + f'], "status": {json_string(self.status)}, '
-                  f'"template": {json_string(self.template)}}}')
+                + f'], "status": {json_str(self.status)}, '
+                  f'"template": {json_str(self.template)}}}')
 
 
 @dataclass(slots=True, frozen=True)
