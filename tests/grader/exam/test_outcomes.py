@@ -3,8 +3,6 @@ written as text, they must be the very bytes the JSON encoder writes for the ent
 
 from __future__ import annotations
 
-import json
-
 from hypothesis import given
 from hypothesis import strategies as st
 
