@@ -37,8 +37,8 @@ from questionbank.errors import InputError
 
 __all__ = [
     "FORMULA_TRIGGERS", "JSONText", "atomic_write_bytes", "atomic_write_chunks",
-    "atomic_write_text", "csv_cell", "csv_text", "json_chunks", "json_dump", "json_number",
-    "json_str", "md_code", "md_escape", "read_input_text",
+    "atomic_write_text", "csv_cell", "csv_text", "input_text", "json_chunks", "json_dump",
+    "json_number", "json_str", "md_code", "md_escape", "read_input_bytes", "read_input_text",
     "safe_slug", "sniff_delimiter", "student_stem", "unneutralise", "write_staged_text",
 ]
 
@@ -253,10 +253,19 @@ def read_input_text(path: Path, what: str) -> str:
     """The text of an input file (a roster, submissions, a manifest): UTF-8 with an optional
     byte-order mark. An `InputError` names the file and `what` it is (``"the roster"``) when
     it cannot be read, or the first byte that is not UTF-8."""
+    return input_text(path, read_input_bytes(path, what))
+
+
+def read_input_bytes(path: Path, what: str) -> bytes:
+    """The bytes of an input file, for `input_text` (`read_input_text` in two steps)."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read {what}: {exc.strerror}") from None
+
+
+def input_text(path: Path, data: bytes) -> str:
+    """The bytes `data` read from `path` as UTF-8 text (see `read_input_text`)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

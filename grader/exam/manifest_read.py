@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from grader.exam.identity import content_intact
+from grader.exam.identity import ContentCheck
 from grader.exam.manifest import (
     FREEZE_EVERY,
     MANIFEST_FORMAT,
@@ -22,7 +22,7 @@ from grader.exam.manifest import (
     StoredPart,
     StudentRecord,
 )
-from grader.files import read_input_text
+from grader.files import input_text, read_input_bytes
 from questionbank.errors import InputError
 
 __all__ = ["MAX_POINTS", "read_manifest"]
@@ -39,7 +39,10 @@ def read_manifest(path: str | Path, check_hash: bool = True) -> Manifest:
 
 
 def _load_manifest(path: Path, check_hash: bool) -> Manifest:
-    text = read_input_text(path, "the exam manifest")
+    data = read_input_bytes(path, "the exam manifest")
+    content = ContentCheck(data) if check_hash else None  # hashed meanwhile, in a thread
+    text = input_text(path, data)
+    del data
     reader = _Reader(path)
     manifest = _stream(text, reader)
     if manifest is None:
@@ -49,9 +52,9 @@ def _load_manifest(path: Path, check_hash: bool) -> Manifest:
         except json.JSONDecodeError as exc:
             raise InputError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
         manifest = reader.manifest(data)
-    if not (manifest.content_hash and check_hash):
+    if not manifest.content_hash or content is None:
         return manifest
-    return dataclasses.replace(manifest, intact=content_intact(text, manifest.content_hash))
+    return dataclasses.replace(manifest, intact=content.intact(manifest.content_hash))
 
 
 
