@@ -48,6 +48,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from grader.exam.identity import check_submissions_exam
@@ -169,7 +170,7 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
     parts = []
     prefix = f"Q{item.number}."
     for part in item.parts:
-        column = prefix + part.id
+        column = intern(prefix + part.id)  # one string per column, not one per answer
         answer = _answer(column, part, row)
         if isinstance(answer, str):
             key: Any = stored.key(part)

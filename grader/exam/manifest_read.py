@@ -8,6 +8,7 @@ import dataclasses
 import gc
 import json
 from pathlib import Path
+from sys import intern
 from typing import Any
 
 from grader.exam.identity import ContentCheck
@@ -293,10 +294,11 @@ def _plain_part(p: Any) -> StoredPart | None:
         pairs = p.get("mistakes")
         if type(part_id) is str and type(ptype) is str and type(text) is str and \
                 type(points) in _NUMBER and 0 <= points <= MAX_POINTS:  # (not NaN either)
+            part_id, ptype = intern(part_id), intern(ptype)
             if pairs is None:
                 return StoredPart(part_id, ptype, p.get("answer"), text, points, None)
             if type(pairs) is list:
-                mistakes = tuple([(m[0], m[1]) for m in pairs if type(m) is list and
+                mistakes = tuple([(intern(m[0]), m[1]) for m in pairs if type(m) is list and
                                   len(m) == 2 and type(m[0]) is str])
                 if len(mistakes) == len(pairs):
                     return StoredPart(part_id, ptype, p.get("answer"), text, points, mistakes)
