@@ -88,20 +88,21 @@ def forked_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
 
 
 @contextlib.contextmanager
-def in_forked_child(fn: Callable[[], object]) -> Iterator[Callable[[], None]]:
+def in_forked_child(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
     """Run ``fn()`` in a forked child while the block runs; the block calls the function it
-    gets to wait for the child, which runs ``fn()`` in this process when the child failed in
-    any way. A child still running when the block ends otherwise (an exception) is stopped.
+    gets to wait for the child and get ``fn()``'s result (which must pickle): the child's, or
+    ``fn()`` run in this process when the child failed in any way. A child still running when
+    the block ends otherwise (an exception) is stopped.
 
     Unlike `forked_map`, this leaves the collector alone: the caller freezes what it made
     (`gc.freeze`), so that a collection here does not copy the pages the child shares."""
     pid, pipe = _start(_call, fn)
     running = True
 
-    def wait() -> None:
+    def wait() -> R:
         nonlocal running
         running = False
-        _collect(_call, fn, pid, pipe)
+        return _collect(_call, fn, pid, pipe)
 
     try:
         yield wait
@@ -110,8 +111,8 @@ def in_forked_child(fn: Callable[[], object]) -> Iterator[Callable[[], None]]:
             _stop(pid, pipe)
 
 
-def _call(fn: Callable[[], object]) -> None:
-    fn()
+def _call(fn: Callable[[], R]) -> R:
+    return fn()
 
 
 def _start(fn: Callable[[T], R], task: T) -> tuple[int, int]:

@@ -1,5 +1,6 @@
-"""``report.json`` written by a forked process beside the other outputs of a big class
-(`grader.exam.report._in_background`): the same bytes, and a failed child's work redone."""
+"""The gradebook, statistics and summary page of a big class made by a forked process while
+this one makes ``report.json`` (`grader.exam.report._in_background`): the same bytes, and a
+failed child's work redone here."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_the_report_written_by_a_child_is_the_same(
         graded_once: tuple[Path, Path, dict[str, bytes]], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
     exam, answers, alone = graded_once
-    monkeypatch.setattr(report, "BACKGROUND_REPORT_FROM", 1)
+    monkeypatch.setattr(report, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(forks, "idle_processors", lambda: 2)
     children = []
     started = forks.in_forked_child
@@ -51,29 +52,29 @@ def test_the_report_written_by_a_child_is_the_same(
         children.append(fn)
         return started(fn)
 
-    monkeypatch.setattr(forks, "in_forked_child", counted)
+    monkeypatch.setattr(report, "in_forked_child", counted)
     grade_exam(exam, answers, tmp_path / "out", feedback_pages=False)
     assert len(children) == 1
     assert _files(tmp_path / "out") == alone
 
 
-def test_a_failed_childs_report_is_written_here(
+def test_a_failed_childs_files_are_written_here(
         graded_once: tuple[Path, Path, dict[str, bytes]], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A child killed in the middle of writing leaves its temporary file: the report written
-    here again replaces it, and nothing else is left in the folder."""
+    """A child killed in the middle of writing leaves its temporary file: the files written
+    here again replace it, and nothing else is left in the folder."""
     exam, answers, alone = graded_once
-    monkeypatch.setattr(report, "BACKGROUND_REPORT_FROM", 1)
+    monkeypatch.setattr(report, "BACKGROUND_FROM", 1)
     monkeypatch.setattr(forks, "idle_processors", lambda: 2)
     here = os.getpid()
-    write = report._write_report
+    write = report._write_others
 
-    def dies_in_the_child(path: Path, *args: object) -> None:
+    def dies_in_the_child(c: object, gradebook: Path, summary: Path) -> object:
         if os.getpid() != here:
-            (path.parent / f".{path.name}.0123456789ab.tmp").write_text("half")
+            (gradebook.parent / f".{gradebook.name}.0123456789ab.tmp").write_text("half")
             os._exit(9)
-        write(path, *args)  # type: ignore[arg-type]
+        return write(c, gradebook, summary)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(report, "_write_report", dies_in_the_child)
+    monkeypatch.setattr(report, "_write_others", dies_in_the_child)
     grade_exam(exam, answers, tmp_path / "out", feedback_pages=False)
     assert _files(tmp_path / "out") == alone
