@@ -54,9 +54,9 @@ def csv_rows(text: str, delimiter: str) -> Iterator[CsvRow]:
             yield CsvRow(line, cells)
             pos, line = end + 1, line + 1
             continue
-        cells = _plain_quoted_line(text[pos:end], delimiter)
-        if cells is not None:
-            yield CsvRow(line, cells)
+        plain = _plain_quoted_line(text[pos:end], delimiter)
+        if plain is not None:
+            yield CsvRow(line, plain)
             pos, line = end + 1, line + 1
             continue
         cells, stop, problem = _quoted_row(text, pos, delimiter, unquoted, line)
