@@ -141,7 +141,7 @@ def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequ
 #: From this many graded students, the gradebook, the statistics and the summary page are
 #: made by a forked process while this one makes ``report.json``, when a processor is idle
 #: (`_in_background`).
-BACKGROUND_FROM = 1000
+BACKGROUND_FROM = 5000
 
 
 def _in_background(students: int) -> bool:
