@@ -95,7 +95,8 @@ def _excerpt(text: str, position: int, width: int = 60) -> tuple[str, int]:
     start = max(0, position - width // 2)
     end = min(len(text), start + width)
     window = text[start:end]
-    # (most answers have no control character: checked at once, 0.3 us instead of 2 us)
+    # (most answers have no control character: checked at once, about 1.5 us less for an
+    # answer of 20 characters)
     shown = window if window.isprintable() else \
         "".join(ch if ch.isprintable() else "?" for ch in window)
     caret = position - start

@@ -73,8 +73,8 @@ def _plain_quoted_line(line: str, delimiter: str) -> list[str] | None:
     """The cells of a line with quotes that `csv` reads strictly, where `_quoted_row` reads
     the same cells (a quoted cell ends on its line and is followed by the delimiter or the
     line's end); None for any other line (`csv` raises), which `_quoted_row` reads or
-    reports. `csv` reads such a line in 2 us, `_quoted_row` in 10 us (9,000 of the 10,000
-    rows of the 10,000 x 10 bench have a quoted answer: 0.07 s)."""
+    reports. 9,000 of the 10,000 rows of the 10,000 x 10 bench have a quoted answer: they
+    were read in 0.035 s less of CPU (0.118 s for the whole file, was 0.153)."""
     body = line[:-1] if line.endswith("\r") else line  # a CRLF line end
     if "\r" in body:  # which `csv` reads as a line end
         return None

@@ -193,8 +193,8 @@ class _Rows:
         cells: dict[str, str] = {}
         invalid = []
         values = [value for _, value in pairs]
-        # Almost every row's cells are all fine: checked at once, 2 us a row instead of 6
-        # (10,000 rows of 11 cells: 0.04 s); else cell by cell, to say which and why.
+        # Almost every row's cells are all fine: checked at once (10,000 rows of 11 cells:
+        # 0.013 s of CPU less); else cell by cell, to say which and why.
         if values and set(map(type, values)) == {str} and \
                 max(map(len, values)) <= MAX_CELL_CHARS and \
                 _UNTYPABLE.search("".join(values)) is None:
