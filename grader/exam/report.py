@@ -6,9 +6,13 @@
   ``--overrides``, space-separated); one row per roster student, then the rows of
   students not in the roster. Cells are neutralised against spreadsheet formulas.
 - ``report.json`` (format ``mlquiz-grades``, `REPORT_VERSION`): every detail, with sorted
-  keys, one row and one student per line; students' entries are made while writing.
+  keys, one row and one student per line; students' entries are made while writing (written
+  as JSON text, see `grader.files.json_str`).
 - ``summary.html``: score distribution, per-part difficulty and discrimination, most frequent
   mistakes, and the rows and questions that were not graded.
+
+For a big class on a machine with an idle processor, a forked process makes the gradebook,
+the statistics and the summary page while this one makes the report (`_in_background`).
 """
 
 from __future__ import annotations
@@ -150,9 +154,11 @@ def _in_background(students: int) -> bool:
     big class when a processor is idle.
 
     For 10,000 students x 10 parts the entries take 0.35 s of CPU, the others 0.3 s (the
-    gradebook's rows 0.12, the statistics 0.12). With one idle processor this took 0.x s
-    off that run's wall time (and its CPU time grew by 0.0x s: the fork, and the memory pages
-    it shares with the child copied when either writes to them)."""
+    gradebook's rows 0.12, the statistics 0.12). Forked, that run took 3.13 s at best, 3.29 s
+    at best in one process (5 runs each, alternated, on a machine whose other processor was
+    busy most of the time), for 0.2 s more CPU time: the fork, and the memory pages the child
+    shares with this process copied when either writes to them (reference counts). For
+    2,500 students x 4 parts that cost (0.03 s) was more than the time saved."""
     from grader.exam.forks import can_fork, idle_processors
 
     return students >= BACKGROUND_FROM and can_fork() and idle_processors() > 1
