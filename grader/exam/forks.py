@@ -19,12 +19,12 @@ import os
 import pickle
 import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from grader.outdir import bind_to_run
 
-__all__ = ["can_fork", "forked_map", "idle_processors"]
+__all__ = ["can_fork", "forked_map", "idle_processors", "in_forked_child"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -85,6 +85,34 @@ def forked_map(fn: Callable[[T], R], tasks: Sequence[T]) -> list[R]:
     if isinstance(last, BaseException):
         raise last
     return [*results, last]
+
+
+@contextlib.contextmanager
+def in_forked_child(fn: Callable[[], R]) -> Iterator[Callable[[], R]]:
+    """Run ``fn()`` in a forked child while the block runs; the block calls the function it
+    gets to wait for the child and get ``fn()``'s result (which must pickle): the child's, or
+    ``fn()`` run in this process when the child failed in any way. A child still running when
+    the block ends otherwise (an exception) is stopped.
+
+    Unlike `forked_map`, this leaves the collector alone: the caller freezes what it made
+    (`gc.freeze`), so that a collection here does not copy the pages the child shares."""
+    pid, pipe = _start(_call, fn)
+    running = True
+
+    def wait() -> R:
+        nonlocal running
+        running = False
+        return _collect(_call, fn, pid, pipe)
+
+    try:
+        yield wait
+    finally:
+        if running:
+            _stop(pid, pipe)
+
+
+def _call(fn: Callable[[], R]) -> R:
+    return fn()
 
 
 def _start(fn: Callable[[T], R], task: T) -> tuple[int, int]:

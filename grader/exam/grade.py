@@ -48,6 +48,7 @@ import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import nullcontext
 from pathlib import Path
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from grader.exam.identity import check_submissions_exam
@@ -154,7 +155,7 @@ def _rebuilt_item(rebuilt: Rebuilt, item: Item, row: SubmissionRow) -> ItemOutco
                                   "This question could not be graded: " + rebuilt.message))
             continue
         answer = _answer(column, stored, row)
-        parts.append(_verdict(column, stored, answer, instance, instance.part(stored.id))
+        parts.append(_verdict(column, stored, answer, instance.seed, instance.part(stored.id))
                      if isinstance(answer, str) else answer)
     status = "graded" if instance is not None else rebuilt.status
     return ItemOutcome(item.number, item.template, status, rebuilt.message, tuple(parts))
@@ -168,18 +169,18 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
     again from the rebuilt question, or not at all."""
     parts = []
     prefix = f"Q{item.number}."
+    seed = item.seed
     for part in item.parts:
-        column = prefix + part.id
+        column = intern(prefix + part.id)  # one string per column, not one per answer
         answer = _answer(column, part, row)
         if isinstance(answer, str):
             key: Any = stored.key(part)
-            instance: Any = stored
             if key is None:
                 instance = stored.resolve().instance
                 if instance is None:
                     break
                 key = instance.part(part.id)
-            answer = _verdict(column, part, answer, instance, key)
+            answer = _verdict(column, part, answer, seed, key)
             if not stored.usable():
                 break
         parts.append(answer)
@@ -202,12 +203,13 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
     return text
 
 
-def _verdict(column: str, stored: StoredPart, text: str, instance: Any, key: Any
+def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any
              ) -> PartOutcome:
-    """The judge's verdict on `text` against `key` (a stored or a rebuilt part); `instance`
-    gives an expression part its seed. An internal error is reported for this answer only."""
+    """The judge's verdict on `text` against `key` (a stored or a rebuilt part); `seed` is
+    the question's (an expression part's points are drawn from it). An internal error is
+    reported for this answer only."""
     try:
-        result = check_key(key, text, instance.seed)
+        result = check_key(key, text, seed)
     except QuizError as exc:
         return _outcome(column, stored, text, "invalid", str(exc))
     except Exception as exc:  # one answer must never stop the batch

@@ -155,8 +155,12 @@ def is_close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
     decimals: ``|sub| <= 0.5 * 10**-digits``. `digits` is 1 to 1000; past 15 the window is
     narrower than the float slack, so it amounts to equality within 1e-12 relative.
     """
+    return _close_sigfigs(a_sub, a_tru, _whole("digits", digits, 1, _MAX_SIGFIGS))
+
+
+def _close_sigfigs(a_sub: float, a_tru: float, digits: int) -> bool:
+    """`is_close_sigfigs` for `digits` already checked (`within` checks its tolerance's)."""
     _require_finite(a_sub, a_tru)
-    digits = _whole("digits", digits, 1, _MAX_SIGFIGS)
     verdict = _sigfigs_in_floats(a_sub, a_tru, digits)
     if verdict is not None:
         return verdict
@@ -278,7 +282,7 @@ def within(tol: Tolerance, a_sub: float, a_tru: float) -> bool:
     if mode == "abs":
         return is_close_abs(a_sub, a_tru, tol.value)
     if mode == "sigfigs":
-        return is_close_sigfigs(a_sub, a_tru, _whole("sigfigs", tol.value, 1, _MAX_SIGFIGS))
+        return _close_sigfigs(a_sub, a_tru, _whole("sigfigs", tol.value, 1, _MAX_SIGFIGS))
     if mode == "decimals":
         return is_close_decimals(a_sub, a_tru, _whole("decimals", tol.value, 0, _MAX_DECIMALS))
     raise ValueError(f"unknown tolerance mode {mode!r}")
@@ -305,6 +309,9 @@ def within_each(tol: Tolerance, a_subs: Sequence[float], a_trus: Sequence[float]
     if mode == "abs":
         atol = tol.value
         return [is_close_abs(a_sub, a_tru, atol) for a_sub, a_tru in pairs]
+    if mode == "sigfigs":
+        digits = _whole("sigfigs", tol.value, 1, _MAX_SIGFIGS)
+        return [_close_sigfigs(a_sub, a_tru, digits) for a_sub, a_tru in pairs]
     return [within(tol, a_sub, a_tru) for a_sub, a_tru in pairs]
 
 

@@ -11,11 +11,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from grader.files import (
+    JSONText,
     atomic_write_chunks,
     atomic_write_text,
     csv_cell,
     csv_text,
     json_chunks,
+    json_dump,
+    json_number,
+    json_str,
     md_code,
     md_escape,
     read_input_text,
@@ -97,6 +101,21 @@ def test_json_chunks_written_in_blocks(tmp_path: Path) -> None:
     assert len(text) > 2 << 20
     assert text == "".join(json_chunks({"a": entries, "b": entries, "c": 1}))
     assert text.splitlines()[1:3] == ['  "a": [', '    {"n": 0, "text": "' + "é" * 50 + '"},']
+
+
+@given(st.text(), st.one_of(st.none(), st.booleans(), st.integers(), st.floats()))
+def test_json_values_written_by_hand_as_the_encoder_writes_them(text: str, number: object
+                                                                ) -> None:
+    """`json_str` and `json_number` (the students' entries of report.json) give exactly
+    `json_dump`'s text: escapes, non-ASCII text, NaN, infinities, -0.0, ints, None, bools."""
+    assert json_str(text) == json_dump(text)
+    assert json_number(number) == json_dump(number)  # type: ignore[arg-type]
+
+
+def test_json_text_entries_are_written_as_they_are() -> None:
+    entry = JSONText('{"a": 1}')
+    text = "".join(json_chunks({"list": [entry, {"b": 2}, "c"]}))
+    assert text == '{\n  "list": [\n    {"a": 1},\n    {"b": 2},\n    "c"\n  ]\n}\n'
 
 
 def test_a_staged_write_never_changes_a_hard_linked_previous_state(tmp_path: Path) -> None:

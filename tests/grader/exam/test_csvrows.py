@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.exam.csvrows import csv_rows
+from grader.exam.csvrows import _plain_quoted_line, _quoted_row, csv_rows
 
 CELL = st.text(alphabet=st.sampled_from('ab,;"\n\r x'), max_size=12)
 
@@ -51,3 +52,17 @@ def test_a_huge_quoted_cell_is_one_cell_whatever_it_holds() -> None:
 def test_rows_that_cannot_be_read_are_reported_on_their_line(
         text: str, expected: list[tuple[int, list[str], str | None]]) -> None:
     assert [(r.line, r.cells, r.problem) for r in csv_rows(text, ",")] == expected
+
+
+@given(st.text(alphabet=st.sampled_from('ab,;" \r\x00\t'), max_size=16),
+       st.sampled_from([",", ";"]))
+def test_a_line_read_by_csv_has_the_cells_the_full_reader_reads(line: str, delimiter: str
+                                                                ) -> None:
+    """Rule: where the quick reading of a line with quotes (`csv`, strict) gives cells, they
+    are those of the reader that also reports problems; elsewhere it gives way to it."""
+    line = '"' + line
+    quick = _plain_quoted_line(line, delimiter)
+    if quick is not None:
+        unquoted = re.compile(f"[^{re.escape(delimiter)}\\n]*")
+        assert _quoted_row(line + "\n", 0, delimiter, unquoted, 1) == (quick, len(line) + 1,
+                                                                      None)

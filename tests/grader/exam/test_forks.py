@@ -1,5 +1,5 @@
-"""`grader.exam.forks.forked_map`: tasks in forked processes, results in task order, a failed
-child's task run again here."""
+"""`grader.exam.forks`: `forked_map` runs tasks in forked processes, results in task order, a
+failed child's task run again here; `in_forked_child` runs one task beside the caller's work."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.exam import forks
-from grader.exam.forks import can_fork, forked_map, idle_processors
+from grader.exam.forks import can_fork, forked_map, idle_processors, in_forked_child
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="forked processes on Linux only")
 
@@ -63,3 +63,42 @@ def test_idle_processors_are_those_nothing_else_runs_on(monkeypatch: pytest.Monk
         assert idle_processors() == expected, runnable
     assert forks._runnable_tasks() >= 1
     assert 1 <= idle_processors() <= len(os.sched_getaffinity(0))
+
+
+def test_a_task_runs_in_a_child_beside_this_process(tmp_path: Path) -> None:
+    here = os.getpid()
+
+    def work() -> None:
+        (tmp_path / "pid").write_text(str(os.getpid()))
+
+    with in_forked_child(work) as wait:
+        (tmp_path / "mine").write_text("meanwhile")
+        wait()
+    assert int((tmp_path / "pid").read_text()) != here
+    assert (tmp_path / "mine").read_text() == "meanwhile"
+
+
+def test_a_failed_childs_task_runs_here_when_waited_for(tmp_path: Path) -> None:
+    here = os.getpid()
+
+    def work() -> None:
+        if os.getpid() != here:
+            os._exit(3)
+        (tmp_path / "done").write_text("here")
+
+    with in_forked_child(work) as wait:
+        assert not (tmp_path / "done").exists()
+        wait()
+    assert (tmp_path / "done").read_text() == "here"
+
+
+def test_a_child_is_stopped_when_the_block_fails(tmp_path: Path) -> None:
+    def work() -> None:
+        import time
+
+        time.sleep(30)
+        (tmp_path / "late").write_text("too late")
+
+    with pytest.raises(RuntimeError, match="boom"), in_forked_child(work):
+        raise RuntimeError("boom")
+    assert not (tmp_path / "late").exists()

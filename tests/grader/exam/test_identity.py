@@ -16,8 +16,10 @@ from grader.exam.generate import generate_exam
 from grader.exam.grade import grade_exam
 from grader.exam.identity import (
     GUESSABLE_BELOW,
+    PLACEHOLDER,
     content_intact,
     exam_id,
+    seal,
     seed_warning,
     version_code,
 )
@@ -164,6 +166,24 @@ def test_a_reformatted_manifest_is_not_intact(tmp_path: Path) -> None:
     assert content_intact(text, digest) is True
     assert content_intact(json.dumps(json.loads(text)), digest) is False
     assert content_intact(text, "f" * 64) is False
+    assert content_intact(text, digest[:-1]) is False
+    assert content_intact(text, digest.upper()) is False
+
+
+def test_the_hash_of_a_manifest_read_with_a_byte_order_mark(tmp_path: Path) -> None:
+    """The file's bytes are hashed as read (`ContentCheck`), without the mark the decoder
+    drops; non-ASCII text before and after the hash's line counts as its UTF-8 bytes."""
+    exam = make(tmp_path / "e", 2**80) / "exam.json"
+    assert load_manifest(exam).intact is True
+    text = exam.read_text(encoding="utf-8")
+    exam.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_manifest(exam).intact is True
+    renamed = text.replace('"title": "', '"title": "Zoë ', 1)
+    exam.write_text(renamed, encoding="utf-8")
+    assert load_manifest(exam).intact is False
+    exam.write_text(seal(renamed.replace(json.loads(text)["content_hash"], PLACEHOLDER))[0],
+                    encoding="utf-8")
+    assert load_manifest(exam).intact is True
 
 
 def test_a_manifest_without_hash_is_graded_with_a_note(tmp_path: Path) -> None:
