@@ -117,6 +117,10 @@ def _pools(ctx: click.Context, pools: tuple[str, ...], pool_topics: tuple[str, .
 @click.option("--force", is_flag=True,
               help="Make the exam even if --out already holds one (its exam.json is kept as "
                    "exam.json.bak).")
+@click.option("--jobs", type=click.IntRange(1, 256), default=None,
+              help="Make the versions in this many processes (the files are the same). "
+                   "Default: one per idle processor for 400 versions (students x questions) "
+                   "or more, else 1.")
 @bank_option
 def generate_command(roster: str | None, count: int | None, questions: tuple[str, ...],
                      topics: tuple[str, ...], pools: tuple[str, ...],
@@ -124,7 +128,7 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
                      seed: int | None, title: str | None,
                      subtitle: str, instructions_file: str | None, space: str,
                      formats: tuple[str, ...], out_dir: str, force: bool,
-                     bank_dirs: tuple[str, ...]) -> None:
+                     jobs: int | None, bank_dirs: tuple[str, ...]) -> None:
     """Make an exam: one version of each question per student, sheets, keys and a manifest.
 
     With no options, a sample exam for 5 students in ./exam, with made-up answers in
@@ -146,6 +150,7 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
           --pool dropout/inverted,gradients/shape,gradients/layer-shapes --pick 2 \\
           --pool-topic optimizers --pick 1 --out pooled
       mlquiz generate --count 30 --subtitle "ML 101, 5 May" --space medium --out quiz4
+      mlquiz generate --count 500 --questions metrics/confusion-matrix --jobs 1 --out q5
 
     Print an html sheet from a browser (A4, "Headers and footers" unticked): every page
     shows the title, the student's id and "page x of y".
@@ -162,7 +167,7 @@ def generate_command(roster: str | None, count: int | None, questions: tuple[str
     result = generate_exam(out_dir, roster=roster, count=count, questions=questions,
                            topics=topics, seed=seed, title=title, formats=formats,
                            bank=open_bank(bank_dirs), sample_answers=demo, progress=_progress(),
-                           force=force, pools=specs, layout=layout)
+                           force=force, pools=specs, layout=layout, jobs=jobs)
     _print_generated(result)
 
 

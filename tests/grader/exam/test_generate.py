@@ -223,6 +223,27 @@ def test_versions_made_in_several_processes_are_the_same_files(tmp_path: Path) -
 
 
 @pytest.mark.skipif(not can_fork(), reason="versions are generated in forked processes on Linux")
+def test_the_jobs_option_chooses_the_processes_and_not_the_files(tmp_path: Path) -> None:
+    """``generate --jobs N`` (a shared server: ``--jobs 1``) writes what one process writes;
+    ``--jobs 0`` is a usage error."""
+    runner = CliRunner()
+    trees = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"jobs{jobs}"
+        result = runner.invoke(cli, ["generate", "--count", "6", "--seed", "9", "--questions",
+                                     FAMILIES, "--jobs", jobs, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        trees.append(tree(out))
+    assert trees[0] == trees[1]
+    assert len([n for n in trees[1] if n.startswith("sheets/")]) == 6 * 2
+    refused = runner.invoke(cli, ["generate", "--count", "6", "--jobs", "0", "--out",
+                                  str(tmp_path / "none")])
+    assert refused.exit_code == 2
+    assert "Invalid value for '--jobs': 0 is not in the range 1<=x<=256." in refused.output
+    assert not (tmp_path / "none").exists()
+
+
+@pytest.mark.skipif(not can_fork(), reason="versions are generated in forked processes on Linux")
 def test_an_error_in_a_forked_process_is_the_error_of_one_process(tmp_path: Path) -> None:
     """A template that fails for two students, one in a forked process's run and one in this
     process's: the error names the first, as generating in one process does (a failed run is
