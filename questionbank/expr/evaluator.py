@@ -49,6 +49,23 @@ _COMPARISONS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": ope
                 "==": operator.eq, "!=": operator.ne}
 
 
+def _two_scalars_here(node: Node, op: str, apply: Callable[[Any, Any], Any],
+                      otherwise: Callable[[Node, str, Any, Any], Any],
+                      left: Callable[[Mapping[str, Any]], Any],
+                      right: Callable[[Mapping[str, Any]], Any]
+                      ) -> Callable[[Mapping[str, Any]], Any]:
+    """``left op right``: `apply` when both sides are plain numbers, else ``otherwise(node,
+    op, a, b)`` (arrays, errors); see `_Evaluator.quotient` for what this saves."""
+    scalars = _SCALARS
+
+    def two_scalars_or_otherwise(env: Mapping[str, Any]) -> Any:
+        a, b = left(env), right(env)
+        if type(a) in scalars and type(b) in scalars:
+            return apply(a, b)
+        return otherwise(node, op, a, b)
+    return two_scalars_or_otherwise
+
+
 class _Evaluator:
     """Compiles a syntax tree into nested closures, each taking the environment: the tree is
     walked once per expression and mode, not on every evaluation (templates evaluate the same
@@ -129,17 +146,9 @@ class _Evaluator:
                   ) -> Callable[[Mapping[str, Any]], Any]:
         """+, -, * or / with the two-plain-numbers case done directly (`binary` does the
         rest: arrays, errors)."""
-        binary, scalars = self.binary, _SCALARS
         if op == "/":
             return self.quotient(node, left, right)
-        apply = _SCALAR_OPS[op]
-
-        def scalar_or_binary(env: Mapping[str, Any]) -> Any:
-            a, b = left(env), right(env)
-            if type(a) in scalars and type(b) in scalars:
-                return apply(a, b)
-            return binary(node, op, a, b)
-        return scalar_or_binary
+        return _two_scalars_here(node, op, _SCALAR_OPS[op], self.binary, left, right)
 
     def quotient(self, node: Node, left: Callable[[Mapping[str, Any]], Any],
                  right: Callable[[Mapping[str, Any]], Any]) -> Callable[[Mapping[str, Any]], Any]:
@@ -166,14 +175,7 @@ class _Evaluator:
                    right: Callable[[Mapping[str, Any]], Any]
                    ) -> Callable[[Mapping[str, Any]], Any]:
         """A comparison, two plain numbers compared here (`compare` does the rest)."""
-        compare, apply, scalars = self.compare, _COMPARISONS[op], _SCALARS
-
-        def compared(env: Mapping[str, Any]) -> Any:
-            a, b = left(env), right(env)
-            if type(a) in scalars and type(b) in scalars:
-                return apply(a, b)
-            return compare(node, op, a, b)
-        return compared
+        return _two_scalars_here(node, op, _COMPARISONS[op], self.compare, left, right)
 
     def compile_logic(self, node: Node) -> Callable[[Mapping[str, Any]], Any]:
         """``and``/``or``: the right side evaluated only when needed; a condition's
