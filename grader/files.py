@@ -294,7 +294,17 @@ def sniff_delimiter(text: str) -> str:
 
 def md_escape(text: str) -> str:
     """Untrusted text as literal Markdown: punctuation backslash-escaped, one line."""
-    return _MD_SPECIAL.sub(r"\\\1", _CONTROL.sub(" ", text))
+    text = _no_control(text)
+    # most texts (a title, a name) have nothing to escape: the search takes 0.2 us, the
+    # substitution 0.9 us even then (four calls per feedback page)
+    return _MD_SPECIAL.sub(r"\\\1", text) if _MD_SPECIAL.search(text) else text
+
+
+def _no_control(text: str) -> str:
+    """`text` with each run of control characters a space. `str.isprintable` is False for
+    every control character: 0.05 us on a text without them (nearly all), where the
+    substitution takes 0.3 us (a dozen times per student's feedback pages)."""
+    return text if text.isprintable() else _CONTROL.sub(" ", text)
 
 
 def md_code(text: str) -> str:
@@ -303,5 +313,5 @@ def md_code(text: str) -> str:
     Backticks become apostrophes and control characters spaces, so the text cannot close the
     span; an empty text is shown as an empty pair of quotes.
     """
-    clean = _CONTROL.sub(" ", text).replace("`", "'").strip()
+    clean = _no_control(text).replace("`", "'").strip()
     return f"`{clean}`" if clean else "''"
