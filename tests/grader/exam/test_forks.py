@@ -65,6 +65,26 @@ def test_idle_processors_are_those_nothing_else_runs_on(monkeypatch: pytest.Monk
     assert 1 <= idle_processors() <= len(os.sched_getaffinity(0))
 
 
+def test_this_process_threads_and_a_moments_blip_are_not_other_work(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """numpy's BLAS threads spin for a moment after its import: this process's own running
+    threads (here 2: the calling one and a BLAS thread) are not other work, and of three
+    readings of the machine's runnable tasks the quietest counts."""
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(forks.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(forks, "_own_runnable_threads", lambda: 2)
+
+    def idle_with(readings: list[int]) -> int:
+        machine = iter(readings)
+        monkeypatch.setattr(forks, "_machine_runnable", lambda: next(machine))
+        return idle_processors()
+
+    assert idle_with([4, 2, 3]) == 2  # 2, 0 and 1 other tasks: one moment had none
+    assert idle_with([3, 3, 3]) == 1  # another task all along
+    assert idle_with([2, 9, 9]) == 2
+    assert forks._own_runnable_threads() >= 1  # the calling thread is running
+
+
 def test_a_task_runs_in_a_child_beside_this_process(tmp_path: Path) -> None:
     here = os.getpid()
 
