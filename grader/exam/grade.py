@@ -132,15 +132,25 @@ class _Grader:
 
     def _item(self, item: Item, row: SubmissionRow) -> tuple[ItemOutcome, Instance | None]:
         """One question: from its stored key when it can be, else from the rebuilt question
-        (or not graded, with the reason)."""
-        stored = None if self.verify_all else self.rebuilder.stored(item)
-        if stored is not None:
+        (or not graded, with the reason); and the rebuilt question, if it was rebuilt.
+
+        With `verify_all` (also with feedback pages, which show the worked solution) every
+        question is rebuilt and its key compared with the stored one first; when they are the
+        same, the answers are still judged from the stored key, as without it (the same
+        verdicts: see `grader.exam.rebuild.ItemRebuild`). A wrong answer then needs no
+        mistakes of the rebuilt question unless it matches a stored one: the pages of 2,500
+        students x 4 parts took 1.86 s of CPU in one process, was 1.93 (medians of 7
+        alternating runs)."""
+        stored = self.rebuilder.stored(item)
+        if stored is not None and self.verify_all:
+            stored.resolve()
+        if stored is not None and stored.usable():
             parts = _stored_parts(stored, item, row)
             if stored.usable():
-                return ItemOutcome(item.number, item.template, "graded", "", parts), None
-            rebuilt = stored.resolve()  # stale mistakes (graded from it) or a changed key
-        else:
-            rebuilt = self.rebuilder.rebuild(item)
+                return (ItemOutcome(item.number, item.template, "graded", "", parts),
+                        stored.state.instance if stored.state is not None else None)
+        # a stored key: stale mistakes (graded from the rebuilt question) or a changed key
+        rebuilt = stored.resolve() if stored is not None else self.rebuilder.rebuild(item)
         return _rebuilt_item(rebuilt, item, row), rebuilt.instance
 
 
