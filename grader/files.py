@@ -32,6 +32,7 @@ from json.encoder import encode_basestring as _encode_string  # the encoder's ow
 from pathlib import Path
 from typing import Any
 
+from grader.spread import make_spread_folder
 from questionbank.errors import InputError
 
 __all__ = [
@@ -167,10 +168,10 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, [text.encode("utf-8")])
 
 
-def write_staged_text(path: Path, text: str,
-                      make_folder: Callable[[Path], None] | None = None) -> None:
+def write_staged_text(path: Path, text: str) -> None:
     """Write UTF-8 `text` to `path` in a run's staging folder (`grader.outdir.staged_folder`):
-    one plain write, creating the folder if needed (with `make_folder`, if given).
+    one plain write. A missing folder is made by `grader.spread.make_spread_folder`: the
+    folders made here hold a class's pages, sheets or keys, thousands of new files.
 
     The staging folder is swapped in only once complete, so no reader ever sees a half
     written file there, and a temporary file and a rename per file would be redundant work:
@@ -189,10 +190,7 @@ def write_staged_text(path: Path, text: str,
         os.unlink(path)
         fd = os.open(path, _NEW_FILE, 0o666)
     except FileNotFoundError:
-        if make_folder is None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        else:
-            make_folder(path.parent)
+        make_spread_folder(path.parent)
         fd = os.open(path, _NEW_FILE, 0o666)
     try:
         view = memoryview(data)

@@ -57,7 +57,6 @@ from grader.exam.sheets import (
 )
 from grader.files import csv_text, student_stem, write_staged_text
 from grader.selection import split_ids, topic_ids
-from grader.spread import make_spread_folder
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
 
@@ -223,8 +222,7 @@ class _Writer:
                     fmt, self.title, view, key=key, total_points=total_points,
                     layout=self.layouts[fmt])
                 write_staged_text(self.out / folder / f"{stem}.{fmt}",
-                                  sheets_document(fmt, self.title, [head], [section], key=key),
-                                  make_spread_folder)
+                                  sheets_document(fmt, self.title, [head], [section], key=key))
         return _Version(record, sample, heads, sections)
 
     def keep(self, version: _Version) -> None:

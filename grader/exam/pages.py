@@ -25,7 +25,6 @@ from grader.exam.outcomes import ItemOutcome, PartOutcome, StudentOutcome, score
 from grader.files import md_code, md_escape, student_stem, write_staged_text
 from grader.judge.feedback import STATUS_LABELS
 from grader.pages import page_template, unwrap_paragraph
-from grader.spread import make_spread_folder
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 
@@ -91,8 +90,7 @@ def write_feedback_pages(folder: Path, title: str, record: StudentRecord,
     written = {}
     for fmt in FORMATS:
         write_staged_text(folder / f"{stem}.{fmt}",
-                          page_template(f"student_feedback.{fmt}.j2").render(views[fmt]),
-                          make_spread_folder)
+                          page_template(f"student_feedback.{fmt}.j2").render(views[fmt]))
         written[fmt] = f"feedback/{stem}.{fmt}"
     return written
 
