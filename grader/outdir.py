@@ -162,28 +162,49 @@ def _copy_folder(source: Path, copy: Path, skip: Sequence[str] = (),
     named in `skip`; an empty folder if `source` does not exist. Every write of mlquiz
     replaces a file (`grader.files`), never changes one in place, so the linked files of
     `source` stay as they were. With `unwritten`, `copy` may exist already: only the files
-    that it does not hold are added (the run's own files win)."""
-    if not source.is_dir():
-        if not unwritten:
-            copy.mkdir()
+    that it does not hold are added (the run's own files win, see `_add_unwritten`)."""
+    if unwritten:
+        if source.is_dir():
+            _add_unwritten(os.fspath(source), os.fspath(copy))
         return
+    if not source.is_dir():
+        copy.mkdir()
+        return
+    shutil.copytree(source, copy, symlinks=True, copy_function=_link,
+                    ignore=lambda folder, names: set(skip) if folder == os.fspath(source)
+                    else set())
 
-    def link(src: str, dst: str) -> None:
-        try:
-            os.link(src, dst)
-        except OSError:
-            shutil.copy2(src, dst)
 
-    def ignored(folder: str, names: list[str]) -> set[str]:
-        if not unwritten:
-            return set(skip) if folder == os.fspath(source) else set()
-        there = copy / os.path.relpath(folder, source)
-        written = set(os.listdir(there)) if there.is_dir() else set()
-        return {n for n in names if n in written and not (
-            os.path.isdir(os.path.join(folder, n)) and (there / n).is_dir())}
+def _link(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
 
-    shutil.copytree(source, copy, symlinks=True, copy_function=link, ignore=ignored,
-                    dirs_exist_ok=unwritten)
+
+def _add_unwritten(source: str, copy: str) -> None:
+    """Add to the folder `copy` what `source` holds and `copy` does not, recursively into the
+    subfolders both hold; anything `copy` holds under a name stays as it is.
+
+    The file types come from the folder listing (`os.scandir`), not from a `stat` of each
+    name: after a re-run on the same ``--out`` all 5,000 old feedback pages are written anew,
+    and a stat of each took 21 ms of that run."""
+    if not os.path.isdir(copy):
+        shutil.copytree(source, copy, symlinks=True, copy_function=_link)
+        return
+    written = set(os.listdir(copy))
+    with os.scandir(source) as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                target = os.path.join(copy, entry.name)
+                if entry.name not in written or os.path.isdir(target):
+                    _add_unwritten(entry.path, target)
+            elif entry.name not in written:
+                target = os.path.join(copy, entry.name)
+                if entry.is_symlink():
+                    os.symlink(os.readlink(entry.path), target)
+                else:
+                    _link(entry.path, target)
 
 
 def _swap_in(ready: Path, target: Path) -> None:

@@ -204,16 +204,24 @@ def test_a_rewritten_subfolder_keeps_the_files_the_run_did_not_write(tmp_path: P
     folder, and the old files the run did not write are added at the end."""
     out = tmp_path / "out"
     for name, text in [("feedback/a.md", "old a"), ("feedback/b.md", "old b"),
-                       ("feedback/sub/c.md", "old c"), ("gradebook.csv", "old")]:
+                       ("feedback/sub/c.md", "old c"), ("feedback/sub/d.md", "old d"),
+                       ("feedback/deep/e/f.md", "old f"), ("feedback/g", "old g"),
+                       ("gradebook.csv", "old")]:
         (out / name).parent.mkdir(parents=True, exist_ok=True)
         (out / name).write_text(text, encoding="utf-8")
+    (out / "feedback" / "link.md").symlink_to("a.md")
     with staged_folder(out, rewritten=["feedback"]) as stage:
         assert not (stage / "feedback").exists() and (stage / "gradebook.csv").exists()
-        (stage / "feedback").mkdir()
+        (stage / "feedback" / "sub").mkdir(parents=True)
         (stage / "feedback" / "a.md").write_text("new a", encoding="utf-8")
+        (stage / "feedback" / "sub" / "c.md").write_text("new c", encoding="utf-8")
+        (stage / "feedback" / "g").mkdir()  # a folder where the old state had a file
+        (stage / "feedback" / "g" / "h.md").write_text("new h", encoding="utf-8")
     assert {k: (out / k).read_text(encoding="utf-8") for k in snapshot(out)} == {
-        "feedback/a.md": "new a", "feedback/b.md": "old b", "feedback/sub/c.md": "old c",
-        "gradebook.csv": "old"}
+        "feedback/a.md": "new a", "feedback/b.md": "old b", "feedback/sub/c.md": "new c",
+        "feedback/sub/d.md": "old d", "feedback/deep/e/f.md": "old f",
+        "feedback/g/h.md": "new h", "feedback/link.md": "new a", "gradebook.csv": "old"}
+    assert os.readlink(out / "feedback" / "link.md") == "a.md"
     assert leftovers(out) == []
 
 
