@@ -127,7 +127,9 @@ json_str: Callable[[str], str] = _encode_string
 
 def json_number(x: float | None) -> str:
     """A number (or None) as JSON, exactly as `json_dump` writes it (a finite float or an int
-    is its `repr`; anything else is left to the encoder)."""
+    is its `repr`, None is null; anything else is left to the encoder)."""
+    if x is None:  # 0.05 us, the encoder 0.8 (a student's entry in report.json has two)
+        return "null"
     kind = type(x)
     if (kind is float and -math.inf < x < math.inf) or kind is int:  # type: ignore[operator]
         return repr(x)

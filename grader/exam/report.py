@@ -300,8 +300,9 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
             message = problem.message if problem else "no row for this student"
             status = problem.status if problem else "no-submission"
         yield JSONText(
-            f'{{"code": {json_str(record.code)}, "feedback": {json_dump(pages)}, '
-            f'"id": {json_str(record.id)}, "items": [{items}], "line": {json_dump(line)}, '
+            f'{{"code": {json_str(record.code)}, '
+            f'"feedback": {"null" if pages is None else json_dump(pages)}, '
+            f'"id": {json_str(record.id)}, "items": [{items}], "line": {json_number(line)}, '
             f'"max": {json_number(round_score(top))}, "message": {json_str(message)}, '
             f'"name": {json_str(record.name)}, "percent": {percent_json}, '
             f'"status": {json_str(status)}, "total": {total_json}}}')
