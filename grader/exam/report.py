@@ -274,7 +274,7 @@ def _report(c: _Class, statistics: dict[str, Any], students: Iterable[JSONText]
         "notes": c.notes,
         "questions_not_graded": [{"number": n, "template": t, "status": s, "message": msg}
                                  for n, t, s, msg in c.item_problems],
-        "rows": [r.to_dict() for r in c.rows],
+        "rows": [JSONText(r.json_text()) for r in c.rows],
         "statistics": statistics,
         "students": students,
     }
