@@ -283,6 +283,10 @@ def _report(c: _Class, statistics: dict[str, Any], students: Iterable[JSONText]
 def _student_entries(c: _Class) -> Iterator[JSONText]:
     """Every roster student's entry of ``report.json``, written as JSON text with its keys in
     sorted order (see `grader.exam.outcomes.PartOutcome.json_text`)."""
+    # a class's totals, maxima and percentages are a few values, each written out once: the
+    # entries of 2,500 students took 22.4 ms instead of 25.3 (best of 61; typed: an int and
+    # the equal float are written differently)
+    number = lru_cache(maxsize=None, typed=True)(_number_json)
     for record in c.manifest.students:
         top = c.max_of(record)
         line: int | None
@@ -291,8 +295,8 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
             total = c.totals[record.id]
             items = ", ".join([i.json_text() for i in o.items])
             line, message, status = o.line, o.message, o.status
-            total_json = json_number(round_score(total))
-            percent_json = json_number(round_score(c.percent(total, top)))
+            total_json = number(total)
+            percent_json = number(c.percent(total, top))
         else:
             problem = c.problem_of.get(record.id)
             pages, items, total_json, percent_json = None, "", "null", "null"
@@ -303,9 +307,14 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
             f'{{"code": {json_str(record.code)}, '
             f'"feedback": {"null" if pages is None else json_dump(pages)}, '
             f'"id": {json_str(record.id)}, "items": [{items}], "line": {json_number(line)}, '
-            f'"max": {json_number(round_score(top))}, "message": {json_str(message)}, '
+            f'"max": {number(top)}, "message": {json_str(message)}, '
             f'"name": {json_str(record.name)}, "percent": {percent_json}, '
             f'"status": {json_str(status)}, "total": {total_json}}}')
+
+
+def _number_json(x: float) -> str:
+    """A total, maximum or percentage as ``report.json`` writes it (6 decimals)."""
+    return json_number(round_score(x))
 
 
 def _stats_json(stats: ClassStats) -> dict[str, Any]:
