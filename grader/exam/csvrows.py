@@ -47,14 +47,15 @@ def csv_rows(text: str, delimiter: str) -> Iterator[CsvRow]:
     while pos < size:
         end = text.find("\n", pos)
         end = size if end < 0 else end
-        if '"' not in text[pos:end]:
-            cells = text[pos:end].split(delimiter)
+        line_text = text[pos:end]
+        if '"' not in line_text:
+            cells = line_text.split(delimiter)
             if cells[-1].endswith("\r"):
                 cells[-1] = cells[-1][:-1]
             yield CsvRow(line, cells)
             pos, line = end + 1, line + 1
             continue
-        plain = _plain_quoted_line(text[pos:end], delimiter)
+        plain = _plain_quoted_line(line_text, delimiter)
         if plain is not None:
             yield CsvRow(line, plain)
             pos, line = end + 1, line + 1

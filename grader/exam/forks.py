@@ -17,7 +17,6 @@ import contextlib
 import gc
 import os
 import pickle
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -187,6 +186,8 @@ def _collect(fn: Callable[[T], R], task: T, pid: int, pipe: int) -> R:
 
 
 def _stop(pid: int, pipe: int) -> None:
+    import signal  # only here: 0.5 ms to import, on the path of every `mlquiz grade`
+
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
     os.close(pipe)

@@ -418,10 +418,10 @@ def default_jobs(rows: int, feedback_pages: bool) -> int:
     workers and 2.7 s alone, for 6% more CPU; while other processes kept both processors busy
     (load 3 to 5), two workers were up to 10% slower, and took 12% more CPU. Without pages a
     row costs a tenth as much, and one process is faster."""
-    from grader.exam.forks import idle_processors
-
     if not feedback_pages or rows < PARALLEL_PAGES_FROM:
         return 1
+    from grader.exam.forks import idle_processors
+
     return min(8, idle_processors())
 
 
@@ -440,7 +440,6 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     graded from their stored keys, see `grader.exam.rebuild.ItemRebuild`. `overrides` is a
     CSV of manual changes applied after automatic grading (`grader.exam.overrides`).
     """
-    from grader.exam.overrides import check_submitted, read_overrides  # (1.2 ms to import)
     from grader.exam.report import write_outputs
     from grader.outdir import relocated, staged_folder
     from questionbank.api import default_bank
@@ -449,7 +448,11 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
     manifest = _trusted_manifest(exam, trust_stored=not (feedback_pages or verify_keys))
-    changes = read_overrides(overrides, manifest) if overrides is not None else None
+    changes = None
+    if overrides is not None:  # (1.2 ms to import: only then)
+        from grader.exam.overrides import read_overrides
+
+        changes = read_overrides(overrides, manifest)
     subs = read_submissions(submissions, [p.column for p in manifest.columns],
                             {s.id for s in manifest.students})
     notes = check_submissions_exam(subs.rows, str(submissions), manifest.exam_id)
@@ -464,6 +467,8 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     try:
         to_grade, problems = _resolve(subs.rows, {s.id: s for s in manifest.students})
         if changes is not None:
+            from grader.exam.overrides import check_submitted
+
             check_submitted(changes, [r.student for r in to_grade if r.student is not None])
         open_progress = progress or (lambda label, total: nullcontext(lambda n: None))
         bank = bank if bank is not None else default_bank()

@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from grader.files import json_number, json_str
 
@@ -96,20 +96,40 @@ class PartOutcome(NamedTuple):
 
     def json_text(self) -> str:
         """The part's entry in ``report.json`` (``override`` only for an overridden part), as
-        `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_str`."""
+        `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_str`.
+
+        One f-string, and the common scores looked up (`_score_json`): 10,000 parts took
+        13 ms, were 19 (best of 5)."""
         (column, part, answer, status, score, points, feedback, mistake, read_as, reference,
          override, automatic) = self
         return (f'{{"answer": {json_str(answer)}, "column": {json_str(column)}, '
-                f'"earned": {json_number(round_score(self.earned))}, '
-                f'"feedback": {json_str(feedback)}, '
+                f'"earned": {_score_json(self.earned)}, "feedback": {json_str(feedback)}, '
                 f'"mistake": {"null" if mistake is None else json_str(mistake)}, '
-                + ("" if override is None else
-                   f'"override": {{"automatic": {json_number(round_score(automatic))}, '
-                   f'"comment": {json_str(override)}}}, ')
-                + f'"part": {json_str(part)}, "points": {json_number(points)}, '
-                  f'"read_as": {"null" if read_as is None else json_str(read_as)}, '
-                  f'"reference": {json_str(reference)}, '
-                  f'"score": {json_number(round_score(score))}, "status": {json_str(status)}}}')
+                f'{"" if override is None else _override_json(override, automatic)}'
+                f'"part": {json_str(part)}, "points": {json_number(points)}, '
+                f'"read_as": {"null" if read_as is None else json_str(read_as)}, '
+                f'"reference": {json_str(reference)}, "score": {_score_json(score)}, '
+                f'"status": {json_str(status)}}}')
+
+
+def _override_json(comment: str, automatic: float | None) -> str:
+    """The ``override`` entry of an overridden part, with the key after it."""
+    return f'"override": {{"automatic": {_score_json(automatic)}, "comment": ' \
+           f'{json_str(comment)}}}, '
+
+
+#: The JSON text of the scores that almost every part has, by value (`_score_json`).
+_COMMON_SCORES = {0.0: "0.0", 1.0: "1.0"}
+
+
+def _score_json(x: float | None) -> str:
+    """``json_number(round_score(x))``: a score or points earned as ``report.json`` writes it;
+    0.0 and 1.0 (and -0.0, which is written 0.0) looked up."""
+    if type(x) is float:
+        text = _COMMON_SCORES.get(x)
+        if text is not None:
+            return text
+    return json_number(round_score(x))
 
 
 class ItemOutcome(NamedTuple):
@@ -170,12 +190,14 @@ class RowStatus:
         return f"line {self.line}" if self.record is None else \
             f"record {self.record} (line {self.line})"
 
-    def to_dict(self) -> dict[str, Any]:
-        entry = {"line": self.line, "student": self.student, "status": self.status,
-                 "message": self.message}
-        if self.record is not None:
-            entry["record"] = self.record
-        return entry
+    def json_text(self) -> str:
+        """The row's entry in ``report.json`` (``record`` only for a JSON/YAML record), as
+        `PartOutcome.json_text` writes a part: 2,500 rows took 1.3 ms, 5.1 as dicts for the
+        JSON encoder."""
+        record = "" if self.record is None else f'"record": {json_number(self.record)}, '
+        student = "null" if self.student is None else json_str(self.student)
+        return (f'{{"line": {json_number(self.line)}, "message": {json_str(self.message)}, '
+                f'{record}"status": {json_str(self.status)}, "student": {student}}}')
 
 
 @dataclass(slots=True, frozen=True)
