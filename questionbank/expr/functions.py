@@ -37,15 +37,22 @@ def _sqrt(x: Any) -> Any:
         if x.dtype != object:
             return np.sqrt(x)
         # entry by entry in a list: `np.vectorize` took 10 us more for 3 entries
-        return np.array([_sqrt(v) for v in x.ravel().tolist()], dtype=object).reshape(x.shape)
+        out = np.empty(x.size, dtype=object)
+        out[:] = [_scalar_sqrt(v) for v in x.ravel().tolist()]
+        return out.reshape(x.shape)
+    return _scalar_sqrt(x)
+
+
+def _scalar_sqrt(x: Any) -> Any:
+    """√x of a number: exact for the square of a rational, else a float."""
     if isinstance(x, Fraction | int) and not isinstance(x, bool):
-        if x < 0:
+        num, den = x.numerator, x.denominator
+        if num < 0:
             raise ValueError("square root of a negative number")
-        q = Fraction(x)
-        rn, rd = math.isqrt(q.numerator), math.isqrt(q.denominator)
-        if rn * rn == q.numerator and rd * rd == q.denominator:
+        rn, rd = math.isqrt(num), math.isqrt(den)
+        if rn * rn == num and rd * rd == den:
             return Fraction(rn, rd)
-        return math.sqrt(q)
+        return math.sqrt(num / den)  # float(x), correctly rounded as `Fraction.__float__` is
     if x < 0:
         raise ValueError("square root of a negative number")
     return math.sqrt(x)
