@@ -197,17 +197,15 @@ def sample_params(template: Template, rng: np.random.Generator | None,
 
     Returns the params, the exact and the float environments, and how many samples were
     drawn (validation reports the acceptance rate). Constraints are conditions, not answers,
-    so they are evaluated in floating point: several times faster than exact fractions.
-    The float environment holds the params and the derived values the constraints read;
-    `questionbank.contexts.FloatEnv` converts the others when they are first needed.
+    so they are evaluated in floating point: several times faster than exact fractions (the
+    derived values they do not read are left to the caller's `FloatEnv`: `_float_now`).
     """
     fixed = set(overrides)
     for name, expr, _ in template.derived:
         if expr.names <= fixed:
             fixed.add(name)
     failures: dict[int, int] = {}
-    needed = template.sampling_names
-    checked = _float_now(template)
+    needed, checked = template.sampling_names, _float_now(template)
     for attempt in range(1, template.max_tries + 1):
         if past(deadline):  # (the stage text is only made when over the budget)
             check_deadline(template, deadline, f"sample {attempt} of at most "
