@@ -24,7 +24,7 @@ from grader.exam.manifest import StudentRecord
 from grader.exam.outcomes import ItemOutcome, PartOutcome, StudentOutcome, score_text
 from grader.files import md_code, md_escape, student_stem, write_staged_text
 from grader.judge.feedback import STATUS_LABELS
-from grader.pages import page_template, unwrap_paragraph
+from grader.pages import page_template, render_compiled, unwrap_paragraph
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 
@@ -90,7 +90,7 @@ def write_feedback_pages(folder: Path, title: str, record: StudentRecord,
     written = {}
     for fmt in FORMATS:
         write_staged_text(folder / f"{stem}.{fmt}",
-                          page_template(f"student_feedback.{fmt}.j2").render(views[fmt]))
+                          render_compiled(page_template(f"student_feedback.{fmt}.j2"), views[fmt]))
         written[fmt] = f"feedback/{stem}.{fmt}"
     return written
 
