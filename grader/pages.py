@@ -146,8 +146,9 @@ def _escaping_environment() -> jinja2.Environment:
     What differs: text built inside the template (with ``~``, ``join``, a macro or a
     ``{% set %}`` block) is plain text here, and escaped as a whole when it is written, even
     the `Markup` pieces in it; a value written as it is (``{{ x }}``, ``{{ x | md }}``) is
-    escaped unless it is a `Markup`, as with autoescaping. Pages rendered here build no such
-    text (``student_feedback.html.j2``, ``base.html.j2``)."""
+    escaped unless it is a `Markup`, as with autoescaping. ``student_feedback.html.j2`` builds
+    its body in a ``{% set %}`` block, whose values are escaped as they go in, and writes it
+    with ``| safe``."""
     return environment(False).overlay(finalize=_escaped)
 
 
