@@ -273,8 +273,9 @@ def _grade_chunk(chunk: range | Sequence[tuple[SubmissionRow, StudentRecord]]
     10,000 records of a big class to the workers cost them 1.5 s of CPU to unpickle).
 
     The worker also makes each student's entry of ``report.json``, which the run's process
-    then only writes: 2,500 students x 4 parts, 40 ms of its work after the workers end, for
-    about half as much more in each worker."""
+    then only writes: for 2,500 students x 4 parts, its report.json took 10-23 ms instead of
+    45-49 ms after the workers end, for about 20 us more per student in the workers (making
+    the entry, and sending it)."""
     from grader.exam.report import student_entry
 
     assert _worker is not None
