@@ -268,9 +268,15 @@ def _unlink_files(folder: str) -> None:
                     os.unlink(name, dir_fd=fd)
 
         helper = threading.Thread(target=unlink, args=(names[1::2],))
-        helper.start()
+        try:
+            helper.start()
+            started = True
+        except RuntimeError:  # no thread to be had: this one unlinks them all
+            started = False
+            unlink(names[1::2])
         unlink(names[::2])
-        helper.join()
+        if started:
+            helper.join()
     finally:
         os.close(fd)
 

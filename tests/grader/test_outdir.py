@@ -248,6 +248,24 @@ def test_the_old_state_is_deleted_whole_and_only_it(tmp_path: Path,
                                    for name in ("keep.md", "sub/keep.md")}
 
 
+def test_the_old_state_is_deleted_without_a_second_thread(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no thread can be started, this one unlinks every file."""
+    import threading
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(outdir, "_SPLIT_FROM", 3)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    old = tmp_path / ".out.old"
+    (old / "feedback").mkdir(parents=True)
+    for i in range(7):
+        (old / "feedback" / f"p{i}.md").write_text("old", encoding="utf-8")
+    outdir._delete_old(old)
+    assert not old.exists()
+
+
 def test_leftovers_of_a_killed_run_are_recovered(tmp_path: Path) -> None:
     out = tmp_path / "graded"
     out.mkdir()
