@@ -336,6 +336,8 @@ def _grade_in_workers(grader: _Grader, students: dict[str, StudentRecord],
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
+    from grader.exam.report import prepare_summary
+
     size = max(1, min(200, math.ceil(len(rows) / (jobs * 4))))
     chunks: Iterator[Any]
     if sys.platform.startswith("linux"):
@@ -355,7 +357,9 @@ def _grade_in_workers(grader: _Grader, students: dict[str, StudentRecord],
     results = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init,
                              initargs=initargs) as pool:
-        for chunk in pool.map(_grade_chunk, chunks):
+        graded = pool.map(_grade_chunk, chunks)  # the workers start
+        prepare_summary()  # meanwhile: this process would otherwise wait
+        for chunk in graded:
             results.extend(chunk)
             update(len(chunk))
             if len(results) // FREEZE_EVERY > (len(results) - len(chunk)) // FREEZE_EVERY:
