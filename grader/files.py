@@ -170,7 +170,7 @@ def atomic_write_text(path: Path, text: str) -> None:
     _atomic_write(path, [text.encode("utf-8")])
 
 
-def write_staged_text(path: Path, text: str) -> None:
+def write_staged_text(path: str | Path, text: str) -> None:
     """Write UTF-8 `text` to `path` in a run's staging folder (`grader.outdir.staged_folder`):
     one plain write. A missing folder is made by `grader.spread.make_spread_folder`: the
     folders made here hold a class's pages, sheets or keys, thousands of new files.
@@ -192,7 +192,7 @@ def write_staged_text(path: Path, text: str) -> None:
         os.unlink(path)
         fd = os.open(path, _NEW_FILE, 0o666)
     except FileNotFoundError:
-        make_spread_folder(path.parent)
+        make_spread_folder(Path(path).parent)
         fd = os.open(path, _NEW_FILE, 0o666)
     try:
         view = memoryview(data)

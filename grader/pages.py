@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.runtime import new_context
 
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 
-__all__ = ["FORMAT_HINTS", "environment", "page_template", "render_instance", "templates_dir",
-           "unwrap_paragraph"]
+__all__ = ["FORMAT_HINTS", "environment", "page_template", "render_compiled", "render_instance",
+           "templates_dir", "unwrap_paragraph"]
 
 #: What a student may type, per answer type (shown under each part).
 FORMAT_HINTS = {
@@ -110,14 +111,69 @@ def _md_html(text: str) -> Any:
 
 def render_page(name: str, **context: Any) -> str:
     """Render ``templates/NAME``; names ending in .html.j2 are autoescaped."""
-    return page_template(name).render(**context)
+    return environment(name.endswith(".html.j2")).get_template(name).render(**context)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def page_template(name: str) -> jinja2.Template:
-    """The compiled ``templates/NAME`` (autoescaped when NAME ends in .html.j2), for a page
-    rendered many times (a class's feedback pages)."""
-    return environment(name.endswith(".html.j2")).get_template(name)
+    """The compiled ``templates/NAME`` of a page rendered many times (a class's feedback
+    pages, rendered with `render_compiled`); an HTML page's is compiled in
+    `_escaping_environment`."""
+    if name.endswith(".html.j2"):
+        return _escaping_environment().get_template(name)
+    return environment(False).get_template(name)
+
+
+def render_compiled(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """`template` (of `page_template`) rendered with `context`, which is used as it is: the
+    page sees none of the environment's globals. `Template.render` copies the context, then
+    merges the globals into the copy: 3.8 us of the 18 us of a Markdown feedback page (best
+    of 7, 800 pages). The context is made without the globals' names, which only a
+    template's module exports need (`Template.new_context` lists them: 1.1 us)."""
+    try:
+        page = new_context(template.environment, template.name, template.blocks, context,
+                           shared=True)
+        return "".join(template.root_render_func(page))
+    except Exception:
+        template.environment.handle_exception()  # raises the error, with the template's lines
+        raise  # pragma: no cover (never reached)
+
+
+@lru_cache(maxsize=1)
+def _escaping_environment() -> jinja2.Environment:
+    """The page environment for an HTML page rendered many times: like the autoescaping one,
+    but every ``{{ ... }}`` is escaped by `_escaped`, its `finalize`, instead of by Jinja's
+    autoescaping, which wraps each escaped value in a `Markup` (made in Python: 0.35 us of
+    the 0.37 us each value took). A feedback page of 2,500 students x 4 parts took 34 us
+    instead of 52 us, with the same bytes (best of 7, 800 pages).
+
+    What differs: text built inside the template (with ``~``, ``join``, a macro or a
+    ``{% set %}`` block) is plain text here, and escaped as a whole when it is written, even
+    the `Markup` pieces in it; a value written as it is (``{{ x }}``, ``{{ x | md }}``) is
+    escaped unless it is a `Markup`, as with autoescaping. ``student_feedback.html.j2`` builds
+    its body in a ``{% set %}`` block, whose values are escaped as they go in, and writes it
+    with ``| safe``."""
+    return environment(False).overlay(finalize=_escaped)
+
+
+try:  # the C function behind `markupsafe.escape` (MarkupSafe 3), which returns a plain str
+    from markupsafe import _escape_inner
+except ImportError:  # pragma: no cover (another MarkupSafe: the same text, made slower)
+    def _escape_inner(text: str, /) -> str:
+        from markupsafe import escape
+
+        return str(escape(text))
+
+
+def _escaped(value: Any) -> str:
+    """`value` as HTML text: escaped as `markupsafe.escape` does, or as it is when it says it
+    is HTML already (a `Markup`, such as the ``md`` filter's output)."""
+    if type(value) is str:
+        return _escape_inner(value)
+    if hasattr(value, "__html__"):
+        html: str = value.__html__()
+        return html
+    return _escape_inner(str(value))
 
 
 def unwrap_paragraph(fragment: str) -> str:

@@ -381,8 +381,15 @@ _WRITERS = {
 #: itself in every format, as digits do. A minus is part of the number except after ``*`` or
 #: ``\\``, where it decides the markup; a chunk with a list number (markup too) is written
 #: as it is.
-_NUMBER = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)")
-_NUMBER_AFTER_MARK = re.compile(r"((?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?)")  # half as fast
+#:
+#: The two patterns match what ``-?[0-9]+(?:\.[0-9]+)?`` and
+#: ``(?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?`` match, written to start with one character class
+#: (a minus or a digit; the lookbehinds then require a digit after a minus): the regex engine
+#: then skips ahead to those characters instead of trying the pattern at every one. Splitting
+#: a confusion-matrix solution's list (25 numbers) took 4.9 us instead of 14.7, its prompt's
+#: paragraph (one number) 1.2 us instead of 4.2 (best of 5, on a busy machine).
+_NUMBER = re.compile(r"([-0-9](?:(?<=-)[0-9]|(?<=[0-9]))[0-9]*(?:\.[0-9]+)?)")
+_NUMBER_AFTER_MARK = re.compile(r"([-0-9](?:(?<=-)(?<![*\\]-)[0-9]|(?<=[0-9]))[0-9]*(?:\.[0-9]+)?)")
 _LIST_NUMBER = re.compile(r"(?m)^[-+*0-9.) \t]*[0-9][.)]")  # may follow other list marks
 _NUMBER_MARK = "\u017f"  # ſ, a Latin letter that pdflatex reads as it is
 

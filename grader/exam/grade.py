@@ -72,6 +72,7 @@ from grader.exam.outcomes import (
 )
 from grader.exam.rebuild import ItemRebuild, Rebuilder, Rebuilt, first_items
 from grader.exam.submissions import SubmissionRow, read_submissions
+from grader.files import JSONText
 from grader.judge.check import check_key
 from questionbank.errors import InputError, QuizError
 from questionbank.instance import Instance
@@ -85,8 +86,9 @@ __all__ = ["GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "d
 
 _MAX_CELL = 100_000
 
-#: (student's outcome, their feedback pages by format, or None)
-Graded = tuple[StudentOutcome, dict[str, str] | None]
+#: (student's outcome, their feedback pages by format or None, their entry of ``report.json``
+#: when a worker process made it)
+Graded = tuple[StudentOutcome, dict[str, str] | None, JSONText | None]
 
 
 class _Grader:
@@ -124,11 +126,11 @@ class _Grader:
         if self.overrides is not None:
             outcome = self.overrides.apply(outcome)
         if self.pages_dir is None:
-            return outcome, None
+            return outcome, None, None
         from grader.exam.pages import write_feedback_pages
 
         return outcome, write_feedback_pages(self.pages_dir, self.manifest.title, record,
-                                             outcome, [instance for _, instance in graded])
+                                             outcome, [instance for _, instance in graded]), None
 
     def _item(self, item: Item, row: SubmissionRow) -> tuple[ItemOutcome, Instance | None]:
         """One question: from its stored key when it can be, else from the rebuilt question
@@ -268,12 +270,23 @@ def _init_spawned(run_pid: int, header: Manifest, first: dict[str, Item], bank: 
 def _grade_chunk(chunk: range | Sequence[tuple[SubmissionRow, StudentRecord]]
                  ) -> list[Graded]:
     """Grade a chunk of rows: for a forked worker, a range of its `_forked_rows` (sending the
-    10,000 records of a big class to the workers cost them 1.5 s of CPU to unpickle)."""
+    10,000 records of a big class to the workers cost them 1.5 s of CPU to unpickle).
+
+    The worker also makes each student's entry of ``report.json``, which the run's process
+    then only writes: for 2,500 students x 4 parts, its report.json took 10-23 ms instead of
+    45-49 ms after the workers end, for about 20 us more per student in the workers (making
+    the entry, and sending it)."""
+    from grader.exam.report import student_entry
+
     assert _worker is not None
     if isinstance(chunk, range):
         rows, students = _forked_rows
         chunk = [(rows[i], students[str(rows[i].student)]) for i in chunk]
-    return [_worker.grade(row, record) for row, record in chunk]
+    graded: list[Graded] = []
+    for row, record in chunk:
+        outcome, pages, _ = _worker.grade(row, record)
+        graded.append((outcome, pages, student_entry(record, outcome, pages)))
+    return graded
 
 
 def _chunks(rows: Sequence[SubmissionRow], students: dict[str, StudentRecord], size: int
@@ -323,6 +336,8 @@ def _grade_in_workers(grader: _Grader, students: dict[str, StudentRecord],
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
+    from grader.exam.report import prepare_summary
+
     size = max(1, min(200, math.ceil(len(rows) / (jobs * 4))))
     chunks: Iterator[Any]
     if sys.platform.startswith("linux"):
@@ -342,7 +357,9 @@ def _grade_in_workers(grader: _Grader, students: dict[str, StudentRecord],
     results = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=init,
                              initargs=initargs) as pool:
-        for chunk in pool.map(_grade_chunk, chunks):
+        graded = pool.map(_grade_chunk, chunks)  # the workers start
+        prepare_summary()  # meanwhile: this process would otherwise wait
+        for chunk in graded:
             results.extend(chunk)
             update(len(chunk))
             if len(results) // FREEZE_EVERY > (len(results) - len(chunk)) // FREEZE_EVERY:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from functools import lru_cache, partial
 from pathlib import Path
@@ -51,7 +51,7 @@ from grader.files import (
     json_str,
 )
 
-__all__ = ["REPORT_VERSION", "write_outputs"]
+__all__ = ["REPORT_VERSION", "prepare_summary", "student_entry", "write_outputs"]
 
 REPORT_VERSION = 1
 #: At most this many rows that were not graded are listed in ``summary.html`` (all of them
@@ -60,8 +60,9 @@ MAX_SUMMARY_ROWS = 200
 #: Fewer graded students than this: the summary says its statistics are unreliable.
 SMALL_SAMPLE = 10
 
-#: (student's outcome, their feedback pages by format, or None)
-Graded = tuple[StudentOutcome, dict[str, str] | None]
+#: (student's outcome, their feedback pages by format or None, their entry of ``report.json``
+#: when the worker process that graded them made it, see `student_entry`)
+Graded = tuple[StudentOutcome, dict[str, str] | None, JSONText | None]
 #: (number, template, status, message) of a question that could not be graded
 ItemProblem = tuple[int, str, str, str]
 
@@ -80,8 +81,9 @@ class _Class:
         #: one template per question: the statistics' keys are the columns, in order
         self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
         self._max: dict[str, float] = {}
-        self.by_student = {o.student: (o, pages) for o, pages in graded}
-        self.totals = {o.student: o.total for o, _ in graded}
+        self.by_student = {o.student: (o, pages) for o, pages, _ in graded}
+        self.entries = {o.student: entry for o, _, entry in graded if entry is not None}
+        self.totals = {o.student: o.total for o, _, _ in graded}
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
@@ -104,7 +106,7 @@ class _Class:
             self.class_counts[class_count(self.status_of(record.id))] += 1
         self.item_problems: list[ItemProblem] = sorted(
             {(i.number, i.template, i.status, i.message)
-             for o, _ in graded for i in o.items if i.status != "graded"})
+             for o, _, _ in graded for i in o.items if i.status != "graded"})
 
     def status_of(self, sid: str) -> str:
         """A roster student's gradebook status."""
@@ -116,11 +118,19 @@ class _Class:
     def max_of(self, record: StudentRecord) -> float:
         """A student's possible points (students of a pool exam have different questions)."""
         if record.id not in self._max:
-            self._max[record.id] = math.fsum([p.points for i in record.items for p in i.parts])
+            self._max[record.id] = _max_points(record)
         return self._max[record.id]
 
     def percent(self, total: float, maximum: float) -> float:
-        return 100 * total / maximum if maximum else 0.0
+        return _percent(total, maximum)
+
+
+def _max_points(record: StudentRecord) -> float:
+    return math.fsum([p.points for i in record.items for p in i.parts])
+
+
+def _percent(total: float, maximum: float) -> float:
+    return 100 * total / maximum if maximum else 0.0
 
 
 def write_outputs(out: Path, manifest: Manifest, subs: Submissions, graded: Sequence[Graded],
@@ -288,28 +298,39 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
     # the equal float are written differently)
     number = lru_cache(maxsize=None, typed=True)(_number_json)
     for record in c.manifest.students:
-        top = c.max_of(record)
-        line: int | None
         if record.id in c.by_student:
             o, pages = c.by_student[record.id]
-            total = c.totals[record.id]
-            items = ", ".join([i.json_text() for i in o.items])
-            line, message, status = o.line, o.message, o.status
-            total_json = number(total)
-            percent_json = number(c.percent(total, top))
-        else:
-            problem = c.problem_of.get(record.id)
-            pages, items, total_json, percent_json = None, "", "null", "null"
-            line = problem.line if problem else None
-            message = problem.message if problem else "no row for this student"
-            status = problem.status if problem else "no-submission"
-        yield JSONText(
-            f'{{"code": {json_str(record.code)}, '
-            f'"feedback": {"null" if pages is None else json_dump(pages)}, '
-            f'"id": {json_str(record.id)}, "items": [{items}], "line": {json_number(line)}, '
-            f'"max": {number(top)}, "message": {json_str(message)}, '
-            f'"name": {json_str(record.name)}, "percent": {percent_json}, '
-            f'"status": {json_str(status)}, "total": {total_json}}}')
+            yield c.entries.get(record.id) or student_entry(record, o, pages, number)
+            continue
+        problem = c.problem_of.get(record.id)
+        yield _entry(record, number(c.max_of(record)), None, "",
+                     problem.line if problem else None,
+                     problem.message if problem else "no row for this student",
+                     problem.status if problem else "no-submission", "null", "null")
+
+
+def student_entry(record: StudentRecord, o: StudentOutcome, pages: dict[str, str] | None,
+                  number: Callable[[float], str] | None = None) -> JSONText:
+    """A graded student's entry of ``report.json`` (see `_student_entries`, whose `number`
+    writes the totals through a cache). A worker process of ``grade --jobs`` makes its
+    students' entries, so that this process only writes them (`grader.exam.grade`)."""
+    number = number or _number_json
+    top, total = _max_points(record), o.total
+    return _entry(record, number(top), pages, ", ".join([i.json_text() for i in o.items]),
+                  o.line, o.message, o.status, number(total), number(_percent(total, top)))
+
+
+def _entry(record: StudentRecord, max_json: str, pages: dict[str, str] | None, items: str,
+           line: int | None, message: str, status: str, total_json: str, percent_json: str
+           ) -> JSONText:
+    """A student's entry of ``report.json`` from its parts (`items`: the questions' JSON)."""
+    return JSONText(
+        f'{{"code": {json_str(record.code)}, '
+        f'"feedback": {"null" if pages is None else json_dump(pages)}, '
+        f'"id": {json_str(record.id)}, "items": [{items}], "line": {json_number(line)}, '
+        f'"max": {max_json}, "message": {json_str(message)}, '
+        f'"name": {json_str(record.name)}, "percent": {percent_json}, '
+        f'"status": {json_str(status)}, "total": {total_json}}}')
 
 
 def _number_json(x: float) -> str:
@@ -368,6 +389,15 @@ def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
 
 def _shown(x: float | None, digits: int) -> str:
     return score_text(x, digits) if x is not None else "-"
+
+
+def prepare_summary() -> None:
+    """Compile the summary page's templates ahead of `write_outputs` (15 ms): the workers of
+    ``grade --jobs`` grade while this process does it, instead of after them."""
+    from grader.pages import environment
+
+    for name in ("base.html.j2", "summary.html.j2"):
+        environment(True).get_template(name)
 
 
 #: The part statuses the summary's table of parts counts, one column each.

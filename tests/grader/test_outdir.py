@@ -225,6 +225,47 @@ def test_a_rewritten_subfolder_keeps_the_files_the_run_did_not_write(tmp_path: P
     assert leftovers(out) == []
 
 
+def test_the_old_state_is_deleted_whole_and_only_it(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """`outdir._delete_old`: the files of a subfolder that holds many are unlinked by two
+    threads, the rest as by `shutil.rmtree`; a symbolic link is deleted, never followed."""
+    monkeypatch.setattr(outdir, "_SPLIT_FROM", 3)
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "sub").mkdir(parents=True)
+    for name in ("keep.md", "sub/keep.md"):
+        (elsewhere / name).write_text("keep", encoding="utf-8")
+    old = tmp_path / ".out.old"
+    for name in [*(f"feedback/p{i}.md" for i in range(7)), "feedback/sub/a.md", "few/b.md",
+                 "gradebook.csv"]:
+        (old / name).parent.mkdir(parents=True, exist_ok=True)
+        (old / name).write_text("old", encoding="utf-8")
+    (old / "feedback" / "link.md").symlink_to(elsewhere / "keep.md")
+    (old / "feedback" / "linked").symlink_to(elsewhere / "sub", target_is_directory=True)
+    (old / "linked").symlink_to(elsewhere, target_is_directory=True)
+    outdir._delete_old(old)
+    assert not old.exists() and not old.is_symlink()
+    assert snapshot(elsewhere) == {name: hashlib.sha256(b"keep").hexdigest()
+                                   for name in ("keep.md", "sub/keep.md")}
+
+
+def test_the_old_state_is_deleted_without_a_second_thread(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no thread can be started, this one unlinks every file."""
+    import threading
+
+    def refuse(self: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(outdir, "_SPLIT_FROM", 3)
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    old = tmp_path / ".out.old"
+    (old / "feedback").mkdir(parents=True)
+    for i in range(7):
+        (old / "feedback" / f"p{i}.md").write_text("old", encoding="utf-8")
+    outdir._delete_old(old)
+    assert not old.exists()
+
+
 def test_leftovers_of_a_killed_run_are_recovered(tmp_path: Path) -> None:
     out = tmp_path / "graded"
     out.mkdir()

@@ -254,6 +254,19 @@ def test_code_blocks_written_without_parsing_are_what_the_parser_makes(lines: li
         assert markup._chunk.__wrapped__(chunk, fmt) == markup._written(chunk, fmt)
 
 
+@settings(max_examples=2000)
+@given(st.text(alphabet=st.sampled_from(list("-0123456789.*\\ a\n")), max_size=16))
+def test_the_number_patterns_match_as_their_plain_forms(text: str) -> None:
+    """`markup._NUMBER` and `_NUMBER_AFTER_MARK`, written to start with a character class for
+    speed, split every text as the plain patterns do (a minus joins the digits after it; after
+    ``*`` or ``\\`` it does not, in the second)."""
+    from questionbank import markup
+
+    assert markup._NUMBER.split(text) == re.split(r"(-?[0-9]+(?:\.[0-9]+)?)", text)
+    assert markup._NUMBER_AFTER_MARK.split(text) == re.split(
+        r"((?:(?<![*\\])-)?[0-9]+(?:\.[0-9]+)?)", text)
+
+
 def test_blocks_replace_their_marker_paragraphs() -> None:
     blocks = Blocks()
     text = "before" + blocks.add("<table>1</table>") + "after **x**"
