@@ -121,9 +121,6 @@ class _Class:
             self._max[record.id] = _max_points(record)
         return self._max[record.id]
 
-    def percent(self, total: float, maximum: float) -> float:
-        return _percent(total, maximum)
-
 
 def _max_points(record: StudentRecord) -> float:
     return math.fsum([p.points for i in record.items for p in i.parts])
@@ -244,7 +241,7 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
         total, top = c.totals[sid], c.max_of(record)
         book.append([sid, record.name,
                      *[num(p.earned) if p is not None else "" for p in by_column],
-                     num(total), num(top), num(c.percent(total, top), 2), o.status,
+                     num(total), num(top), num(_percent(total, top), 2), o.status,
                      " ".join([p.column for item in o.items for p in item.parts
                                if p.override is not None])])
         if o.status not in UNSCORED_STATUSES:
