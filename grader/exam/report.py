@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from grader.exam.forks import in_forked_child
 from grader.exam.manifest import Item, Manifest, StudentRecord, column_name
@@ -37,6 +37,7 @@ from grader.exam.outcomes import (
     class_count,
     round_score,
     score_text,
+    total_points,
 )
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
@@ -67,6 +68,20 @@ Graded = tuple[StudentOutcome, dict[str, str] | None, JSONText | None]
 ItemProblem = tuple[int, str, str, str]
 
 
+class _Student(NamedTuple):
+    """A graded student as the outputs use them: `Graded`, their parts in the order of their
+    questions, the points earned on each (`PartOutcome.earned`) and their total
+    (`StudentOutcome.total`), read once for the gradebook and ``report.json``: a class's
+    100,000 parts are spread over memory, and each reading of all of them took 10-20 ms."""
+
+    outcome: StudentOutcome
+    pages: dict[str, str] | None
+    entry: JSONText | None
+    parts: list[PartOutcome]
+    earned: list[float | None]
+    total: float
+
+
 class _Class:
     """The graded class, indexed for the three outputs."""
 
@@ -81,19 +96,27 @@ class _Class:
         #: one template per question: the statistics' keys are the columns, in order
         self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
         self._max: dict[str, float] = {}
-        self.by_student = {o.student: (o, pages) for o, pages, _ in graded}
-        self.entries = {o.student: entry for o, _, entry in graded if entry is not None}
-        self.totals = {o.student: o.total for o, _, _ in graded}
+        self.by_student: dict[str, _Student] = {}
+        item_problems: set[ItemProblem] = set()
+        for o, pages, entry in graded:
+            parts = [p for item in o.items for p in item.parts]
+            earned = [p.earned for p in parts]
+            self.by_student[o.student] = _Student(o, pages, entry, parts, earned,
+                                                  total_points(earned))
+            for i in o.items:
+                if i.status != "graded":
+                    item_problems.add((i.number, i.template, i.status, i.message))
+        self.item_problems: list[ItemProblem] = sorted(item_problems)
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
         by_place = {(p.line, p.record): p for p in problems}
         self.rows: list[RowStatus] = []
         for row in subs.rows:
-            if (row.line, row.record) in by_place:
+            if by_place and (row.line, row.record) in by_place:
                 self.rows.append(by_place[row.line, row.record])
             elif row.student in self.by_student:
-                o = self.by_student[row.student][0]
+                o = self.by_student[row.student].outcome
                 self.rows.append(RowStatus(row.line, row.student, o.status, o.message,
                                            row.record))
         counts: dict[str, int] = {}
@@ -104,14 +127,11 @@ class _Class:
         self.class_counts = dict.fromkeys(CLASS_COUNTS, 0)
         for record in manifest.students:
             self.class_counts[class_count(self.status_of(record.id))] += 1
-        self.item_problems: list[ItemProblem] = sorted(
-            {(i.number, i.template, i.status, i.message)
-             for o, _, _ in graded for i in o.items if i.status != "graded"})
 
     def status_of(self, sid: str) -> str:
         """A roster student's gradebook status."""
         if sid in self.by_student:
-            return self.by_student[sid][0].status
+            return self.by_student[sid].outcome.status
         problem = self.problem_of.get(sid)
         return problem.status if problem else "no-submission"
 
@@ -236,14 +256,12 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
             status = problem.status if problem else "no-submission"
             book.append([sid, record.name, *blank, "", num(c.max_of(record)), "", status, ""])
             continue
-        o = c.by_student[sid][0]
-        by_column = _by_column(c, o)
-        total, top = c.totals[sid], c.max_of(record)
-        book.append([sid, record.name,
-                     *[num(p.earned) if p is not None else "" for p in by_column],
+        student = c.by_student[sid]
+        o, total, top = student.outcome, student.total, c.max_of(record)
+        by_column, earned = _by_column(c, student)
+        book.append([sid, record.name, *[num(e) if e is not None else "" for e in earned],
                      num(total), num(top), num(_percent(total, top), 2), o.status,
-                     " ".join([p.column for item in o.items for p in item.parts
-                               if p.override is not None])])
+                     " ".join([p.column for p in student.parts if p.override is not None])])
         if o.status not in UNSCORED_STATUSES:
             stat_rows.append(by_column if c.keys_are_columns else _stat_row(c, o))
     for p in c.problems:
@@ -256,13 +274,17 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
 _COLUMN = operator.attrgetter("column")
 
 
-def _by_column(c: _Class, o: StudentOutcome) -> list[PartOutcome | None]:
-    """A student's graded parts in the order of the gradebook's columns (None: no score)."""
-    parts: list[PartOutcome | None] = [p for item in o.items for p in item.parts]
-    if list(map(_COLUMN, parts)) != c.columns:  # a question missing, or not in column order
-        cells = {p.column: p for p in o.parts}
-        parts = [cells.get(column) for column in c.columns]
-    return [p if p is not None and p.earned is not None else None for p in parts]
+def _by_column(c: _Class, student: _Student
+               ) -> tuple[list[PartOutcome | None], list[float | None]]:
+    """A student's graded parts in the order of the gradebook's columns (None: no score),
+    and the points earned on each column (None: no score)."""
+    parts: list[PartOutcome | None] = list(student.parts)
+    earned = student.earned
+    if list(map(_COLUMN, student.parts)) != c.columns:  # a question missing, or not in order
+        at = {p.column: i for i, p in enumerate(student.parts)}
+        parts = [student.parts[at[column]] if column in at else None for column in c.columns]
+        earned = [student.earned[at[column]] if column in at else None for column in c.columns]
+    return [p if e is not None else None for p, e in zip(parts, earned, strict=True)], earned
 
 
 def _report(c: _Class, statistics: dict[str, Any], students: Iterable[JSONText]
@@ -295,9 +317,11 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
     # the equal float are written differently)
     number = lru_cache(maxsize=None, typed=True)(_number_json)
     for record in c.manifest.students:
-        if record.id in c.by_student:
-            o, pages = c.by_student[record.id]
-            yield c.entries.get(record.id) or student_entry(record, o, pages, number)
+        student = c.by_student.get(record.id)
+        if student is not None:
+            # the total and the maximum as the gradebook has them, not worked out again
+            yield student.entry or _graded_entry(record, student.outcome, student.pages,
+                                                 number, student.total, c.max_of(record))
             continue
         problem = c.problem_of.get(record.id)
         yield _entry(record, number(c.max_of(record)), None, "",
@@ -311,8 +335,13 @@ def student_entry(record: StudentRecord, o: StudentOutcome, pages: dict[str, str
     """A graded student's entry of ``report.json`` (see `_student_entries`, whose `number`
     writes the totals through a cache). A worker process of ``grade --jobs`` makes its
     students' entries, so that this process only writes them (`grader.exam.grade`)."""
-    number = number or _number_json
-    top, total = _max_points(record), o.total
+    return _graded_entry(record, o, pages, number or _number_json, o.total,
+                         _max_points(record))
+
+
+def _graded_entry(record: StudentRecord, o: StudentOutcome, pages: dict[str, str] | None,
+                  number: Callable[[float], str], total: float, top: float) -> JSONText:
+    """`student_entry`, given the student's total and possible points (`top`)."""
     return _entry(record, number(top), pages, ", ".join([i.json_text() for i in o.items]),
                   o.line, o.message, o.status, number(total), number(_percent(total, top)))
 
