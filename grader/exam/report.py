@@ -68,11 +68,15 @@ Graded = tuple[StudentOutcome, dict[str, str] | None, JSONText | None]
 ItemProblem = tuple[int, str, str, str]
 
 
+_COLUMN = operator.attrgetter("column")
+
+
 class _Student(NamedTuple):
     """A graded student as the outputs use them: `Graded`, their parts in the order of their
-    questions, the points earned on each (`PartOutcome.earned`) and their total
-    (`StudentOutcome.total`), read once for the gradebook and ``report.json``: a class's
-    100,000 parts are spread over memory, and each reading of all of them took 10-20 ms."""
+    questions, the points earned on each (`PartOutcome.earned`), their total
+    (`StudentOutcome.total`), their parts' columns and those overridden: read once for the
+    gradebook and ``report.json``. A class's 100,000 parts are spread over memory, and each
+    pass over all of them took 10-20 ms."""
 
     outcome: StudentOutcome
     pages: dict[str, str] | None
@@ -80,6 +84,17 @@ class _Student(NamedTuple):
     parts: list[PartOutcome]
     earned: list[float | None]
     total: float
+    columns: list[str]
+    overridden: str
+
+
+def _student(graded: Graded) -> _Student:
+    o, pages, entry = graded
+    parts = [p for item in o.items for p in item.parts]
+    earned = [p.earned for p in parts]
+    return _Student(o, pages, entry, parts, earned, total_points(earned),
+                    list(map(_COLUMN, parts)),
+                    " ".join([p.column for p in parts if p.override is not None]))
 
 
 class _Class:
@@ -98,11 +113,9 @@ class _Class:
         self._max: dict[str, float] = {}
         self.by_student: dict[str, _Student] = {}
         item_problems: set[ItemProblem] = set()
-        for o, pages, entry in graded:
-            parts = [p for item in o.items for p in item.parts]
-            earned = [p.earned for p in parts]
-            self.by_student[o.student] = _Student(o, pages, entry, parts, earned,
-                                                  total_points(earned))
+        for one in graded:
+            o = one[0]
+            self.by_student[o.student] = _student(one)
             for i in o.items:
                 if i.status != "graded":
                     item_problems.add((i.number, i.template, i.status, i.message))
@@ -261,7 +274,7 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
         by_column, earned = _by_column(c, student)
         book.append([sid, record.name, *[num(e) if e is not None else "" for e in earned],
                      num(total), num(top), num(_percent(total, top), 2), o.status,
-                     " ".join([p.column for p in student.parts if p.override is not None])])
+                     student.overridden])
         if o.status not in UNSCORED_STATUSES:
             stat_rows.append(by_column if c.keys_are_columns else _stat_row(c, o))
     for p in c.problems:
@@ -271,16 +284,13 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
     return book, stat_rows
 
 
-_COLUMN = operator.attrgetter("column")
-
-
 def _by_column(c: _Class, student: _Student
                ) -> tuple[list[PartOutcome | None], list[float | None]]:
     """A student's graded parts in the order of the gradebook's columns (None: no score),
     and the points earned on each column (None: no score)."""
     parts: list[PartOutcome | None] = list(student.parts)
     earned = student.earned
-    if list(map(_COLUMN, student.parts)) != c.columns:  # a question missing, or not in order
+    if student.columns != c.columns:  # a question missing, or not in column order
         at = {p.column: i for i, p in enumerate(student.parts)}
         parts = [student.parts[at[column]] if column in at else None for column in c.columns]
         earned = [student.earned[at[column]] if column in at else None for column in c.columns]
