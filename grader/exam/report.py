@@ -41,6 +41,7 @@ from grader.exam.outcomes import (
 )
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
+from grader.exam.summary import SMALL_SAMPLE, histogram_svg, mistakes_html, parts_rows, shown
 from grader.files import (
     JSONText,
     atomic_write_chunks,
@@ -58,8 +59,6 @@ REPORT_VERSION = 1
 #: At most this many rows that were not graded are listed in ``summary.html`` (all of them
 #: are in ``report.json``).
 MAX_SUMMARY_ROWS = 200
-#: Fewer graded students than this: the summary says its statistics are unreliable.
-SMALL_SAMPLE = 10
 
 #: (student's outcome, their feedback pages by format or None, their entry of ``report.json``
 #: when the worker process that graded them made it, see `student_entry`)
@@ -397,36 +396,6 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
 # --------------------------------------------------------------------------- summary page
 
 
-def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
-    """Bar geometry for the inline SVG histogram (computed here, drawn by the template: every
-    coordinate is worked out here, which makes the template quicker to compile, see
-    `_summary_html`)."""
-    width, height, left, bottom, top = 520, 232, 36, 40, 12
-    bins = stats.histogram
-    peak = max((b.count for b in bins), default=0) or 1
-    bar = (width - left - 8) / len(bins)
-    bars = []
-    for i, b in enumerate(bins):
-        h = (height - bottom - top) * b.count / peak
-        y = round(height - bottom - h, 1)
-        bars.append({"x": round(left + i * bar + 2, 1), "y": y, "count_y": y - 3,
-                     "w": round(bar - 4, 1), "h": round(h, 1), "count": b.count,
-                     "label": f"{b.low}\u2013{b.high}", "cx": round(left + i * bar + bar / 2, 1),
-                     "range": f"{b.low}-{b.high}%", "plural": "s" if b.count != 1 else ""})
-    ticks = sorted({0, peak, peak // 2})
-    tick_ys = [round(height - bottom - (height - bottom - top) * t / peak, 1) for t in ticks]
-    return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
-            "axis_y": height - bottom, "axis_end": width - 4, "tick_x": left - 3,
-            "tick_text_x": left - 6, "label_y": height - bottom + 14,
-            "caption_x": (width + left) / 2, "caption_y": height - bottom + 26,
-            "ticks": [{"value": t, "y": y, "text_y": y + 4} for t, y in zip(ticks, tick_ys,
-                                                                          strict=True)]}
-
-
-def _shown(x: float | None, digits: int) -> str:
-    return score_text(x, digits) if x is not None else "-"
-
-
 def prepare_summary() -> None:
     """Compile the summary page's templates ahead of `write_outputs` (15 ms): the workers of
     ``grade --jobs`` grade while this process does it, instead of after them."""
@@ -436,34 +405,22 @@ def prepare_summary() -> None:
         environment(True).get_template(name)
 
 
-#: The part statuses the summary's table of parts counts, one column each.
-_SHOWN_STATUSES = ("correct", "incorrect", "invalid", "blank")
-
-
 def _summary_html(c: _Class, stats: ClassStats) -> str:
-    """``summary.html``. The template shows values worked out here (the histogram's
-    coordinates, a part's count of each status) rather than computing them: with its 17
-    expressions reduced to names, it compiled in 9.0 ms instead of 10.8 (on every run)."""
+    """``summary.html``. The histogram, the table of parts and the mistakes are made in
+    Python (`grader.exam.summary`), and the template shows values worked out here: it is
+    compiled on every run, in 3.1 ms instead of 9.1 with them."""
     from grader.pages import render_page
 
-    parts = [{
-        "column": p.column, "points": score_text(p.points), "n": p.n,
-        "difficulty": _shown(p.difficulty, 2),
-        "difficulty_pct": round(100 * p.difficulty) if p.difficulty is not None else 0,
-        "discrimination": _shown(p.discrimination, 2), "few": p.n < SMALL_SAMPLE,
-        **{status: p.statuses.get(status, 0) for status in _SHOWN_STATUSES},
-        "mistakes": [{"mistake": m.mistake, "count": m.count,
-                      "share": score_text(100 * m.share, 1), "example": m.example}
-                     for m in p.mistakes],
-    } for p in stats.parts]
     problems = [r for r in c.rows if r.status != "graded"]
     summary = {"n": stats.n, "roster": len(c.manifest.students),
-               "mean": _shown(stats.mean, 1), "median": _shown(stats.median, 1),
-               "stdev": _shown(stats.stdev, 1), "min": _shown(stats.minimum, 1),
-               "max": _shown(stats.maximum, 1)}
+               "mean": shown(stats.mean, 1), "median": shown(stats.median, 1),
+               "stdev": shown(stats.stdev, 1), "min": shown(stats.minimum, 1),
+               "max": shown(stats.maximum, 1)}
     return render_page(
-        "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
-        histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
+        "summary.html.j2", title=c.manifest.title, summary=summary,
+        histogram_svg=histogram_svg(stats), parts_rows=parts_rows(stats.parts),
+        few_answers=any(p.n < SMALL_SAMPLE for p in stats.parts),
+        mistakes=mistakes_html(stats.parts), counts=c.counts, notes=c.notes,
         class_counts=c.class_counts, small_sample=stats.n < SMALL_SAMPLE,
         no_submission=[r.id for r in c.manifest.students
                        if c.status_of(r.id) == "no-submission"],
