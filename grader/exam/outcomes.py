@@ -102,13 +102,12 @@ class PartOutcome(NamedTuple):
         how it was read and the key) is written once per combination (`_SHARED`): a class's
         answers have few of them (10,000 students x 10 parts: 444 combinations, 399 feedback
         texts), and its 100,000 parts took 90 ms instead of 158 (best of 5)."""
-        score, points = self.score, self.points
+        (column, part, answer, status, score, points, feedback, mistake, read_as, reference,
+         override, _) = self
         # an exact float key: 1 and 1.0 (equal keys) are written differently, and so are
         # 0.0 and -0.0 points (a score of -0.0 is written 0.0)
-        if self.override is None and type(score) is float and type(points) is float \
-                and points > 0:
-            key = (self.column, self.part, self.status, score, points, self.feedback,
-                   self.mistake)
+        if override is None and type(score) is float and type(points) is float and points > 0:
+            key = (column, part, status, score, points, feedback, mistake)
             shared = _SHARED.get(key)
             if shared is None:
                 if len(_SHARED) >= _SHARED_MAX:
@@ -116,10 +115,9 @@ class PartOutcome(NamedTuple):
                 shared = _SHARED[key] = self._shared_json()
         else:
             shared = self._shared_json()
-        read_as = self.read_as
-        return (f'{{"answer": {json_str(self.answer)}, {shared[0]}'
+        return (f'{{"answer": {json_str(answer)}, {shared[0]}'
                 f'{"null" if read_as is None else json_str(read_as)}, '
-                f'"reference": {json_str(self.reference)}{shared[1]}')
+                f'"reference": {json_str(reference)}{shared[1]}')
 
     def _shared_json(self) -> tuple[str, str]:
         """The part's entry but its answer, ``read_as`` and ``reference`` (`json_text`): the
@@ -172,12 +170,31 @@ class ItemOutcome(NamedTuple):
     parts: tuple[PartOutcome, ...]
 
     def json_text(self) -> str:
-        """The item's entry in ``report.json`` (as `PartOutcome.json_text`)."""
+        """The item's entry in ``report.json`` (as `PartOutcome.json_text`); the text around
+        its parts is the same for a question's items of a class, and written once
+        (`_ITEM_ENDS`): 40,000 items of 10,000 students, 20 ms less."""
+        number = self.number
+        if type(number) is int:  # (True, an equal key, is written differently)
+            key = (self.message, number, self.status, self.template)
+            ends = _ITEM_ENDS.get(key)
+            if ends is None:
+                if len(_ITEM_ENDS) >= _SHARED_MAX:
+                    _ITEM_ENDS.clear()
+                ends = _ITEM_ENDS[key] = self._ends_json()
+        else:
+            ends = self._ends_json()
+        return ends[0] + ", ".join([p.json_text() for p in self.parts]) + ends[1]
+
+    def _ends_json(self) -> tuple[str, str]:
+        """The item's entry before its parts' entries and after them (`json_text`)."""
         return (f'{{"message": {json_str(self.message)}, "number": '
-                f'{json_number(self.number)}, "parts": ['
-                + ", ".join([p.json_text() for p in self.parts])
-                + f'], "status": {json_str(self.status)}, '
-                  f'"template": {json_str(self.template)}}}')
+                f'{json_number(self.number)}, "parts": [',
+                f'], "status": {json_str(self.status)}, "template": {json_str(self.template)}}}')
+
+
+#: The text around the parts of items' entries in ``report.json``, by what it is made of (see
+#: `ItemOutcome.json_text`); emptied when it holds `_SHARED_MAX`.
+_ITEM_ENDS: dict[tuple[str, int, str, str], tuple[str, str]] = {}
 
 
 @dataclass(slots=True, frozen=True)
