@@ -70,16 +70,13 @@ ItemProblem = tuple[int, str, str, str]
 _COLUMN = operator.attrgetter("column")
 
 
-class _Student(NamedTuple):
-    """A graded student as the outputs use them: `Graded`, their parts in the order of their
-    questions, the points earned on each (`PartOutcome.earned`), their total
-    (`StudentOutcome.total`), their parts' columns and those overridden: read once for the
-    gradebook and ``report.json``. A class's 100,000 parts are spread over memory, and each
-    pass over all of them took 10-20 ms."""
+class _Parts(NamedTuple):
+    """A graded student's parts in the order of their questions, the points earned on each
+    (`PartOutcome.earned`), their total (`StudentOutcome.total`), their parts' columns and
+    those overridden: what the gradebook reads of their parts, in one pass (`_read_parts`).
+    A class's 100,000 parts are spread over memory, and each pass over all of them took
+    10-20 ms."""
 
-    outcome: StudentOutcome
-    pages: dict[str, str] | None
-    entry: JSONText | None
     parts: list[PartOutcome]
     earned: list[float | None]
     total: float
@@ -87,13 +84,11 @@ class _Student(NamedTuple):
     overridden: str
 
 
-def _student(graded: Graded) -> _Student:
-    o, pages, entry = graded
+def _read_parts(o: StudentOutcome) -> _Parts:
     parts = [p for item in o.items for p in item.parts]
     earned = [p.earned for p in parts]
-    return _Student(o, pages, entry, parts, earned, total_points(earned),
-                    list(map(_COLUMN, parts)),
-                    " ".join([p.column for p in parts if p.override is not None]))
+    return _Parts(parts, earned, total_points(earned), list(map(_COLUMN, parts)),
+                  " ".join([p.column for p in parts if p.override is not None]))
 
 
 class _Class:
@@ -110,11 +105,11 @@ class _Class:
         #: one template per question: the statistics' keys are the columns, in order
         self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
         self._max: dict[str, float] = {}
-        self.by_student: dict[str, _Student] = {}
+        self.by_student = {one[0].student: one for one in graded}
+        #: the graded students' totals, by id, as the gradebook worked them out
+        self.totals: dict[str, float] = {}
         item_problems: set[ItemProblem] = set()
-        for one in graded:
-            o = one[0]
-            self.by_student[o.student] = _student(one)
+        for o, _, _ in graded:
             for i in o.items:
                 if i.status != "graded":
                     item_problems.add((i.number, i.template, i.status, i.message))
@@ -128,7 +123,7 @@ class _Class:
             if by_place and (row.line, row.record) in by_place:
                 self.rows.append(by_place[row.line, row.record])
             elif row.student in self.by_student:
-                o = self.by_student[row.student].outcome
+                o = self.by_student[row.student][0]
                 self.rows.append(RowStatus(row.line, row.student, o.status, o.message,
                                            row.record))
         counts: dict[str, int] = {}
@@ -143,7 +138,7 @@ class _Class:
     def status_of(self, sid: str) -> str:
         """A roster student's gradebook status."""
         if sid in self.by_student:
-            return self.by_student[sid].outcome.status
+            return self.by_student[sid][0].status
         problem = self.problem_of.get(sid)
         return problem.status if problem else "no-submission"
 
@@ -268,8 +263,10 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
             status = problem.status if problem else "no-submission"
             book.append([sid, record.name, *blank, "", num(c.max_of(record)), "", status, ""])
             continue
-        student = c.by_student[sid]
-        o, total, top = student.outcome, student.total, c.max_of(record)
+        o = c.by_student[sid][0]
+        student = _read_parts(o)
+        total, top = student.total, c.max_of(record)
+        c.totals[sid] = total
         by_column, earned = _by_column(c, student)
         book.append([sid, record.name, *[num(e) if e is not None else "" for e in earned],
                      num(total), num(top), num(_percent(total, top), 2), o.status,
@@ -283,17 +280,19 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
     return book, stat_rows
 
 
-def _by_column(c: _Class, student: _Student
-               ) -> tuple[list[PartOutcome | None], list[float | None]]:
+def _by_column(c: _Class, student: _Parts
+               ) -> tuple[Sequence[PartOutcome | None], list[float | None]]:
     """A student's graded parts in the order of the gradebook's columns (None: no score),
     and the points earned on each column (None: no score)."""
-    parts: list[PartOutcome | None] = list(student.parts)
+    parts: Sequence[PartOutcome | None] = student.parts
     earned = student.earned
     if student.columns != c.columns:  # a question missing, or not in column order
         at = {p.column: i for i, p in enumerate(student.parts)}
         parts = [student.parts[at[column]] if column in at else None for column in c.columns]
         earned = [student.earned[at[column]] if column in at else None for column in c.columns]
-    return [p if e is not None else None for p, e in zip(parts, earned, strict=True)], earned
+    if None in earned:  # parts not graded
+        parts = [p if e is not None else None for p, e in zip(parts, earned, strict=True)]
+    return parts, earned
 
 
 def _report(c: _Class, statistics: dict[str, Any], students: Iterable[JSONText]
@@ -326,11 +325,14 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
     # the equal float are written differently)
     number = lru_cache(maxsize=None, typed=True)(_number_json)
     for record in c.manifest.students:
-        student = c.by_student.get(record.id)
-        if student is not None:
-            # the total and the maximum as the gradebook has them, not worked out again
-            yield student.entry or _graded_entry(record, student.outcome, student.pages,
-                                                 number, student.total, c.max_of(record))
+        if record.id in c.by_student:
+            o, pages, entry = c.by_student[record.id]
+            # the total and the maximum as the gradebook has them (unless it was made by
+            # another process, `_in_background`), not worked out again
+            total = c.totals.get(record.id)
+            yield entry or _graded_entry(record, o, pages, number,
+                                         o.total if total is None else total,
+                                         c.max_of(record))
             continue
         problem = c.problem_of.get(record.id)
         yield _entry(record, number(c.max_of(record)), None, "",
