@@ -208,9 +208,11 @@ def _write_others(c: _Class, gradebook: Path, summary: Path) -> dict[str, Any]:
     stats = class_statistics([k[0] for k in c.stat_keys], [k[2] for k in c.stat_keys],
                              stat_rows)
     del stat_rows
+    # the student's id and name come from outside; the other cells are numbers, statuses
+    # and columns' names (Q1.f1), which cannot start like a formula
     atomic_write_text(gradebook, csv_text(
         ["student", "name", *c.columns, "total", "max", "percent", "status", "overridden"],
-        book))
+        book, outside=(0, 1)))
     atomic_write_text(summary, _summary_html(c, stats))
     return _stats_json(stats)
 
