@@ -187,8 +187,10 @@ def _in_background(students: int) -> bool:
     (`in_forked_child`) while this one makes the students' entries of ``report.json``: for a
     big class when a processor is idle.
 
-    For 10,000 students x 10 parts the entries take 0.35 s of CPU, the others 0.3 s (the
-    gradebook's rows 0.12, the statistics 0.12). Forked, that run took 3.13 s at best, 3.29 s
+    For 10,000 students x 10 parts the entries took 0.35 s of CPU, the others 0.3 s (the
+    gradebook's rows 0.12, the statistics 0.12); now 0.17 s and 0.25 s (the gradebook's rows,
+    which read the students' parts first, 0.09-0.12, the statistics 0.11; best of 3 in one
+    process, with the outcomes of a real run). Forked, that run took 3.13 s at best, 3.29 s
     at best in one process (5 runs each, alternated, on a machine whose other processor was
     busy most of the time), for 0.2 s more CPU time: the fork, and the memory pages the child
     shares with this process copied when either writes to them (reference counts). For
