@@ -1,11 +1,13 @@
 """The parts of ``summary.html`` made in Python: the score histogram (an inline SVG), the
-table of parts and the most frequent mistakes, written by ``templates/summary.html.j2`` as
-they are.
+table of parts, the most frequent mistakes and the rows and questions that need attention,
+written by ``templates/summary.html.j2`` as they are.
 
 Why not in the template: the page is rendered once per grading run, so its template is
-compiled on every run, and compiling costs by the expression: without these three pieces (46
-of its 59 expressions, 5 of its 6 loops) the template compiled in 3.1 ms instead of 9.1 (best
-of 15), while making them here takes 0.1 ms. Every text from outside (a column's name, a mistake's id,
+compiled on every run, and compiling costs by the expression: without the first three pieces
+(46 of its 59 expressions, 5 of its 6 loops) the template compiled in 3.1 ms instead of 9.1
+(best of 15), and the last one, an included template of its own, took 4.0 ms more whenever
+there was anything to list (a note about the submissions is enough); making them all here
+takes 0.1 ms. Every text from outside (a column's name, a mistake's id,
 feedback) is escaped here (`markupsafe.escape`), and a feedback example is rendered as the
 template's ``md`` filter renders it.
 """
@@ -14,10 +16,11 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-from grader.exam.outcomes import score_text
+from grader.exam.outcomes import RowStatus, score_text
 from grader.exam.stats import ClassStats, PartStats
 
-__all__ = ["SMALL_SAMPLE", "histogram_svg", "mistakes_html", "parts_rows", "shown"]
+__all__ = ["SMALL_SAMPLE", "attention_html", "histogram_svg", "mistakes_html", "parts_rows",
+           "shown"]
 
 #: Fewer graded students than this: the summary says its statistics are unreliable.
 SMALL_SAMPLE = 10
@@ -108,3 +111,47 @@ def mistakes_html(parts: tuple[PartStats, ...]) -> Markup:
             "<th>Example feedback</th></tr></thead>\n"
             f"  <tbody>\n{rows}  </tbody>\n</table>\n")
     return Markup("".join(tables) or "<p>No mistakes: every graded answer was correct.</p>\n")
+
+
+#: At most this many students without a submission are named (all are in ``report.json``).
+_NAMED = 50
+
+
+def attention_html(notes: list[str], item_problems: list[tuple[int, str, str, str]],
+                   no_submission: list[str], problems: list[RowStatus], more_problems: int
+                   ) -> Markup:
+    """The section of what needs attention: the notes about the submissions, the questions
+    that could not be graded (number, template, status, message), the students without a
+    submission, and the rows that were not graded (`more_problems`: how many more there are
+    than `problems` lists)."""
+    html = []
+    if notes:
+        html.append("<ul>" + "".join(f"<li>{escape(n)}</li>" for n in notes) + "</ul>\n")
+    if item_problems:
+        html.append(_table(("Question", "Template", "Status", "Why"), [
+            (f"Q{number}", template, status, message)
+            for number, template, status, message in item_problems]))
+    if no_submission:
+        n = len(no_submission)
+        more = f" and {n - _NAMED} more" if n > _NAMED else ""
+        html.append(f"<p>No submission from {n} student{'s' if n != 1 else ''}: "
+                    f"{escape(', '.join(no_submission[:_NAMED]))}{more}.</p>\n")
+    if problems:
+        html.append(_table(("Line", "Student", "Status", "Message"), [
+            (r.where[5:] if r.record is None else r.where,
+             r.student if r.student is not None else "", r.status, r.message)
+            for r in problems]))
+        if more_problems:
+            html.append(f"<p>{more_problems} more rows are listed in report.json.</p>")
+    if not problems and not no_submission:
+        html.append("<p>Every student's row was graded.</p>\n")
+    return Markup("".join(html))
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A table of text cells (escaped), its rows on one line."""
+    head = "".join(f"<th>{h}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell)}</td>" for cell in row) + "</tr>"
+                   for row in rows)
+    return (f'<table class="grid">\n  <thead><tr>{head}</tr></thead>\n  <tbody>\n'
+            f"{body}  </tbody>\n</table>\n")

@@ -1,13 +1,15 @@
 """The pieces of ``summary.html`` made in Python: text from outside is escaped, a feedback
 example is shown as Markdown or, with several lines, as it is; the histogram has a bar and a
-label per bin and a count over each bar that is not empty."""
+label per bin and a count over each bar that is not empty; what needs attention is listed, or
+that every row was graded."""
 
 from __future__ import annotations
 
 import re
 
+from grader.exam.outcomes import RowStatus
 from grader.exam.stats import Bin, ClassStats, MistakeCount, PartStats
-from grader.exam.summary import histogram_svg, mistakes_html, parts_rows
+from grader.exam.summary import attention_html, histogram_svg, mistakes_html, parts_rows
 
 
 def _part(column: str, mistakes: tuple[MistakeCount, ...] = (), n: int = 20) -> PartStats:
@@ -49,3 +51,23 @@ def test_the_histogram_has_a_bar_per_bin_and_counts_over_the_bars_that_are_not_e
     assert "<title>10-20%: 1 student</title>" in svg and "<title>50-60%: 4 students</title>" in svg
     assert re.findall(r'text-anchor="middle">(\d+)</text>', svg) == ["1", "4", "2"]
     assert [int(t) for t in re.findall(r'text-anchor="end">(\d+)</text>', svg)] == [0, 2, 4]
+
+
+def test_what_needs_attention_is_listed_escaped_with_the_first_50_students_named() -> None:
+    rows = [RowStatus(4, "<s1>", "unknown-student", "not in the roster"),
+            RowStatus(2, None, "malformed-row", "a quote is never closed", record=3)]
+    html = str(attention_html(["a <note>"], [(2, "x/<y>", "key-changed", "the key changed")],
+                              [f"s{i}" for i in range(53)], rows, 7))
+    assert "<ul><li>a &lt;note&gt;</li></ul>" in html
+    assert "<tr><td>Q2</td><td>x/&lt;y&gt;</td><td>key-changed</td>" in html
+    assert "No submission from 53 students: s0, s1," in html and "s49 and 3 more.</p>" in html
+    assert "<tr><td>4</td><td>&lt;s1&gt;</td><td>unknown-student</td>" in html
+    assert "<tr><td>record 3 (line 2)</td><td></td><td>malformed-row</td>" in html
+    assert html.endswith("<p>7 more rows are listed in report.json.</p>")
+    assert "Every student" not in html
+
+
+def test_nothing_to_list_says_every_row_was_graded() -> None:
+    assert str(attention_html([], [], [], [], 0)) == "<p>Every student's row was graded.</p>\n"
+    assert str(attention_html(["a note"], [], [], [], 0)).endswith(
+        "<p>Every student's row was graded.</p>\n")
