@@ -250,11 +250,23 @@ def unneutralise(text: str) -> str:
     return text
 
 
-def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
-    """A whole CSV document (``\\n`` line ends), every cell passed through `csv_cell`."""
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]],
+             outside: Sequence[int] | None = None) -> str:
+    """A whole CSV document (``\\n`` line ends), every cell passed through `csv_cell`; with
+    `outside`, only the cells at those positions of each row (the text that comes from
+    outside, such as a student's id and name): the caller knows the others hold numbers, or
+    text that cannot start like a formula (the gradebook of 10,000 students x 10 parts:
+    16 ms instead of 33, best of 7)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([csv_cell(h) for h in header])
+    if outside is not None:
+        copies = [list(row) for row in rows]
+        for cells in copies:
+            for at in outside:
+                cells[at] = csv_cell(cells[at])
+        writer.writerows(copies)
+        return buffer.getvalue()
     # the text cells that need no neutralising (most cells) are kept without calling
     # `csv_cell`: the gradebook of 2,500 students took 4.0 ms instead of 4.7 (best of 9)
     writer.writerows([[c if type(c) is str and not c.startswith(_MAY_NEUTRALISE) else

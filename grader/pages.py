@@ -19,8 +19,8 @@ from jinja2.runtime import new_context
 from questionbank.instance import Instance
 from questionbank.values import readable_answer
 
-__all__ = ["FORMAT_HINTS", "environment", "page_template", "render_compiled", "render_instance",
-           "templates_dir", "unwrap_paragraph"]
+__all__ = ["FORMAT_HINTS", "environment", "md_html", "page_template", "render_compiled",
+           "render_instance", "templates_dir", "unwrap_paragraph"]
 
 #: What a student may type, per answer type (shown under each part).
 FORMAT_HINTS = {
@@ -62,7 +62,7 @@ def environment(autoescape: bool) -> jinja2.Environment:
         auto_reload=False,
     )
     env.globals["FORMAT_HINTS"] = FORMAT_HINTS
-    env.filters["md"] = _md_filter
+    env.filters["md"] = md_html
     env.filters["md_code"] = md_code_block
     env.filters["md_answer"] = md_answer
     env.filters["plain"] = _plain_filter
@@ -92,14 +92,15 @@ def md_code_block(text: str) -> str:
     return f"{fence}text\n{text}\n{fence}"
 
 
-def _md_filter(text: str) -> Any:
-    """Markdown-lite to HTML; the text is escaped first, so it cannot inject markup."""
+def md_html(text: str) -> Any:
+    """Markdown-lite to HTML (the templates' ``md`` filter); the text is escaped first, so it
+    cannot inject markup."""
     return _md_html(str(text))
 
 
 @lru_cache(maxsize=4096)
 def _md_html(text: str) -> Any:
-    """`_md_filter`, made once per text: most of a class's feedback texts are the same few
+    """`md_html`, made once per text: most of a class's feedback texts are the same few
     ("Correct.", "No answer was given.", the same reading error), 901 distinct ones for
     10,000 answers of a class of 2,500 (one seed each), each shown on a feedback page."""
     from markupsafe import Markup

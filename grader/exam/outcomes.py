@@ -23,7 +23,7 @@ from grader.files import json_number, json_str
 __all__ = [
     "CLASS_COUNTS", "GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "UNSCORED_STATUSES",
     "GradeReport", "ItemOutcome", "PartOutcome", "RowStatus", "StudentOutcome", "class_count",
-    "round_score", "score_text",
+    "round_score", "score_text", "total_points",
 ]
 
 ROW_STATUSES = ("graded", "missing-columns", "incomplete", "ungradable", "blank", "superseded",
@@ -98,18 +98,45 @@ class PartOutcome(NamedTuple):
         """The part's entry in ``report.json`` (``override`` only for an overridden part), as
         `grader.files.json_dump` writes it (sorted keys): see `grader.files.json_str`.
 
-        One f-string, and the common scores looked up (`_score_json`): 10,000 parts took
-        13 ms, were 19 (best of 5)."""
+        What a part shares with the class's other answers to its column (all but the answer,
+        how it was read and the key) is written once per combination (`_SHARED`): a class's
+        answers have few of them (10,000 students x 10 parts: 444 combinations, 399 feedback
+        texts), and its 100,000 parts took 90 ms instead of 158 (best of 5)."""
         (column, part, answer, status, score, points, feedback, mistake, read_as, reference,
-         override, automatic) = self
-        return (f'{{"answer": {json_str(answer)}, "column": {json_str(column)}, '
-                f'"earned": {_score_json(self.earned)}, "feedback": {json_str(feedback)}, '
+         override, _) = self
+        # an exact float key: 1 and 1.0 (equal keys) are written differently, and so are
+        # 0.0 and -0.0 points (a score of -0.0 is written 0.0)
+        if override is None and type(score) is float and type(points) is float and points > 0:
+            key = (column, part, status, score, points, feedback, mistake)
+            shared = _SHARED.get(key)
+            if shared is None:
+                if len(_SHARED) >= _SHARED_MAX:
+                    _SHARED.clear()
+                shared = _SHARED[key] = self._shared_json()
+        else:
+            shared = self._shared_json()
+        return (f'{{"answer": {json_str(answer)}, {shared[0]}'
+                f'{"null" if read_as is None else json_str(read_as)}, '
+                f'"reference": {json_str(reference)}{shared[1]}')
+
+    def _shared_json(self) -> tuple[str, str]:
+        """The part's entry but its answer, ``read_as`` and ``reference`` (`json_text`): the
+        text between ``"answer"``'s value and ``read_as``'s, and the text after
+        ``reference``'s value."""
+        mistake, override = self.mistake, self.override
+        return (f'"column": {json_str(self.column)}, '
+                f'"earned": {_score_json(self.earned)}, "feedback": {json_str(self.feedback)}, '
                 f'"mistake": {"null" if mistake is None else json_str(mistake)}, '
-                f'{"" if override is None else _override_json(override, automatic)}'
-                f'"part": {json_str(part)}, "points": {json_number(points)}, '
-                f'"read_as": {"null" if read_as is None else json_str(read_as)}, '
-                f'"reference": {json_str(reference)}, "score": {_score_json(score)}, '
-                f'"status": {json_str(status)}}}')
+                f'{"" if override is None else _override_json(override, self.automatic)}'
+                f'"part": {json_str(self.part)}, "points": {json_number(self.points)}, '
+                f'"read_as": ',
+                f', "score": {_score_json(self.score)}, "status": {json_str(self.status)}}}')
+
+
+#: The shared pieces of parts' entries in ``report.json``, by what they are made of (see
+#: `PartOutcome.json_text`); emptied when it holds `_SHARED_MAX` (about 2 MB).
+_SHARED: dict[tuple[str, str, str, float, float, str, str | None], tuple[str, str]] = {}
+_SHARED_MAX = 4096
 
 
 def _override_json(comment: str, automatic: float | None) -> str:
@@ -143,12 +170,31 @@ class ItemOutcome(NamedTuple):
     parts: tuple[PartOutcome, ...]
 
     def json_text(self) -> str:
-        """The item's entry in ``report.json`` (as `PartOutcome.json_text`)."""
+        """The item's entry in ``report.json`` (as `PartOutcome.json_text`); the text around
+        its parts is the same for a question's items of a class, and written once
+        (`_ITEM_ENDS`): 40,000 items of 10,000 students, 20 ms less."""
+        number = self.number
+        if type(number) is int:  # (True, an equal key, is written differently)
+            key = (self.message, number, self.status, self.template)
+            ends = _ITEM_ENDS.get(key)
+            if ends is None:
+                if len(_ITEM_ENDS) >= _SHARED_MAX:
+                    _ITEM_ENDS.clear()
+                ends = _ITEM_ENDS[key] = self._ends_json()
+        else:
+            ends = self._ends_json()
+        return ends[0] + ", ".join([p.json_text() for p in self.parts]) + ends[1]
+
+    def _ends_json(self) -> tuple[str, str]:
+        """The item's entry before its parts' entries and after them (`json_text`)."""
         return (f'{{"message": {json_str(self.message)}, "number": '
-                f'{json_number(self.number)}, "parts": ['
-                + ", ".join([p.json_text() for p in self.parts])
-                + f'], "status": {json_str(self.status)}, '
-                  f'"template": {json_str(self.template)}}}')
+                f'{json_number(self.number)}, "parts": [',
+                f'], "status": {json_str(self.status)}, "template": {json_str(self.template)}}}')
+
+
+#: The text around the parts of items' entries in ``report.json``, by what it is made of (see
+#: `ItemOutcome.json_text`); emptied when it holds `_SHARED_MAX`.
+_ITEM_ENDS: dict[tuple[str, int, str, str], tuple[str, str]] = {}
 
 
 @dataclass(slots=True, frozen=True)
@@ -168,9 +214,15 @@ class StudentOutcome:
 
     @property
     def total(self) -> float:
-        # a list, not a generator over `parts`: 1.8 us for 12 parts instead of 2.2 (fsum is exact,
-        # so the order and form do not change the sum)
-        return math.fsum([p.earned or 0.0 for item in self.items for p in item.parts])
+        return total_points([p.earned for item in self.items for p in item.parts])
+
+
+def total_points(earned: list[float | None]) -> float:
+    """A student's total from the points earned on each of their parts (`PartOutcome.earned`,
+    None counts 0): `StudentOutcome.total`."""
+    # a list, not a generator: 1.8 us for 12 parts instead of 2.2 (fsum is exact, so the
+    # order and form do not change the sum)
+    return math.fsum([e or 0.0 for e in earned])
 
 
 @dataclass(slots=True, frozen=True)

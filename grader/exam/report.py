@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import nullcontext
 from functools import lru_cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from grader.exam.forks import in_forked_child
 from grader.exam.manifest import Item, Manifest, StudentRecord, column_name
@@ -37,9 +37,18 @@ from grader.exam.outcomes import (
     class_count,
     round_score,
     score_text,
+    total_points,
 )
 from grader.exam.stats import ClassStats, PartResult, class_statistics
 from grader.exam.submissions import Submissions
+from grader.exam.summary import (
+    SMALL_SAMPLE,
+    attention_html,
+    histogram_svg,
+    mistakes_html,
+    parts_rows,
+    shown,
+)
 from grader.files import (
     JSONText,
     atomic_write_chunks,
@@ -57,14 +66,36 @@ REPORT_VERSION = 1
 #: At most this many rows that were not graded are listed in ``summary.html`` (all of them
 #: are in ``report.json``).
 MAX_SUMMARY_ROWS = 200
-#: Fewer graded students than this: the summary says its statistics are unreliable.
-SMALL_SAMPLE = 10
 
 #: (student's outcome, their feedback pages by format or None, their entry of ``report.json``
 #: when the worker process that graded them made it, see `student_entry`)
 Graded = tuple[StudentOutcome, dict[str, str] | None, JSONText | None]
 #: (number, template, status, message) of a question that could not be graded
 ItemProblem = tuple[int, str, str, str]
+
+
+_COLUMN = operator.attrgetter("column")
+
+
+class _Parts(NamedTuple):
+    """A graded student's parts in the order of their questions, the points earned on each
+    (`PartOutcome.earned`), their total (`StudentOutcome.total`), their parts' columns and
+    those overridden: what the gradebook reads of their parts, in one pass (`_read_parts`).
+    A class's 100,000 parts are spread over memory, and each pass over all of them took
+    10-20 ms."""
+
+    parts: list[PartOutcome]
+    earned: list[float | None]
+    total: float
+    columns: list[str]
+    overridden: str
+
+
+def _read_parts(o: StudentOutcome) -> _Parts:
+    parts = [p for item in o.items for p in item.parts]
+    earned = [p.earned for p in parts]
+    return _Parts(parts, earned, total_points(earned), list(map(_COLUMN, parts)),
+                  " ".join([p.column for p in parts if p.override is not None]))
 
 
 class _Class:
@@ -81,16 +112,22 @@ class _Class:
         #: one template per question: the statistics' keys are the columns, in order
         self.keys_are_columns = [k[0] for k in self.stat_keys] == self.columns
         self._max: dict[str, float] = {}
-        self.by_student = {o.student: (o, pages) for o, pages, _ in graded}
-        self.entries = {o.student: entry for o, _, entry in graded if entry is not None}
-        self.totals = {o.student: o.total for o, _, _ in graded}
+        self.by_student = {one[0].student: one for one in graded}
+        #: the graded students' totals, by id, as the gradebook worked them out
+        self.totals: dict[str, float] = {}
+        item_problems: set[ItemProblem] = set()
+        for o, _, _ in graded:
+            for i in o.items:
+                if i.status != "graded":
+                    item_problems.add((i.number, i.template, i.status, i.message))
+        self.item_problems: list[ItemProblem] = sorted(item_problems)
         self.problems = problems
         self.problem_of = {p.student: p for p in problems
                            if p.student is not None and p.status == "malformed-row"}
         by_place = {(p.line, p.record): p for p in problems}
         self.rows: list[RowStatus] = []
         for row in subs.rows:
-            if (row.line, row.record) in by_place:
+            if by_place and (row.line, row.record) in by_place:
                 self.rows.append(by_place[row.line, row.record])
             elif row.student in self.by_student:
                 o = self.by_student[row.student][0]
@@ -104,9 +141,6 @@ class _Class:
         self.class_counts = dict.fromkeys(CLASS_COUNTS, 0)
         for record in manifest.students:
             self.class_counts[class_count(self.status_of(record.id))] += 1
-        self.item_problems: list[ItemProblem] = sorted(
-            {(i.number, i.template, i.status, i.message)
-             for o, _, _ in graded for i in o.items if i.status != "graded"})
 
     def status_of(self, sid: str) -> str:
         """A roster student's gradebook status."""
@@ -160,8 +194,10 @@ def _in_background(students: int) -> bool:
     (`in_forked_child`) while this one makes the students' entries of ``report.json``: for a
     big class when a processor is idle.
 
-    For 10,000 students x 10 parts the entries take 0.35 s of CPU, the others 0.3 s (the
-    gradebook's rows 0.12, the statistics 0.12). Forked, that run took 3.13 s at best, 3.29 s
+    For 10,000 students x 10 parts the entries took 0.35 s of CPU, the others 0.3 s (the
+    gradebook's rows 0.12, the statistics 0.12); now 0.17 s and 0.25 s (the gradebook's rows,
+    which read the students' parts first, 0.09-0.12, the statistics 0.11; best of 3 in one
+    process, with the outcomes of a real run). Forked, that run took 3.13 s at best, 3.29 s
     at best in one process (5 runs each, alternated, on a machine whose other processor was
     busy most of the time), for 0.2 s more CPU time: the fork, and the memory pages the child
     shares with this process copied when either writes to them (reference counts). For
@@ -181,9 +217,11 @@ def _write_others(c: _Class, gradebook: Path, summary: Path) -> dict[str, Any]:
     stats = class_statistics([k[0] for k in c.stat_keys], [k[2] for k in c.stat_keys],
                              stat_rows)
     del stat_rows
+    # the student's id and name come from outside; the other cells are numbers, statuses
+    # and columns' names (Q1.f1), which cannot start like a formula
     atomic_write_text(gradebook, csv_text(
         ["student", "name", *c.columns, "total", "max", "percent", "status", "overridden"],
-        book))
+        book, outside=(0, 1)))
     atomic_write_text(summary, _summary_html(c, stats))
     return _stats_json(stats)
 
@@ -237,13 +275,13 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
             book.append([sid, record.name, *blank, "", num(c.max_of(record)), "", status, ""])
             continue
         o = c.by_student[sid][0]
-        by_column = _by_column(c, o)
-        total, top = c.totals[sid], c.max_of(record)
-        book.append([sid, record.name,
-                     *[num(p.earned) if p is not None else "" for p in by_column],
+        student = _read_parts(o)
+        total, top = student.total, c.max_of(record)
+        c.totals[sid] = total
+        by_column, earned = _by_column(c, student)
+        book.append([sid, record.name, *[num(e) if e is not None else "" for e in earned],
                      num(total), num(top), num(_percent(total, top), 2), o.status,
-                     " ".join([p.column for item in o.items for p in item.parts
-                               if p.override is not None])])
+                     student.overridden])
         if o.status not in UNSCORED_STATUSES:
             stat_rows.append(by_column if c.keys_are_columns else _stat_row(c, o))
     for p in c.problems:
@@ -253,16 +291,19 @@ def _gradebook(c: _Class) -> tuple[list[list[object]], list[Sequence[PartResult 
     return book, stat_rows
 
 
-_COLUMN = operator.attrgetter("column")
-
-
-def _by_column(c: _Class, o: StudentOutcome) -> list[PartOutcome | None]:
-    """A student's graded parts in the order of the gradebook's columns (None: no score)."""
-    parts: list[PartOutcome | None] = [p for item in o.items for p in item.parts]
-    if list(map(_COLUMN, parts)) != c.columns:  # a question missing, or not in column order
-        cells = {p.column: p for p in o.parts}
-        parts = [cells.get(column) for column in c.columns]
-    return [p if p is not None and p.earned is not None else None for p in parts]
+def _by_column(c: _Class, student: _Parts
+               ) -> tuple[Sequence[PartOutcome | None], list[float | None]]:
+    """A student's graded parts in the order of the gradebook's columns (None: no score),
+    and the points earned on each column (None: no score)."""
+    parts: Sequence[PartOutcome | None] = student.parts
+    earned = student.earned
+    if student.columns != c.columns:  # a question missing, or not in column order
+        at = {p.column: i for i, p in enumerate(student.parts)}
+        parts = [student.parts[at[column]] if column in at else None for column in c.columns]
+        earned = [student.earned[at[column]] if column in at else None for column in c.columns]
+    if None in earned:  # parts not graded
+        parts = [p if e is not None else None for p, e in zip(parts, earned, strict=True)]
+    return parts, earned
 
 
 def _report(c: _Class, statistics: dict[str, Any], students: Iterable[JSONText]
@@ -296,8 +337,13 @@ def _student_entries(c: _Class) -> Iterator[JSONText]:
     number = lru_cache(maxsize=None, typed=True)(_number_json)
     for record in c.manifest.students:
         if record.id in c.by_student:
-            o, pages = c.by_student[record.id]
-            yield c.entries.get(record.id) or student_entry(record, o, pages, number)
+            o, pages, entry = c.by_student[record.id]
+            # the total and the maximum as the gradebook has them (unless it was made by
+            # another process, `_in_background`), not worked out again
+            total = c.totals.get(record.id)
+            yield entry or _graded_entry(record, o, pages, number,
+                                         o.total if total is None else total,
+                                         c.max_of(record))
             continue
         problem = c.problem_of.get(record.id)
         yield _entry(record, number(c.max_of(record)), None, "",
@@ -311,8 +357,13 @@ def student_entry(record: StudentRecord, o: StudentOutcome, pages: dict[str, str
     """A graded student's entry of ``report.json`` (see `_student_entries`, whose `number`
     writes the totals through a cache). A worker process of ``grade --jobs`` makes its
     students' entries, so that this process only writes them (`grader.exam.grade`)."""
-    number = number or _number_json
-    top, total = _max_points(record), o.total
+    return _graded_entry(record, o, pages, number or _number_json, o.total,
+                         _max_points(record))
+
+
+def _graded_entry(record: StudentRecord, o: StudentOutcome, pages: dict[str, str] | None,
+                  number: Callable[[float], str], total: float, top: float) -> JSONText:
+    """`student_entry`, given the student's total and possible points (`top`)."""
     return _entry(record, number(top), pages, ", ".join([i.json_text() for i in o.items]),
                   o.line, o.message, o.status, number(total), number(_percent(total, top)))
 
@@ -358,36 +409,6 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
 # --------------------------------------------------------------------------- summary page
 
 
-def _histogram_svg(stats: ClassStats) -> dict[str, Any]:
-    """Bar geometry for the inline SVG histogram (computed here, drawn by the template: every
-    coordinate is worked out here, which makes the template quicker to compile, see
-    `_summary_html`)."""
-    width, height, left, bottom, top = 520, 232, 36, 40, 12
-    bins = stats.histogram
-    peak = max((b.count for b in bins), default=0) or 1
-    bar = (width - left - 8) / len(bins)
-    bars = []
-    for i, b in enumerate(bins):
-        h = (height - bottom - top) * b.count / peak
-        y = round(height - bottom - h, 1)
-        bars.append({"x": round(left + i * bar + 2, 1), "y": y, "count_y": y - 3,
-                     "w": round(bar - 4, 1), "h": round(h, 1), "count": b.count,
-                     "label": f"{b.low}\u2013{b.high}", "cx": round(left + i * bar + bar / 2, 1),
-                     "range": f"{b.low}-{b.high}%", "plural": "s" if b.count != 1 else ""})
-    ticks = sorted({0, peak, peak // 2})
-    tick_ys = [round(height - bottom - (height - bottom - top) * t / peak, 1) for t in ticks]
-    return {"width": width, "height": height, "left": left, "bottom": bottom, "bars": bars,
-            "axis_y": height - bottom, "axis_end": width - 4, "tick_x": left - 3,
-            "tick_text_x": left - 6, "label_y": height - bottom + 14,
-            "caption_x": (width + left) / 2, "caption_y": height - bottom + 26,
-            "ticks": [{"value": t, "y": y, "text_y": y + 4} for t, y in zip(ticks, tick_ys,
-                                                                          strict=True)]}
-
-
-def _shown(x: float | None, digits: int) -> str:
-    return score_text(x, digits) if x is not None else "-"
-
-
 def prepare_summary() -> None:
     """Compile the summary page's templates ahead of `write_outputs` (15 ms): the workers of
     ``grade --jobs`` grade while this process does it, instead of after them."""
@@ -397,38 +418,25 @@ def prepare_summary() -> None:
         environment(True).get_template(name)
 
 
-#: The part statuses the summary's table of parts counts, one column each.
-_SHOWN_STATUSES = ("correct", "incorrect", "invalid", "blank")
-
-
 def _summary_html(c: _Class, stats: ClassStats) -> str:
-    """``summary.html``. The template shows values worked out here (the histogram's
-    coordinates, a part's count of each status) rather than computing them: with its 17
-    expressions reduced to names, it compiled in 9.0 ms instead of 10.8 (on every run)."""
+    """``summary.html``. The histogram, the table of parts, the mistakes and what needs
+    attention are made in Python (`grader.exam.summary`), and the template shows values
+    worked out here: it is compiled on every run, in 3.1 ms instead of 9.1 (and 4.0 more for
+    what needs attention) with them."""
     from grader.pages import render_page
 
-    parts = [{
-        "column": p.column, "points": score_text(p.points), "n": p.n,
-        "difficulty": _shown(p.difficulty, 2),
-        "difficulty_pct": round(100 * p.difficulty) if p.difficulty is not None else 0,
-        "discrimination": _shown(p.discrimination, 2), "few": p.n < SMALL_SAMPLE,
-        **{status: p.statuses.get(status, 0) for status in _SHOWN_STATUSES},
-        "mistakes": [{"mistake": m.mistake, "count": m.count,
-                      "share": score_text(100 * m.share, 1), "example": m.example}
-                     for m in p.mistakes],
-    } for p in stats.parts]
     problems = [r for r in c.rows if r.status != "graded"]
     summary = {"n": stats.n, "roster": len(c.manifest.students),
-               "mean": _shown(stats.mean, 1), "median": _shown(stats.median, 1),
-               "stdev": _shown(stats.stdev, 1), "min": _shown(stats.minimum, 1),
-               "max": _shown(stats.maximum, 1)}
+               "mean": shown(stats.mean, 1), "median": shown(stats.median, 1),
+               "stdev": shown(stats.stdev, 1), "min": shown(stats.minimum, 1),
+               "max": shown(stats.maximum, 1)}
     return render_page(
-        "summary.html.j2", title=c.manifest.title, summary=summary, parts=parts,
-        histogram=_histogram_svg(stats), counts=c.counts, notes=c.notes,
+        "summary.html.j2", title=c.manifest.title, summary=summary,
+        histogram_svg=histogram_svg(stats), parts_rows=parts_rows(stats.parts),
+        few_answers=any(p.n < SMALL_SAMPLE for p in stats.parts),
+        mistakes=mistakes_html(stats.parts), counts=c.counts,
         class_counts=c.class_counts, small_sample=stats.n < SMALL_SAMPLE,
-        no_submission=[r.id for r in c.manifest.students
-                       if c.status_of(r.id) == "no-submission"],
-        problems=problems[:MAX_SUMMARY_ROWS],
-        more_problems=max(0, len(problems) - MAX_SUMMARY_ROWS),
-        item_problems=[{"number": n, "template": t, "status": s, "message": msg}
-                       for n, t, s, msg in c.item_problems])
+        attention=attention_html(
+            c.notes, c.item_problems,
+            [r.id for r in c.manifest.students if c.status_of(r.id) == "no-submission"],
+            problems[:MAX_SUMMARY_ROWS], max(0, len(problems) - MAX_SUMMARY_ROWS)))

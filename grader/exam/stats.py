@@ -24,6 +24,7 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 from typing import Protocol
 
 __all__ = ["HISTOGRAM_BINS", "Bin", "ClassStats", "MistakeCount", "PartRecord", "PartResult",
@@ -128,17 +129,19 @@ def _histogram(percents: Sequence[float]) -> tuple[Bin, ...]:
     return tuple(Bin(low=i * width, high=(i + 1) * width, count=c) for i, c in enumerate(counts))
 
 
-def _mistakes(records: Sequence[PartResult], kinds: Sequence[Kind], kind_counts: Counter[Kind]
+def _mistakes(records: Sequence[PartResult], statuses: Sequence[str]
               ) -> tuple[MistakeCount, ...]:
-    """The most frequent mistakes among `records`, whose (status, mistake) are `kinds`: the
-    distinct kinds are counted at C speed (`kind_counts`), and only they are looked at here."""
+    """The most frequent mistakes among `records`, whose statuses are `statuses`: the records
+    that are not correct are picked, their (status, mistake) read and the distinct ones
+    counted at C speed, and only the distinct ones are looked at here. (Most answers are
+    correct: 10,000 students x 10 parts, 16 ms instead of 30 with every record's kind.)"""
+    wrong = list(compress(records, map(operator.ne, statuses, repeat("correct"))))
+    kinds: list[Kind] = list(map(_KIND, wrong))
     # the first record of each kind: a dict keeps the last value given for a key
     first = dict(zip(reversed(kinds), range(len(kinds) - 1, -1, -1), strict=True))
     counts: Counter[str] = Counter()
     example_at: dict[str, int] = {}
-    for (status, mistake), count in kind_counts.items():
-        if status == "correct":
-            continue
+    for (status, mistake), count in Counter(kinds).items():
         key = mistake if status == "incorrect" and mistake else (
             status if status != "incorrect" else "other")
         counts[key] += count
@@ -146,35 +149,33 @@ def _mistakes(records: Sequence[PartResult], kinds: Sequence[Kind], kind_counts:
     total = len(records)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_MISTAKES]
     return tuple(MistakeCount(mistake=k, count=c, share=c / total if total else 0.0,
-                              example=records[example_at[k]].feedback) for k, c in ranked)
+                              example=wrong[example_at[k]].feedback) for k, c in ranked)
 
 
 #: A part's (status, mistake), read from its records at C speed with `_KIND`.
 Kind = tuple[str, str | None]
 _KIND = operator.attrgetter("status", "mistake")
+_STATUS = operator.attrgetter("status")
 _SCORE = operator.attrgetter("score")
 
 
 def _part_stats(column: str, points: float, cells: Sequence[PartResult | None],
-                totals: Sequence[float]) -> PartStats:
-    """One part's statistics from its cells, one per student (None: not graded), and the
-    students' totals."""
+                scores: list[float] | None, totals: Sequence[float]) -> PartStats:
+    """One part's statistics from its cells, one per student (None: not graded), their
+    `scores` when no cell is None, and the students' totals."""
     records: Sequence[PartResult] = cells  # type: ignore[assignment]  # checked just below
-    if None in cells:
+    if scores is None:
         graded = [(r, t) for r, t in zip(cells, totals, strict=True) if r is not None]
         records, totals = [r for r, _ in graded], [t for _, t in graded]
-    scores: list[float] = list(map(_SCORE, records))
-    kinds: list[Kind] = list(map(_KIND, records))
-    kind_counts = Counter(kinds)
-    statuses: Counter[str] = Counter()
-    for (status, _), count in kind_counts.items():
-        statuses[status] += count
+        scores = list(map(_SCORE, records))
+    status_of: list[str] = list(map(_STATUS, records))
+    statuses = Counter(status_of)
     rest = [t - s * points for s, t in zip(scores, totals, strict=True)]  # the other parts
     return PartStats(
         column=column, points=points, n=len(scores),
         difficulty=math.fsum(scores) / len(scores) if scores else None,
         discrimination=pearson(scores, rest),
-        statuses=dict(sorted(statuses.items())), mistakes=_mistakes(records, kinds, kind_counts))
+        statuses=dict(sorted(statuses.items())), mistakes=_mistakes(records, status_of))
 
 
 def class_statistics(columns: Sequence[str], points: Sequence[float],
@@ -186,10 +187,15 @@ def class_statistics(columns: Sequence[str], points: Sequence[float],
     10,000 students x 10 parts took 0.19-0.21 s of CPU row by row, 0.14-0.16 s so."""
     # strict zips: a row without one entry per column is an error
     by_column = list(zip(*rows, strict=True)) if rows else [() for _ in points]
-    earned = [[r.score * p if r is not None else 0.0 for r in cells]
-              for cells, p in zip(by_column, points, strict=True)]
-    possible = [[p if r is not None else 0.0 for r in cells]
-                for cells, p in zip(by_column, points, strict=True)]
+    # a column's scores are read once, for the totals and for its own statistics, when all
+    # its cells are graded (10,000 students x 10 parts: 12 ms less)
+    scores = [list(map(_SCORE, cells)) if None not in cells else None for cells in by_column]
+    earned = [[s * p for s in column_scores] if column_scores is not None else
+              [r.score * p if r is not None else 0.0 for r in cells]
+              for cells, column_scores, p in zip(by_column, scores, points, strict=True)]
+    possible = [[p] * len(cells) if column_scores is not None else
+                [p if r is not None else 0.0 for r in cells]
+                for cells, column_scores, p in zip(by_column, scores, points, strict=True)]
     # fsum is exact, so a student's sums do not depend on the order of their parts
     totals = [math.fsum(t) for t in zip(*earned, strict=True)] if points else [0.0] * len(rows)
     possibles = [math.fsum(t) for t in zip(*possible, strict=True)] if points else [0.0] * len(rows)
@@ -203,5 +209,5 @@ def class_statistics(columns: Sequence[str], points: Sequence[float],
         minimum=min(percents) if n else None,
         maximum=max(percents) if n else None,
         histogram=_histogram(percents),
-        parts=tuple(_part_stats(column, points[j], by_column[j], totals)
+        parts=tuple(_part_stats(column, points[j], by_column[j], scores[j], totals)
                     for j, column in enumerate(columns)))

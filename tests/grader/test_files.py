@@ -91,6 +91,15 @@ def test_csv_text_and_atomic_write(tmp_path: Path) -> None:
     assert [p.name for p in path.parent.iterdir()] == ["t.csv"]
 
 
+def test_csv_text_neutralises_only_the_cells_from_outside_when_told_which() -> None:
+    """The header and the cells at the `outside` positions are neutralised; the caller vouches
+    for the others (which are left as they are), and the rows given are not changed."""
+    rows = [["=1+1", "@x", "-0.5", "=kept"]]
+    assert csv_text(["=h", "b", "c", "d"], rows, outside=(0, 1)) == \
+        "'=h,b,c,d\n'=1+1,'@x,-0.5,=kept\n"
+    assert rows == [["=1+1", "@x", "-0.5", "=kept"]]
+
+
 def test_json_chunks_written_in_blocks(tmp_path: Path) -> None:
     """A document of several blocks, with a list given as an iterator, is written whole."""
     entries = [{"n": i, "text": "é" * 50} for i in range(30_000)]
