@@ -187,12 +187,13 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
         answer = _answer(column, part, row)
         if isinstance(answer, str):
             key: Any = stored.key(part)
+            rules: Any = stored  # the stored part's rules and mistakes (`KeyRules`)
             if key is None:
                 instance = stored.resolve().instance
                 if instance is None:
                     break
-                key = instance.part(part.id)
-            answer = _verdict(column, part, answer, seed, key)
+                key, rules = instance.part(part.id), None  # its own rules
+            answer = _verdict(column, part, answer, seed, key, rules)
             if not stored.usable():
                 break
         parts.append(answer)
@@ -215,13 +216,13 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
     return text
 
 
-def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any
-             ) -> PartOutcome:
-    """The judge's verdict on `text` against `key` (a stored or a rebuilt part); `seed` is
-    the question's (an expression part's points are drawn from it). An internal error is
-    reported for this answer only."""
+def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any,
+             rules: Any = None) -> PartOutcome:
+    """The judge's verdict on `text` against `key` (a stored part with its item's `rules`, or
+    a rebuilt part with its own: None); `seed` is the question's (an expression part's points
+    are drawn from it). An internal error is reported for this answer only."""
     try:
-        result = check_key(key, text, seed)
+        result = check_key(key, text, seed, rules)
     except QuizError as exc:
         return _outcome(column, stored, text, "invalid", str(exc))
     except Exception as exc:  # one answer must never stop the batch
