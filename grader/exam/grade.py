@@ -229,15 +229,20 @@ def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any,
         return _outcome(column, stored, text, "error",
                         f"This answer could not be graded because of an internal error "
                         f"in mlquiz ({type(exc).__name__}); please report it.")
-    return PartOutcome(column, stored.id, text, result.status, float(result.score),
-                       float(stored.points), result.feedback, result.mistake, result.read_as,
-                       stored.answer_text)
+    return _part_outcome((column, stored.id, text, result.status, float(result.score),
+                          float(stored.points), result.feedback, result.mistake,
+                          result.read_as, stored.answer_text, None, None))
+
+
+#: A part's outcome is made from a tuple of every field (`_make`, the tuple's own constructor):
+#: 0.18 us instead of 0.33 with positional arguments and defaults (one per answer).
+_part_outcome = PartOutcome._make
 
 
 def _outcome(column: str, stored: StoredPart, answer: str, status: str,
              feedback: str) -> PartOutcome:
-    return PartOutcome(column, stored.id, answer, status, 0.0, float(stored.points), feedback,
-                       None, None, stored.answer_text)
+    return _part_outcome((column, stored.id, answer, status, 0.0, float(stored.points),
+                          feedback, None, None, stored.answer_text, None, None))
 
 
 # --------------------------------------------------------------------------- workers

@@ -100,22 +100,24 @@ class ItemResult:
         return self.points / self.max_points if self.max_points else 0.0
 
 
-# The verdicts are made with positional arguments, in `Result`'s field order: a NamedTuple
-# made with keywords takes 0.6 us, positionally 0.25 us (one per answer).
+# The verdicts are made from a tuple of every field, in `Result`'s field order (`_make`, the
+# tuple's own constructor): a NamedTuple made with keywords takes 0.6 us, positionally 0.28 us,
+# this way 0.17 us (one per answer).
+_result = Result._make
 
 
 def _invalid(key: AnswerKey, text: str, message: str) -> Result:
-    return Result(key.id, "invalid", 0.0, message, None, None, None, text)
+    return _result((key.id, "invalid", 0.0, message, None, None, None, text))
 
 
 def _correct(key: AnswerKey, text: str, value: Any, read_as: str, note: str = "") -> Result:
-    return Result(key.id, "correct", 1.0, f"Correct. {note}" if note else "Correct.", None,
-                  value, read_as, text)
+    return _result((key.id, "correct", 1.0, f"Correct. {note}" if note else "Correct.", None,
+                    value, read_as, text))
 
 
 def _incorrect(key: AnswerKey, text: str, value: Any, read_as: str, feedback: str,
                mistake: str | None = None, score: float = 0.0) -> Result:
-    return Result(key.id, "incorrect", score, feedback, mistake, value, read_as, text)
+    return _result((key.id, "incorrect", score, feedback, mistake, value, read_as, text))
 
 
 def check(instance: Instance, part_id: str, answer: str) -> Result:
