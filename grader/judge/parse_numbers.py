@@ -399,6 +399,12 @@ def parse_number(text: str) -> ParsedNumber:
     Commas, underscores, hexadecimal, nan/inf, other digit systems and invisible characters are
     refused with a message saying why; nothing is guessed.
     """
+    # The common forms first, on the text as it is: one that `_COMMON_RE` matches whole has no
+    # surrounding space, no Unicode minus and at most 62 characters, so the lead-in below would
+    # change nothing. Reading '842/969' took 1.45 us, now 1.08.
+    common = _read_common(text, text, 0, len(text))
+    if common is not None:
+        return common
     prefix = "Could not read the answer as a number"
     lo, hi = bounds(text)
     check_length(prefix, text, lo, hi, _MAX_NUMBER_CHARS)
