@@ -187,15 +187,14 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
         column = intern(prefix + part.id)  # one string per column, not one per answer
         answer = _answer(column, part, row)
         if isinstance(answer, str):
-            key: Any = stored.key(part)
-            rules: Any = stored  # the stored part's rules and mistakes (`KeyRules`)
-            if key is None:
+            if part.complete:  # the stored key, with the item's rules (`ItemRebuild.key`)
+                answer = _verdict(column, part, answer, seed, part, stored)
+            else:  # the rebuilt question's part, with its own rules
                 instance = stored.resolve().instance
                 if instance is None:
                     break
-                key, rules = instance.part(part.id), None  # its own rules
-            answer = _verdict(column, part, answer, seed, key, rules)
-            if not stored.usable():
+                answer = _verdict(column, part, answer, seed, instance.part(part.id))
+            if stored.state is not None and not stored.usable():  # (most answers: no call)
                 break
         parts.append(answer)
     return tuple(parts)

@@ -164,8 +164,8 @@ class ItemRebuild:
     It is also the stored parts' `grader.judge.key.KeyRules`: their template's tolerance and
     partial-credit rule (found once per template), and their mistakes (stored, with the
     feedback from the rebuilt question). A stored part is judged as the manifest holds it:
-    binding it to its rules made a new key for every answer, 0.5 to 1.7 us each (grading
-    10,000 x 10 without pages: 0.1 s).
+    binding it to its rules made a new key for every answer (the grading of 10,000 x 10
+    without pages took 1.04 s of CPU, was 1.08).
 
     `state` is None while nothing needed the rebuilt question, else the `Rebuilt` state that
     the grading loop acts on (a stored part's `mistakes_for` may turn ``ok`` into ``stale``).
