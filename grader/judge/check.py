@@ -35,6 +35,7 @@ from grader.judge.parse import (
     parse_shape,
     parse_vector,
 )
+from grader.judge.parse_arrays import plain_vector_values
 from grader.judge.tolerance import is_close_sigfigs, shape_and_values, within, within_each
 from questionbank.errors import AnswerError
 from questionbank.instance import Instance
@@ -344,10 +345,14 @@ def _transposed(flat: Sequence[float], shape: tuple[int, ...]) -> list[float]:
 
 
 def _check_array(key: AnswerKey, rules: KeyRules, text: str, seed: int) -> Result:
-    numbers, flat, shape, value, note = _read_array(key, text)
-    read_as = _flat_text(flat, shape) + note
     tol = rules.tolerance(key)
     want_shape, want = key.numeric_value
+    if key.type == "vector":  # most right vectors are written plainly: read their values only
+        plain = plain_vector_values(text)
+        if plain is not None and _all_within(tol, (len(plain),), plain, want_shape, want):
+            return _correct(key, text, plain, _flat_text(plain, (len(plain),)))
+    numbers, flat, shape, value, note = _read_array(key, text)
+    read_as = _flat_text(flat, shape) + note
     if _all_within(tol, shape, flat, want_shape, want):
         return _correct(key, text, value, read_as)
     mistakes = rules.mistake_values(key)
