@@ -74,6 +74,9 @@ class Rebuilder:
         self.first = first
         self._templates: dict[str, _TemplateCheck] = {}
         self._probes: dict[str, bool] = {}
+        #: by template: its check when its items can be graded from their stored keys, else
+        #: None (`stored`: one look-up per item instead of two calls)
+        self._stored: dict[str, _TemplateCheck | None] = {}
 
     def template(self, template_id: str) -> _TemplateCheck:
         """The template of the exam's version, or why it cannot be used."""
@@ -130,9 +133,15 @@ class Rebuilder:
     def stored(self, item: Item) -> ItemRebuild | None:
         """The item to grade from its stored key, or None when it must be rebuilt first
         (its template is unusable, has changed, or has other parts)."""
-        check = self.template(item.template)
-        if check.template is None or not self.probe(item.template) or \
-                tuple([p.id for p in item.parts]) != check.part_ids:
+        template_id = item.template
+        if template_id in self._stored:
+            check = self._stored[template_id]
+        else:
+            check = self.template(template_id)
+            if check.template is None or not self.probe(template_id):
+                check = None
+            self._stored[template_id] = check
+        if check is None or tuple([p.id for p in item.parts]) != check.part_ids:
             return None
         return ItemRebuild(self, item, check.rules)
 
