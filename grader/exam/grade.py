@@ -109,12 +109,13 @@ class _Grader:
         feedback pages when asked."""
         assert row.student is not None
         graded = [self._item(item, row) for item in record.items]
-        items = tuple(outcome for outcome, _ in graded)
-        if any(i.status != "graded" for i in items):
-            status = "incomplete" if any(i.status == "graded" for i in items) else "ungradable"
-            message = "; ".join(f"Q{i.number}: {i.message}" for i in items
-                                if i.status != "graded")
-        elif all(p.status == "blank" for i in items for p in i.parts):
+        # (lists, not generators: 0.3 us less for a student with 4 questions)
+        items = tuple([outcome for outcome, _ in graded])
+        ungraded = [i for i in items if i.status != "graded"]
+        if ungraded:
+            status = "incomplete" if len(ungraded) < len(items) else "ungradable"
+            message = "; ".join([f"Q{i.number}: {i.message}" for i in ungraded])
+        elif _all_blank(items):
             status, message = "blank", "every answer is blank (0 points; left out of the " \
                                        "statistics)"
         elif row.missing:
@@ -156,6 +157,16 @@ class _Grader:
         return _rebuilt_item(rebuilt, item, row), rebuilt.instance
 
 
+def _all_blank(items: Sequence[ItemOutcome]) -> bool:
+    """Whether every answer of `items` is blank (a loop, not a generator: most students'
+    first answer is not, 0.3 us less)."""
+    for item in items:
+        for part in item.parts:
+            if part.status != "blank":
+                return False
+    return True
+
+
 def _rebuilt_item(rebuilt: Rebuilt, item: Item, row: SubmissionRow) -> ItemOutcome:
     """The item graded from its rebuilt question, or every part ``ungraded``."""
     instance = rebuilt.instance
@@ -186,14 +197,14 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
         column = intern(prefix + part.id)  # one string per column, not one per answer
         answer = _answer(column, part, row)
         if isinstance(answer, str):
-            key: Any = stored.key(part)
-            if key is None:
+            if part.complete:  # the stored key, with the item's rules (`ItemRebuild.key`)
+                answer = _verdict(column, part, answer, seed, part, stored)
+            else:  # the rebuilt question's part, with its own rules
                 instance = stored.resolve().instance
                 if instance is None:
                     break
-                key = instance.part(part.id)
-            answer = _verdict(column, part, answer, seed, key)
-            if not stored.usable():
+                answer = _verdict(column, part, answer, seed, instance.part(part.id))
+            if stored.state is not None and not stored.usable():  # (most answers: no call)
                 break
         parts.append(answer)
     return tuple(parts)
@@ -215,28 +226,33 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
     return text
 
 
-def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any
-             ) -> PartOutcome:
-    """The judge's verdict on `text` against `key` (a stored or a rebuilt part); `seed` is
-    the question's (an expression part's points are drawn from it). An internal error is
-    reported for this answer only."""
+def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any,
+             rules: Any = None) -> PartOutcome:
+    """The judge's verdict on `text` against `key` (a stored part with its item's `rules`, or
+    a rebuilt part with its own: None); `seed` is the question's (an expression part's points
+    are drawn from it). An internal error is reported for this answer only."""
     try:
-        result = check_key(key, text, seed)
+        result = check_key(key, text, seed, rules)
     except QuizError as exc:
         return _outcome(column, stored, text, "invalid", str(exc))
     except Exception as exc:  # one answer must never stop the batch
         return _outcome(column, stored, text, "error",
                         f"This answer could not be graded because of an internal error "
                         f"in mlquiz ({type(exc).__name__}); please report it.")
-    return PartOutcome(column, stored.id, text, result.status, float(result.score),
-                       float(stored.points), result.feedback, result.mistake, result.read_as,
-                       stored.answer_text)
+    return _part_outcome((column, stored.id, text, result.status, float(result.score),
+                          float(stored.points), result.feedback, result.mistake,
+                          result.read_as, stored.answer_text, None, None))
+
+
+#: A part's outcome is made from a tuple of every field (`_make`, the tuple's own constructor):
+#: 0.18 us instead of 0.33 with positional arguments and defaults (one per answer).
+_part_outcome = PartOutcome._make
 
 
 def _outcome(column: str, stored: StoredPart, answer: str, status: str,
              feedback: str) -> PartOutcome:
-    return PartOutcome(column, stored.id, answer, status, 0.0, float(stored.points), feedback,
-                       None, None, stored.answer_text)
+    return _part_outcome((column, stored.id, answer, status, 0.0, float(stored.points),
+                          feedback, None, None, stored.answer_text, None, None))
 
 
 # --------------------------------------------------------------------------- workers

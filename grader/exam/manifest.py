@@ -22,8 +22,8 @@ lists the union of its templates' parts; each student's items say which template
 ``exam.json: students[3].items[1].parts[0].points: unexpected value '1'``.
 
 A `StoredPart` is also the judge's answer key (`grader.judge.key.AnswerKey`) for the types
-whose key is all in the manifest (`STORED_TYPES`), once bound to its template's tolerance and
-to a source of the rebuilt question's mistakes (`StoredPart.bind`): right, blank, unreadable
+whose key is all in the manifest (`STORED_TYPES`), judged with its template's tolerance and a
+source of the rebuilt question's mistakes (`StoredPart.complete`): right, blank, unreadable
 answers and wrong ones that no stored mistake explains are judged without rebuilding it.
 """
 
@@ -76,13 +76,17 @@ class StoredPart(NamedTuple):
     """One part of a student's question as the manifest stores it: the key the exam printed.
 
     `mistake_answers` holds the declared mistakes' ``(id, answer)`` pairs in order, or None
-    for a manifest written before they were stored. `tolerance`, `partial` and `source` are the
-    template's rules and the rebuilt question's mistakes, set by `bind` for judging.
+    for a manifest written before they were stored.
 
-    A NamedTuple, not a frozen dataclass: one is made per part read and again per part judged
-    (190,000 for 10,000 students x 10 parts), and a frozen dataclass of nine fields takes
-    1.9 us to make, a NamedTuple 0.5 us (reading a 10,000 x 10 manifest: 0.9 s of CPU, was
-    1.1 s, measured on a busy machine).
+    For the types whose key is all in the manifest (`complete`), it is the judge's answer key
+    (`grader.judge.key.AnswerKey`) as it is: the template's rules (`template_rules`) and the
+    rebuilt question's mistakes come with it from the grading loop
+    (`grader.exam.rebuild.ItemRebuild`), so judging an answer makes no new key.
+
+    A NamedTuple, not a frozen dataclass: one is made per part read (100,000 for 10,000
+    students x 10 parts), and a frozen dataclass took four times as long to make (1.9 us, a
+    NamedTuple 0.5, with the nine fields the record then had; reading a 10,000 x 10 manifest:
+    0.9 s of CPU, was 1.1 s, measured on a busy machine).
     """
 
     id: str
@@ -91,9 +95,6 @@ class StoredPart(NamedTuple):
     answer_text: str
     points: float
     mistake_answers: tuple[tuple[str, Any], ...] | None = None
-    tolerance: Tolerance | None = None
-    partial: bool = False
-    source: MistakeSource | None = None
 
     @classmethod
     def from_part(cls, part: Part) -> StoredPart:
@@ -102,20 +103,18 @@ class StoredPart(NamedTuple):
             if part.type in STORED_TYPES else None
         return cls(part.id, part.type, part.answer, part.answer_text, part.points, mistakes)
 
-    def bind(self, spec: PartSpec, source: MistakeSource) -> StoredPart | None:
-        """This part as an answer key with the template's tolerance and partial-credit rule,
-        or None when its key is not all in the manifest (a choice or expression part, or an
-        answer of an unexpected form): then the rebuilt question's part is judged instead."""
-        if self.type not in STORED_TYPES or not _well_formed(self.type, self.answer):
-            return None
-        return StoredPart(self.id, self.type, self.answer, self.answer_text, self.points,
-                          self.mistake_answers, spec.tolerance, spec.partial, source)
+    @property
+    def complete(self) -> bool:
+        """Whether this part is an answer key by itself: not when its key is not all in the
+        manifest (a choice or expression part, or an answer of an unexpected form); then the
+        rebuilt question's part is judged instead."""
+        return self.type in STORED_TYPES and _well_formed(self.type, self.answer)
 
-    def __reduce__(self) -> tuple[Any, ...]:
-        # pickled for the --jobs workers without the judging rules `bind` sets (a source is
-        # the grading process's own)
-        return StoredPart, (self.id, self.type, self.answer, self.answer_text, self.points,
-                            self.mistake_answers)
+    @staticmethod
+    def template_rules(spec: PartSpec) -> tuple[Tolerance, bool]:
+        """The template's rules for judging a stored part of `spec`: its tolerance (the
+        default when it sets none) and whether it gives partial credit."""
+        return spec.tolerance or DEFAULT_TOLERANCE, spec.partial
 
     def to_json(self) -> dict[str, Any]:
         data = {"id": self.id, "type": self.type, "answer": self.answer,
@@ -125,11 +124,7 @@ class StoredPart(NamedTuple):
                                 for mistake_id, answer in self.mistake_answers]
         return data
 
-    # -- the judge's AnswerKey protocol
-
-    @property
-    def effective_tolerance(self) -> Tolerance:
-        return self.tolerance or DEFAULT_TOLERANCE
+    # -- the judge's AnswerKey protocol, and its mistakes (`grader.judge.key.KeyRules`)
 
     @property
     def numeric_value(self) -> tuple[tuple[int, ...], tuple[float, ...]]:
@@ -143,17 +138,16 @@ class StoredPart(NamedTuple):
             return (len(answer),), tuple(map(float, answer))
         raise TypeError(f"a {self.type} part has no numeric value")
 
-    @property
-    def mistake_values(self) -> tuple[tuple[str, Any], ...]:
+    def mistake_values(self, source: MistakeSource | None) -> tuple[tuple[str, Any], ...]:
         """(id, comparable value) of each declared mistake: the stored ones, or the rebuilt
-        question's when none are stored or they are not of the part's form."""
+        question's (from `source`) when none are stored or they are not of the part's form."""
         if self.mistake_answers is not None:
             try:
-                return tuple((mistake_id, _stored_value(self.type, answer))
-                             for mistake_id, answer in self.mistake_answers)
+                return tuple([(mistake_id, _stored_value(self.type, answer))
+                              for mistake_id, answer in self.mistake_answers])
             except (ValueError, TypeError, AttributeError):
                 pass  # not of the part's form: the rebuilt mistakes decide
-        rebuilt = self.source.mistakes_for(self) if self.source is not None else None
+        rebuilt = source.mistakes_for(self) if source is not None else None
         if rebuilt is None:
             return ()
         from questionbank.instance import comparable_mistake
@@ -162,10 +156,10 @@ class StoredPart(NamedTuple):
         return tuple((m.id, comparable_mistake(self.type, m.answer if shape else m.value))
                      for m in rebuilt)
 
-    def mistake_feedback(self, index: int) -> str:
+    def mistake_feedback(self, source: MistakeSource | None, index: int) -> str:
         """The feedback of the `index`-th mistake, rendered from the rebuilt question; empty
         when that cannot be used (the grading loop then discards this verdict)."""
-        rebuilt = self.source.mistakes_for(self) if self.source is not None else None
+        rebuilt = source.mistakes_for(self) if source is not None else None
         return rebuilt[index].feedback if rebuilt is not None else ""
 
     @property

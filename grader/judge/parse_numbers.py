@@ -99,6 +99,11 @@ class ParsedNumber(NamedTuple):
                 f"sigfigs={self.sigfigs!r}, text={self.text!r})")
 
 
+#: Numbers are made from a tuple of every field (`_make`, the tuple's own constructor): 0.17 us
+#: instead of 0.27 with positional arguments (a vector of 8 entries: 0.8 us less).
+_parsed = ParsedNumber._make
+
+
 def _in_lowest_terms(value: float, numerator: int, denominator: int, percent: bool,
                      decimals: int | None, sigfigs: int | None, text: str) -> ParsedNumber:
     """The ParsedNumber of ``numerator / denominator`` (denominator > 0), reduced."""
@@ -106,7 +111,7 @@ def _in_lowest_terms(value: float, numerator: int, denominator: int, percent: bo
     if divisor != 1:
         numerator //= divisor
         denominator //= divisor
-    return ParsedNumber(value, numerator, denominator, percent, decimals, sigfigs, text)
+    return _parsed((value, numerator, denominator, percent, decimals, sigfigs, text))
 
 
 def _nth_significant(t: str, start: int, end: int, n: int) -> int:
@@ -370,7 +375,7 @@ def _read_common(text: str, t: str, lo: int, hi: int) -> ParsedNumber | None:
         if divisor != 1:
             numerator //= divisor
             denominator //= divisor
-        return ParsedNumber(value, numerator, denominator, False, None, None, text[lo:hi])
+        return _parsed((value, numerator, denominator, False, None, None, text[lo:hi]))
     if hi - lo > _MAX_SIGFIGS:
         return None
     # A plain decimal this short has at most 30 digits and can neither overflow nor underflow.
@@ -385,7 +390,7 @@ def _read_common(text: str, t: str, lo: int, hi: int) -> ParsedNumber | None:
     if places:
         return _in_lowest_terms(mantissa / _POWERS_OF_TEN[places], mantissa,
                                 _POWERS_OF_TEN[places], False, places, sigfigs, text[lo:hi])
-    return ParsedNumber(float(mantissa), mantissa, 1, False, 0, sigfigs, text[lo:hi])
+    return _parsed((float(mantissa), mantissa, 1, False, 0, sigfigs, text[lo:hi]))
 
 
 def parse_number(text: str) -> ParsedNumber:
@@ -394,6 +399,12 @@ def parse_number(text: str) -> ParsedNumber:
     Commas, underscores, hexadecimal, nan/inf, other digit systems and invisible characters are
     refused with a message saying why; nothing is guessed.
     """
+    # The common forms first, on the text as it is: one that `_COMMON_RE` matches whole has no
+    # surrounding space, no Unicode minus and at most 62 characters, so the lead-in below would
+    # change nothing. Reading '842/969' took 1.45 us, now 1.08.
+    common = _read_common(text, text, 0, len(text))
+    if common is not None:
+        return common
     prefix = "Could not read the answer as a number"
     lo, hi = bounds(text)
     check_length(prefix, text, lo, hi, _MAX_NUMBER_CHARS)

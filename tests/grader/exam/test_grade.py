@@ -463,10 +463,10 @@ def test_an_internal_error_in_one_answer_does_not_stop_the_batch(
 
     real = grader.exam.grade.check_key
 
-    def flaky(key: Any, text: str, seed: int) -> Any:
+    def flaky(key: Any, text: str, seed: int, rules: Any = None) -> Any:
         if text == "boom":
             raise RuntimeError("simulated bug")
-        return real(key, text, seed)
+        return real(key, text, seed, rules)
 
     monkeypatch.setattr(grader.exam.grade, "check_key", flaky)
     right = exam["right"]

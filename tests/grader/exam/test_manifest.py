@@ -201,7 +201,8 @@ def _verdict(result: Any) -> tuple[Any, ...]:
 @pytest.mark.parametrize("template_id", KEY_TEMPLATES)
 def test_a_stored_part_is_judged_as_the_generated_part(template_id: str) -> None:
     """The judge gives the same verdict, score, feedback and mistake with the key stored in
-    the manifest (bound to the template's tolerance) as with the generated part."""
+    the manifest (judged with the item's rules: the template's tolerance) as with the
+    generated part."""
     bank = default_bank()
     template = bank.get(template_id)
     seen = set()
@@ -219,7 +220,7 @@ def test_a_stored_part_is_judged_as_the_generated_part(template_id: str) -> None
             seen.add(part.type)
             assert key is not None
             for text in _answers(part):
-                assert _verdict(check_key(key, text, stored.seed)) == \
+                assert _verdict(check_key(key, text, stored.seed, stored)) == \
                     _verdict(check_key(part, text, instance.seed)), (seed, part.id, text)
             assert stored.usable()
     assert seen
@@ -248,18 +249,18 @@ def test_the_answer_key_protocol_of_a_stored_number() -> None:
     part = instance.part("precision")
     spec = instance.template.part("precision")
     source = FakeSource(part.mistakes)
-    key = StoredPart.from_part(part).bind(spec, source)
-    assert key is not None
+    key = StoredPart.from_part(part)
+    assert key.complete
     assert key.numeric_value == ((), (float(part.answer),))
-    assert key.effective_tolerance == (spec.tolerance or DEFAULT_TOLERANCE)
-    assert key.partial is spec.partial
+    assert StoredPart.template_rules(spec) == (spec.tolerance or DEFAULT_TOLERANCE,
+                                               spec.partial)
     assert (key.options, key.symbols) == ((), None)
-    assert [i for i, _ in key.mistake_values] == [m.id for m in part.mistakes]
-    assert [v for _, v in key.mistake_values] == [v for _, v in part.mistake_values]
+    assert [i for i, _ in key.mistake_values(source)] == [m.id for m in part.mistakes]
+    assert [v for _, v in key.mistake_values(source)] == [v for _, v in part.mistake_values]
     assert source.asked == [], "the stored mistakes' values need no rebuilt question"
-    assert key.mistake_feedback(1) == part.mistakes[1].feedback
+    assert key.mistake_feedback(source, 1) == part.mistakes[1].feedback
     assert source.asked == ["precision"]
-    assert StoredPart.from_part(part).bind(spec, FakeSource(None)).mistake_feedback(0) == "", \
+    assert key.mistake_feedback(FakeSource(None), 0) == "", \
         "no feedback when the rebuilt question cannot be used (the verdict is discarded)"
 
 
@@ -280,11 +281,10 @@ def test_numeric_values_of_stored_keys(ptype: str, answer: Any, shape: tuple[int
     ("vector", []), ("vector", [1, "2"]), ("matrix", [[1, 2], [3]]), ("shape", [0, 3]),
     ("shape", [""]), ("choice", "B"), ("expression", "2*X"),
 ])
-def test_a_key_not_all_in_the_manifest_is_not_bound(ptype: str, answer: Any) -> None:
+def test_a_key_not_all_in_the_manifest_is_not_complete(ptype: str, answer: Any) -> None:
     """Choice and expression parts, and stored answers of an unexpected form, are judged
     from the rebuilt question instead."""
-    spec = default_bank().get("metrics/confusion-matrix").part("accuracy")
-    assert StoredPart("p", ptype, answer, "x", 1.0).bind(spec, FakeSource(None)) is None
+    assert not StoredPart("p", ptype, answer, "x", 1.0).complete
 
 
 # --------------------------------------------------------------------------- rebuild states
@@ -334,12 +334,12 @@ def test_an_item_is_rebuilt_only_when_a_part_needs_it(manifest: Manifest) -> Non
     assert isinstance(stored, ItemRebuild)
     key = stored.key(item.parts[0])
     assert key is not None
-    check_key(key, item.parts[0].answer_text, stored.seed)
-    check_key(key, "0.000123", stored.seed)  # wrong, and no declared mistake
+    check_key(key, item.parts[0].answer_text, stored.seed, stored)
+    check_key(key, "0.000123", stored.seed, stored)  # wrong, and no declared mistake
     assert stored.state is None and stored.usable()
     mistaken = key.mistake_answers[0] if key.mistake_answers else None
     assert mistaken is not None
-    result = check_key(key, repr(float(mistaken[1])), stored.seed)
+    result = check_key(key, repr(float(mistaken[1])), stored.seed, stored)
     assert result.mistake == mistaken[0] and result.feedback
     assert stored.state is not None and stored.state.state == "ok" and stored.usable()
 
@@ -355,8 +355,8 @@ def test_stored_mistakes_the_template_no_longer_gives_are_a_stale_state(
     assert stored is not None
     key = stored.key(item.parts[0])
     assert key is not None
-    assert key.mistake_values[0] == ("made-up", 0.125)
-    assert key.mistake_feedback(0) == ""
+    assert stored.mistake_values(key)[0] == ("made-up", 0.125)
+    assert stored.mistake_feedback(key, 0) == ""
     assert stored.state is not None
     assert (stored.state.state, stored.state.status) == ("stale", "graded")
     assert stored.state.instance is not None and not stored.usable()

@@ -3,6 +3,8 @@
 `parse_numbers._read_common` (plain decimals, whole fractions) and `parse_arrays._plain_shape`
 ('3x4') are tried before the readers that handle every form and explain every problem; on
 any text they accept they must give the same value, and they must leave the rest alone.
+`parse_arrays.plain_vector_values` ('[7.5, 2, 61/9]') must give the values `parse_vector`
+reads, and accept nothing it refuses.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from grader.judge.parse_common import Problem, read_answer
 
 _NUMBERISH = st.text(alphabet="0123456789+-./%eE x", max_size=40)
 _SHAPEISH = st.text(alphabet="0123456789xX ,()", max_size=30)
+_VECTORISH = st.text(alphabet="0123456789+-./, \t[]()e%;", max_size=40)
 
 
 def _full_number(text: str) -> Any:
@@ -85,3 +88,58 @@ def _outcome(parse: Any, text: str) -> Any:
         return parse(text)
     except Exception as exc:  # compared, not handled
         return ("error", str(exc))
+
+
+def _vector_values(text: str) -> Any:
+    try:
+        return [n.value for n in parse_arrays.parse_vector(text)]
+    except Exception as exc:  # compared, not handled
+        return ("error", str(exc))
+
+
+def _same_floats(got: list[float], want: Any) -> bool:
+    """The same values, and the same signs of zero (repr tells -0.0 from 0.0)."""
+    return isinstance(want, list) and [repr(v) for v in got] == [repr(v) for v in want]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_VECTORISH)
+def test_plain_vector_values_agree_with_the_vector_reader(text: str) -> None:
+    values = parse_arrays.plain_vector_values(text)
+    if values is not None:
+        assert _same_floats(values, _vector_values(text)), text
+
+
+@pytest.mark.parametrize("text", [
+    "[7.5, 2, 1.2, 5.4]", "[61/9, 10/3, 7, 0]", "(1, 2)", "1, 2", "5", "[ 1 ,\t2 ]",
+    "[-0, -0.0, -0/3, +5, 7.]", "[-8/13, 2/4]", "[12345678901234.12345678901234, 1]",
+    "[" + "9" * 30 + "/" + "7" * 30 + ", 1]", "[1,5, 2,5]", "[1,2]", "[1, 2", "[1/0, 2]",
+    "[" + "1" * 15 + ", 2]", "[1." + "1" * 15 + ", 2]", "[1e5, 2]", "[50%, 2]", "[]", " [1, 2]",
+])
+def test_plain_vectors_read_as_the_vector_reader_reads_them(text: str) -> None:
+    values = parse_arrays.plain_vector_values(text)
+    if values is not None:
+        assert _same_floats(values, _vector_values(text))
+
+
+_ENTRY = st.builds(
+    lambda sign, whole, point, frac, bottom: sign + whole + (
+        "/" + bottom if bottom is not None else point + frac),
+    st.sampled_from(["", "-", "+"]), st.text("0123456789", min_size=1, max_size=16),
+    st.sampled_from(["", "."]), st.text("0123456789", max_size=16),
+    st.none() | st.text("0123456789", min_size=1, max_size=3))
+_PLAIN_VECTOR = st.builds(
+    lambda entries, gaps, brackets: brackets[0] + "".join(
+        e + (gaps[i % len(gaps)] if i < len(entries) - 1 else "")
+        for i, e in enumerate(entries)) + brackets[1],
+    st.lists(_ENTRY, min_size=1, max_size=6),
+    st.lists(st.sampled_from([", ", ",  ", " , ", ",\t", ",", " ,"]), min_size=1),
+    st.sampled_from([("", ""), ("[", "]"), ("(", ")"), ("[ ", " ]"), ("[", ")")]))
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_PLAIN_VECTOR)
+def test_plain_vector_values_agree_on_plainly_written_vectors(text: str) -> None:
+    values = parse_arrays.plain_vector_values(text)
+    if values is not None:
+        assert _same_floats(values, _vector_values(text)), text
