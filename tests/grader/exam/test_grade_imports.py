@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 #: Modules that grading a stored exam without pages does not need.
-NOT_NEEDED = ("pkgutil",)
+NOT_NEEDED = ("pkgutil", "grader.exam.submission_records")
 
 GRADE_SCRIPT = """
 import json, sys
