@@ -348,8 +348,8 @@ def _stored_value(ptype: str, answer: Any) -> Any:
 # --------------------------------------------------------------------------- reading
 
 
-#: How many students are read (or graded) between two `gc.freeze` calls (see
-#: `grader.exam.manifest_read`).
+#: How many students are graded between two `gc.freeze` calls (reading them freezes more
+#: often: `grader.exam.manifest_read.READ_FREEZE_EVERY`).
 #: Each call also restarts the collector's count of new objects, so the young generations
 #: stay small: grading 10,000 x 10 took 3.95 s of CPU freezing every 500, 3.57 s every 50,
 #: the same as with the collector off (3.58 s).

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from grader.exam.csvrows import _plain_quoted_line, _quoted_row, csv_rows
+from grader.exam.csvrows import _plain_quoted_line, _quoted_row, _StrictReader, csv_rows
 
 CELL = st.text(alphabet=st.sampled_from('ab,;"\n\r x'), max_size=12)
 
@@ -54,6 +54,10 @@ def test_rows_that_cannot_be_read_are_reported_on_their_line(
     assert [(r.line, r.cells, r.problem) for r in csv_rows(text, ",")] == expected
 
 
+#: one reader for every example, as `csv_rows` has one for every line of a file
+_READERS = {d: _StrictReader(d) for d in ",;"}
+
+
 @given(st.text(alphabet=st.sampled_from('ab,;" \r\x00\t'), max_size=16),
        st.sampled_from([",", ";"]))
 def test_a_line_read_by_csv_has_the_cells_the_full_reader_reads(line: str, delimiter: str
@@ -61,8 +65,20 @@ def test_a_line_read_by_csv_has_the_cells_the_full_reader_reads(line: str, delim
     """Rule: where the quick reading of a line with quotes (`csv`, strict) gives cells, they
     are those of the reader that also reports problems; elsewhere it gives way to it."""
     line = '"' + line
-    quick = _plain_quoted_line(line, delimiter)
+    quick = _plain_quoted_line(line, _READERS[delimiter])
     if quick is not None:
         unquoted = re.compile(f"[^{re.escape(delimiter)}\\n]*")
         assert _quoted_row(line + "\n", 0, delimiter, unquoted, 1) == (quick, len(line) + 1,
                                                                       None)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from('ab,;" \r\x00\t'), max_size=12), max_size=8),
+       st.sampled_from([",", ";"]))
+def test_one_reader_reads_each_line_as_a_reader_of_its_own(lines: list[str], delimiter: str
+                                                           ) -> None:
+    """Rule: the reader that `csv_rows` keeps for a file reads each line with quotes as a new
+    reader would, whatever the lines before it (ones that `csv` refuses included)."""
+    shared = _StrictReader(delimiter)
+    for line in ['"' + line for line in lines]:
+        assert _plain_quoted_line(line, shared) == \
+            _plain_quoted_line(line, _StrictReader(delimiter))

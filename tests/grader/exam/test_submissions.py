@@ -47,6 +47,27 @@ def test_csv_cell_too_long_is_that_answers_problem(tmp_path: Path) -> None:
     assert rows[0].cells["Q1.a"] == "x" * 200 + "..."
 
 
+def test_csv_rows_read_whole_and_cell_by_cell_agree(tmp_path: Path) -> None:
+    """A line whose cells are all fine is read at once (`_Rows.plain_csv_row`), any other
+    cell by cell; a header with an unnamed column has every row read cell by cell. The same
+    lines under both headers give the same rows (the unnamed column's cells aside)."""
+    lines = ["s1, 1 ,x\n", "'=s2,2,\n", " ,3,\n", "s4,\x1b[2J,\n", "s5,ok,\x00\n",
+             "s6,1,2,,\n", "s1,late,\n", "zz,9,\n"]
+    rows = {}
+    for header in ("student,Q1.a,extra\n", "student,Q1.a,\n"):
+        path = tmp_path / "s.csv"
+        path.write_text(header + "".join(lines), encoding="utf-8")
+        subs = read_submissions(path, ["Q1.a", "Q1.b"], {"s1", "=s2", "s4", "s5", "s6"})
+        rows[header] = [(r.line, r.student, {k: v for k, v in r.cells.items() if k != "extra"},
+                         r.problem, r.missing, r.invalid) for r in subs.rows]
+    assert rows["student,Q1.a,extra\n"] == rows["student,Q1.a,\n"]
+    assert [r[1:3] for r in rows["student,Q1.a,\n"]] == [
+        ("s1", {}), ("=s2", {"student": "'=s2", "Q1.a": "2"}), (None, {}),
+        ("s4", {"student": "s4", "Q1.a": "\\u001b[2J"}), ("s5", {"student": "s5", "Q1.a": "ok"}),
+        ("s6", {"student": "s6", "Q1.a": "1"}), ("s1", {"student": "s1", "Q1.a": "late"}),
+        ("zz", {})]
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ("name,Q1.a\nx,1\n", ":1: the header has no 'student' column (found 'name', 'Q1.a')"),
     ("\n\n", "the file is empty (expected a header line 'student,Q1...')"),
