@@ -15,6 +15,8 @@ from questionbank.render import display_value
 
 __all__ = ["DisplayContext", "FloatEnv", "Overlay"]
 
+_MISSING = object()
+
 
 class FloatEnv(Mapping[str, Any]):
     """The environment in floating point, for mistakes and their conditions: the params are
@@ -62,6 +64,17 @@ class DisplayContext(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._ready or key in self._raw
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """`Mapping.get` in one step: a text's values are looked up so (`render._values`), and
+        `in` followed by `[]` was two Python calls per name, 0.4 us."""
+        value = self._ready.get(key, _MISSING)
+        if value is _MISSING:
+            raw = self._raw.get(key, _MISSING)
+            if raw is _MISSING:
+                return default
+            value = self._ready[key] = display_value(raw)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(dict.fromkeys([*self._raw, *self._ready]))

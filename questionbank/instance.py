@@ -28,7 +28,7 @@ from questionbank.expr import Expr, truth
 from questionbank.render import display_value, render, render_formats
 from questionbank.sampling import (
     INSTANCE_SECONDS,
-    budget_clock,
+    budget_now,
     check_deadline,
     coerce_param,
     evaluate_in,
@@ -374,11 +374,11 @@ def generate(template: Template, seed: int, params: Mapping[str, Any] | None = N
             spec.type in ("choice", "choices") for spec in template.parts):
         import numpy  # noqa: F401
     solver = _get_solver(template)
-    deadline = budget_clock() + INSTANCE_SECONDS
+    deadline = budget_now() + INSTANCE_SECONDS
     with float_errors_raise():
         instance = _generate(template, seed, overrides, deadline, sampled, solver)
     if render_text:
-        deadline = budget_clock() + INSTANCE_SECONDS  # the text has a budget of its own
+        deadline = budget_now() + INSTANCE_SECONDS  # the text has a budget of its own
         # Render now, so that a template error surfaces here and not later, far from its cause.
         for part in instance.parts:
             _ = part.prompt
@@ -397,11 +397,11 @@ def _generate(template: Template, seed: int, overrides: Mapping[str, Any],
     values, env, fenv, attempts = sample_params(template, rng, overrides, deadline)
     check_deadline(template, deadline, "sampling and derived values")
     if solver is not None:
-        solver_start = budget_clock()
+        solver_start = budget_now()
         _solve(template, solver, env)
         # a solver is trusted code (the first call may import sympy, seconds on a busy
         # machine): its time is not counted against the template's budget
-        deadline += budget_clock() - solver_start
+        deadline += budget_now() - solver_start
     floats = FloatEnv(env, fenv)
 
     # params as sampled (2.0 stays 2.0, as the student reads it); computed values for display

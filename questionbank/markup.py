@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import chain, repeat
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # markdown-it itself is imported on the first parse (see `_parser`)
@@ -533,7 +533,10 @@ def _chunk(chunk: str, fmt: str) -> str:
     out = _written(_NUMBER_MARK.join(parts[::2]), fmt).split(_NUMBER_MARK)
     if len(out) != len(parts) // 2 + 1:
         return _written(chunk, fmt)  # a number the parser dropped (a table row's extra cell)
-    return "".join(chain.from_iterable(zip(out[:-1], parts[1::2], strict=True))) + out[-1]
+    # the written text in place of the text between the numbers: a slice assignment, not a
+    # zip of the two (a confusion-matrix solution's list of 25 numbers: 2.9 -> 0.6 us)
+    parts[::2] = out
+    return "".join(parts)
 
 
 def convert(text: str, fmt: str, blocks: Sequence[str] = ()) -> str:

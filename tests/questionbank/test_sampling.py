@@ -121,3 +121,38 @@ def test_the_budget_clock_is_read_only_when_the_deadline_may_have_passed(
     assert not sampling.past(1e18)  # far away: the clock is not read
     with pytest.raises(AssertionError, match="was read"):
         sampling.past(-1.0)  # may have passed: the clock is read
+
+
+def test_budget_now_is_the_cpu_clock_or_at_most_a_recent_reading_above_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: `budget_now` is this thread's CPU time, or an upper bound of it no more than
+    `RECENT_READING` above, taken from a reading of the clock less than that long ago; an
+    older reading is not used (the clock is read again)."""
+    import time
+
+    from questionbank import sampling
+
+    for _ in range(200):
+        before = sampling.budget_clock()
+        now = sampling.budget_now()
+        after = sampling.budget_clock()
+        assert before <= now <= after + sampling.RECENT_READING
+
+    reads = []
+    real = sampling.time.thread_time
+
+    def counted() -> float:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(sampling.time, "thread_time", counted)
+    for _ in range(50):  # (a busy machine may pause this thread for more than a millisecond)
+        sampling.budget_clock()
+        reads.clear()
+        sampling.budget_now()
+        if not reads:
+            break
+    assert not reads  # a recent reading: no system call
+    time.sleep(2 * sampling.RECENT_READING)
+    sampling.budget_now()
+    assert reads == [1]  # too old: the clock is read
