@@ -13,12 +13,20 @@ ext4's "top directory" hint (``chattr +T``) tells its allocator that the folders
 folder are unrelated and are to be spread over the disk: each goes to a group that holds few
 folders and more free space than average. It is set on the parent for the one ``mkdir``. The
 folder is made under a random name, then renamed, since among equally good groups the
-allocator takes the first from one chosen by the hash of the name. A few files are created
-in it and deleted at once; when they were slow to create, the group is one of those above (a
-group that held the files of the run before last, say, once they are deleted, is again one
-with the fewest folders), and another folder is made while that one still exists, which puts
-it elsewhere. Where the hint cannot be set (another file system, another system) the folder is
-made as usual. Only where the files are placed changes, never what they hold.
+allocator takes the first from one chosen by the hash of the name. Files are created in it
+(`_PROBES`, each kept until the last is made, then deleted); when they become slow to
+create, the group is one of those above (a group that held the files of the run before last,
+say, once they are deleted, is again one with the fewest folders), and another folder is made
+while that one still exists, which puts it elsewhere. The files must be kept while the next
+ones are made: a group's first free numbers are often fine, and the slow ones come after them
+(in groups where 5,000 pages took 2.3-2.9 s of system time instead of 0.08 s, the first 16-24
+files took 10-60 us each and the next ones over 100 us; in good groups 9-13 us each). With 24
+probes 1 folder in 16 made after a few grading runs was still slow (its slow numbers came
+after the 24th), with 64 none in 24. Probing takes about 1.5 ms, and 7 ms more for each slow
+group avoided. Deleted within the second, the probes' numbers are taken again by the first
+files written.
+Where the hint cannot be set (another file system, another system) the folder is made as usual.
+Only where the files are placed changes, never what they hold.
 """
 
 from __future__ import annotations
@@ -37,10 +45,11 @@ __all__ = ["make_spread_folder"]
 # Linux <linux/fs.h>: FS_IOC_GETFLAGS / FS_IOC_SETFLAGS (_IOR/_IOW('f', 1 | 2, long)) and
 # FS_TOPDIR_FL (``chattr +T``)
 _GET_FLAGS, _SET_FLAGS, _TOPDIR = 0x80086601, 0x40086602, 0x00020000
-#: Folders tried at most; files created to time a folder's group; the median time of one
-#: creation above which the group is avoided (about 20 us in a group without recently deleted
-#: files, 200-500 us in one with thousands)
-_ATTEMPTS, _PROBES, _SLOW = 4, 5, 100e-6
+#: Folders tried at most; files created to time a folder's group; the median time of one of
+#: the last `_TIMED` creations above which the group is avoided (9-13 us in a group without
+#: recently deleted files, 54-118 us in the groups where 5,000 pages took 2.3-2.9 s of system
+#: time instead of 0.08 s: see the module docstring)
+_ATTEMPTS, _PROBES, _TIMED, _SLOW = 4, 64, 16, 30e-6
 
 
 def make_spread_folder(folder: Path) -> None:
@@ -82,16 +91,25 @@ def _spread_mkdir(path: Path) -> bool:
 
 
 def _slow_to_fill(folder: Path) -> bool:
-    """Whether creating a file in `folder` is slow (see the module docstring); the files
-    created to find out are deleted."""
-    times = []
-    for index in range(_PROBES):
-        probe = folder / f"probe{index}"
-        start = time.perf_counter()
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        times.append(time.perf_counter() - start)
-        os.unlink(probe)
-    return sorted(times)[_PROBES // 2] > _SLOW
+    """Whether creating files in `folder` is slow (see the module docstring): up to `_PROBES`
+    files are created, and slow it is as soon as the median time of the last `_TIMED` is over
+    `_SLOW` (each creation checks the group's free numbers from the start, so once they are
+    slow, the next ones are too); then they are deleted."""
+    times: list[float] = []
+    made: list[str] = []
+    try:
+        for index in range(_PROBES):
+            probe = os.path.join(folder, f"probe{index}")
+            start = time.perf_counter()
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            times.append(time.perf_counter() - start)
+            made.append(probe)
+            if len(times) >= _TIMED and sorted(times[-_TIMED:])[_TIMED // 2] > _SLOW:
+                return True
+    finally:
+        for probe in made:
+            os.unlink(probe)
+    return False
 
 
 @contextlib.contextmanager

@@ -95,3 +95,50 @@ def test_without_the_hint_the_folder_is_made_as_usual(tmp_path: Path,
     monkeypatch.setattr(fcntl, "ioctl", no_flags)
     make_spread_folder(tmp_path / "feedback")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["feedback"]
+
+
+#: How long each probe took to create, and whether the group is then slow
+_PROBE_CASES = [
+    ([10e-6] * spread._PROBES, False),
+    # a group's first free numbers fine, then slow
+    ([10e-6] * (spread._PROBES - spread._TIMED) + [120e-6] * spread._TIMED, True),
+    # the (upper) median of the last ones decides
+    ([10e-6] * (spread._PROBES - spread._TIMED // 2 + 1) + [120e-6] * (spread._TIMED // 2 - 1),
+     False),
+    ([10e-6] * (spread._PROBES - spread._TIMED // 2) + [120e-6] * (spread._TIMED // 2), True),
+]
+
+
+@pytest.mark.parametrize(("durations", "slow"), _PROBE_CASES)
+def test_a_group_is_slow_when_the_last_probes_are(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   durations: list[float], slow: bool) -> None:
+    """Every probe is kept until the last one is made (the slow numbers of a group come after
+    its first free ones), and the last `_TIMED` creations decide."""
+    assert len(durations) == spread._PROBES
+    clock = iter([t for d in durations for t in (0.0, d)])
+    monkeypatch.setattr(spread.time, "perf_counter", lambda: next(clock))
+    folder = tmp_path / "f"
+    folder.mkdir()
+    real_open = os.open
+    present: list[int] = []
+
+    def counting_open(path: str, flags: int, mode: int = 0o777) -> int:
+        present.append(len(list(folder.iterdir())))
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    assert spread._slow_to_fill(folder) is slow
+    assert present == list(range(len(present)))  # each probe kept while the next are made
+    assert len(present) == spread._PROBES or slow  # (a slow group stops the probing early)
+    assert list(folder.iterdir()) == []
+
+
+def test_probing_stops_once_the_group_is_slow(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slow from the start: the `_TIMED` first probes are enough (and deleted)."""
+    clock = iter([t for _ in range(spread._TIMED) for t in (0.0, 120e-6)])
+    monkeypatch.setattr(spread.time, "perf_counter", lambda: next(clock))
+    folder = tmp_path / "f"
+    folder.mkdir()
+    assert spread._slow_to_fill(folder) is True
+    assert next(clock, None) is None and list(folder.iterdir()) == []
