@@ -21,10 +21,10 @@ while that one still exists, which puts it elsewhere. The files must be kept whi
 ones are made: a group's first free numbers are often fine, and the slow ones come after them
 (in groups where 5,000 pages took 2.3-2.9 s of system time instead of 0.08 s, the first 16-24
 files took 10-60 us each and the next ones over 100 us; in good groups 9-13 us each). With 24
-probes 1 folder in 16 made after a few grading runs was still slow (its slow numbers came
-after the 24th), with 64 none in 24. Probing takes about 1.5 ms, and 7 ms more for each slow
-group avoided. Deleted within the second, the probes' numbers are taken again by the first
-files written.
+probes 3 folders in 28 made after a few grading runs were still slow (their slow numbers came
+after the 24th), with 64 none in 24. Probing takes 1.2-1.9 ms, and 0.7 ms more for each slow
+group avoided (it stops once the creations are slow). Deleted within the second, the probes'
+numbers are taken again by the first files written.
 Where the hint cannot be set (another file system, another system) the folder is made as usual.
 Only where the files are placed changes, never what they hold.
 """
