@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import os
 import threading
 import time
 from collections.abc import Mapping
@@ -41,6 +42,15 @@ def budget_clock() -> float:
     _last_reading.pair = (cpu, time.perf_counter())
     return cpu
 
+
+def _forget_reading() -> None:
+    """In a forked child, whose thread's CPU clock starts again near 0: the parent's reading
+    (kept by the thread that forked) would make `budget_now` and `past` run on its clock."""
+    _last_reading.__dict__.pop("pair", None)
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_forget_reading)
 
 #: How recent (in wall time) the last reading of the CPU clock must be for `budget_now` to use
 #: it instead of reading the clock again.

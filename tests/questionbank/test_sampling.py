@@ -156,3 +156,33 @@ def test_budget_now_is_the_cpu_clock_or_at_most_a_recent_reading_above_it(
     time.sleep(2 * sampling.RECENT_READING)
     sampling.budget_now()
     assert reads == [1]  # too old: the clock is read
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_child_reads_its_own_cpu_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule: the parent's last reading is forgotten in a forked child, whose CPU clock starts
+    again near 0 (else `budget_now` would give the parent's CPU time: an instance's budget in
+    a `--jobs` worker would be 2 s plus the CPU time the parent had used). The reading stays
+    recent here however long the fork takes."""
+    import os
+    import time
+
+    from questionbank import sampling
+
+    monkeypatch.setattr(sampling, "RECENT_READING", 60.0)
+    spin = time.thread_time() + 0.3
+    while time.thread_time() < spin:  # the parent has used at least 0.3 s of CPU time
+        pass
+    read, write = os.pipe()
+    assert sampling.budget_clock() >= 0.3
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child reports through the pipe)
+        try:
+            os.write(write, repr(sampling.budget_now()).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        now = float(pipe.read())
+    os.waitpid(pid, 0)
+    assert now < 0.2
