@@ -80,6 +80,7 @@ from questionbank.instance import Instance
 if TYPE_CHECKING:
     from grader.exam.generate import Progress
     from grader.exam.overrides import Overrides
+    from grader.judge.key import KeyRules
 
 __all__ = ["GRADED_STATUSES", "PART_STATUSES", "ROW_STATUSES", "GradeReport", "default_jobs",
            "grade_exam"]
@@ -197,7 +198,7 @@ def _stored_parts(stored: ItemRebuild, item: Item, row: SubmissionRow
         column = intern(prefix + part.id)  # one string per column, not one per answer
         answer = _answer(column, part, row)
         if isinstance(answer, str):
-            if part.complete:  # the stored key, with the item's rules (`ItemRebuild.key`)
+            if part.complete:  # the stored key, with the item's rules (`ItemRebuild`)
                 answer = _verdict(column, part, answer, seed, part, stored)
             else:  # the rebuilt question's part, with its own rules
                 instance = stored.resolve().instance
@@ -227,7 +228,7 @@ def _answer(column: str, stored: StoredPart, row: SubmissionRow) -> PartOutcome 
 
 
 def _verdict(column: str, stored: StoredPart, text: str, seed: int, key: Any,
-             rules: Any = None) -> PartOutcome:
+             rules: KeyRules | None = None) -> PartOutcome:
     """The judge's verdict on `text` against `key` (a stored part with its item's `rules`, or
     a rebuilt part with its own: None); `seed` is the question's (an expression part's points
     are drawn from it). An internal error is reported for this answer only."""

@@ -22,8 +22,9 @@ lists the union of its templates' parts; each student's items say which template
 ``exam.json: students[3].items[1].parts[0].points: unexpected value '1'``.
 
 A `StoredPart` is also the judge's answer key (`grader.judge.key.AnswerKey`) for the types
-whose key is all in the manifest (`STORED_TYPES`), judged with its template's tolerance and a
-source of the rebuilt question's mistakes (`StoredPart.complete`): right, blank, unreadable
+whose key is all in the manifest (`STORED_TYPES`, `StoredPart.complete`), judged with the
+rules of the item being graded (`grader.exam.rebuild.ItemRebuild`: its template's tolerance and
+the rebuilt question's mistakes, `grader.judge.key.KeyRules`): right, blank, unreadable
 answers and wrong ones that no stored mistake explains are judged without rebuilding it.
 """
 
@@ -331,7 +332,7 @@ def _stored_value(ptype: str, answer: Any) -> Any:
     """A stored mistake's answer in the form the judge compares answers with: what
     `questionbank.answers.comparable_mistake` makes of it, except that a vector or matrix
     stays a (nested) list of floats, which the judge reads as it reads an array
-    (`grader.judge.key.AnswerKey.mistake_values`). Made without numpy: a wrong vector answer
+    (`grader.judge.key.KeyRules.mistake_values`). Made without numpy: a wrong vector answer
     to a part with 5 stored mistakes was judged in 80 us, 60 of them making 10 arrays.
     ValueError if it is not of the part's form."""
     if not _well_formed(ptype, answer):

@@ -193,11 +193,6 @@ class ItemRebuild:
     def seed(self) -> int:
         return self.item.seed
 
-    def key(self, part: StoredPart) -> StoredPart | None:
-        """The part as an answer key (judged with this item as its `KeyRules`), or None when
-        the rebuilt question's part must be judged instead (see `StoredPart.complete`)."""
-        return part if part.complete else None
-
     # -- the stored parts' KeyRules
 
     def tolerance(self, key: StoredPart) -> Tolerance:

@@ -410,7 +410,7 @@ def _stats_json(stats: ClassStats) -> dict[str, Any]:
 
 
 def prepare_summary() -> None:
-    """Compile the summary page's templates ahead of `write_outputs` (15 ms): the workers of
+    """Compile the summary page's templates ahead of `write_outputs` (about 5 ms): the workers of
     ``grade --jobs`` grade while this process does it, instead of after them."""
     from grader.pages import environment
 

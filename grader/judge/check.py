@@ -144,7 +144,7 @@ def check_key(key: AnswerKey, answer: str, seed: int, rules: KeyRules | None = N
     and mistakes: None for its own (a generated part), the item's for a stored part.
     """
     try:
-        return _CHECKERS[key.type](key, rules or OWN_RULES, answer, seed)
+        return _CHECKERS[key.type](key, OWN_RULES if rules is None else rules, answer, seed)
     except AnswerError as exc:
         message = exc.render()
         if key.type == "expression":
