@@ -66,15 +66,15 @@ def make_spread_folder(folder: Path) -> None:
             fresh = folder.parent / f".{folder.name}.{secrets.token_hex(8)}"
             if not _spread_mkdir(fresh):
                 break
+            avoided.append(fresh)  # removed at the end unless it becomes `folder`
             if attempt + 1 < _ATTEMPTS and _slow_to_fill(fresh):
-                avoided.append(fresh)  # kept until the next one is made: see the docstring
-                continue
+                continue  # kept until the next one is made: see the docstring
             try:
                 os.rename(fresh, folder)
-                return
             except OSError:  # the folder exists already: made as usual below
-                avoided.append(fresh)
                 break
+            avoided.pop()
+            return
     finally:
         for path in avoided:
             with contextlib.suppress(OSError):
@@ -108,7 +108,8 @@ def _slow_to_fill(folder: Path) -> bool:
                 return True
     finally:
         for probe in made:
-            os.unlink(probe)
+            with contextlib.suppress(OSError):
+                os.unlink(probe)
     return False
 
 

@@ -142,3 +142,24 @@ def test_probing_stops_once_the_group_is_slow(tmp_path: Path,
     folder.mkdir()
     assert spread._slow_to_fill(folder) is True
     assert next(clock, None) is None and list(folder.iterdir()) == []
+
+
+def test_a_failing_probe_leaves_no_folder_behind(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while probing: the error reaches the caller, and neither the probes nor the
+    hidden folder tried are left."""
+    real_open = os.open
+    made = []
+
+    def full_after_three(path: str, flags: int, mode: int = 0o777) -> int:
+        if "probe" in os.fspath(path) and len(made) == 3:
+            raise OSError(28, "No space left on device")
+        made.append(path)
+        return real_open(path, flags, mode)
+
+    monkeypatch.setattr(os, "open", full_after_three)
+    if _flags(tmp_path) is None:
+        pytest.skip("the file system has no top-directory hint: nothing is probed")
+    with pytest.raises(OSError, match="No space left"):
+        make_spread_folder(tmp_path / "feedback")
+    assert list(tmp_path.iterdir()) == []
