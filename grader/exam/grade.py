@@ -481,17 +481,21 @@ def grade_exam(exam: str | Path, submissions: str | Path, out_dir: str | Path = 
     if jobs is not None and jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out_dir)
-    manifest = _trusted_manifest(exam, trust_stored=not (feedback_pages or verify_keys))
-    changes = None
-    if overrides is not None:  # (1.2 ms to import: only then)
-        from grader.exam.overrides import read_overrides
+    try:
+        manifest = _trusted_manifest(exam, trust_stored=not (feedback_pages or verify_keys))
+        changes = None
+        if overrides is not None:  # (1.2 ms to import: only then)
+            from grader.exam.overrides import read_overrides
 
-        changes = read_overrides(overrides, manifest)
-    subs = read_submissions(submissions, [p.column for p in manifest.columns],
-                            {s.id for s in manifest.students})
-    notes = check_submissions_exam(subs.rows, str(submissions), manifest.exam_id)
-    notes += [changes.note()] if changes is not None else []
-    subs = dataclasses.replace(subs, notes=(*notes, *subs.notes))
+            changes = read_overrides(overrides, manifest)
+        subs = read_submissions(submissions, [p.column for p in manifest.columns],
+                                {s.id for s in manifest.students})
+        notes = check_submissions_exam(subs.rows, str(submissions), manifest.exam_id)
+        notes += [changes.note()] if changes is not None else []
+        subs = dataclasses.replace(subs, notes=(*notes, *subs.notes))
+    except BaseException:
+        gc.unfreeze()  # what reading the manifest froze (`grader.exam.manifest_read`)
+        raise
     # The manifest, the submissions and then the outcomes live as long as the batch, and the
     # cyclic garbage collector would walk all of them again and again. Frozen (`gc.freeze`,
     # also every `FREEZE_EVERY` rows) it skips them; they are freed by reference counting as
