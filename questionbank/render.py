@@ -53,8 +53,8 @@ from questionbank.markup import (
 from questionbank.values import format_number, readable_number, terminates
 
 __all__ = ["FORMATS", "MAX_RANGE", "MAX_RENDERED_CHARS", "TEX_UNICODE", "check_syntax",
-           "display_value", "md_to_html", "md_to_tex", "md_to_text", "render", "render_formats",
-           "tex_escape"]
+           "display_value", "is_static", "md_to_html", "md_to_tex", "md_to_text", "render",
+           "render_formats", "tex_escape"]
 
 FORMATS = ("text", "md", "html", "tex")
 
@@ -398,11 +398,17 @@ def _compile(source: str, fmt: str) -> tuple[jinja2.Template, tuple[str, ...]]:
     return env.from_string(tree), tuple(sorted(names))
 
 
+def is_static(source: str) -> bool:
+    """Whether `source` holds no Jinja (every construct starts with '{'): plain text, valid
+    and rendered the same for every instance."""
+    return "{" not in source
+
+
 @lru_cache(maxsize=4096)
 def check_syntax(source: str) -> tuple[int, str] | None:
     """None when `source` is valid Jinja, else (line within the text, message)."""
-    if "{" not in source:
-        return None  # every Jinja construct starts with '{': plain text is always valid
+    if is_static(source):
+        return None
     try:
         _environment("md").parse(source)
     except jinja2.TemplateSyntaxError as exc:
@@ -418,7 +424,7 @@ def render(source: str, context: Mapping[str, Any], fmt: str = "md", *,
     """Render `source` with `context` for the output format `fmt`."""
     if not source:
         return ""
-    if "{" not in source:  # no Jinja in it: the same for every instance
+    if is_static(source):
         return _static(source, fmt)
     blocks = Blocks()
     try:
@@ -543,7 +549,7 @@ def render_formats(source: str, context: Mapping[str, Any], fmts: Sequence[str],
     A text that fails, or might render otherwise per format (a NUL in it, a helper given a
     generator, near the size limit; see also `_shareable`), is rendered per format: the same
     texts and errors."""
-    if len(fmts) < 2 or "{" not in source or not _shareable(source):
+    if len(fmts) < 2 or is_static(source) or not _shareable(source):
         return tuple(render(source, context, f, where=where, path=path, line=line)
                      for f in fmts)
     blocks = [Blocks() for _ in fmts]

@@ -27,6 +27,7 @@ from grader.files import md_code, md_escape, student_stem, write_staged_text
 from grader.judge.feedback import STATUS_LABELS
 from grader.pages import page_template, render_compiled, unwrap_paragraph
 from questionbank.instance import Instance
+from questionbank.render import is_static
 from questionbank.values import readable_answer
 
 __all__ = ["LABELS", "ItemView", "PartView", "feedback_views", "write_feedback_pages"]
@@ -116,11 +117,12 @@ def _part_prompts(instance: Instance, part_id: str) -> tuple[Markup, str]:
     """The part's prompt as the html page (one paragraph without its tags) and the md page
     show it."""
     source = instance.template.part(part_id).prompt
-    prompts = _STATIC_PROMPTS.get(source) if "{" not in source else None
+    static = is_static(source)  # the same for every instance
+    prompts = _STATIC_PROMPTS.get(source) if static else None
     if prompts is None:
         prompts = (Markup(unwrap_paragraph(instance.render_part_prompt(part_id, "html"))),
                    instance.render_part_prompt(part_id, "md"))
-        if "{" not in source:  # the same for every instance (`questionbank.render.render`)
+        if static:
             if len(_STATIC_PROMPTS) >= 4096:
                 _STATIC_PROMPTS.clear()
             _STATIC_PROMPTS[source] = prompts
