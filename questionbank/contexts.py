@@ -56,10 +56,9 @@ class DisplayContext(Mapping[str, Any]):
         self._raw[key] = raw_value
 
     def __getitem__(self, key: str) -> Any:
-        if key in self._ready:
-            return self._ready[key]
-        value = display_value(self._raw[key])
-        self._ready[key] = value
+        value = self.get(key, _MISSING)
+        if value is _MISSING:
+            raise KeyError(key)
         return value
 
     def __contains__(self, key: object) -> bool:
