@@ -281,18 +281,24 @@ def round_sigfigs(x: float, digits: int) -> float:
     return result
 
 
+def _sigfigs_of(tol: Tolerance) -> int:
+    """The figures of a ``sigfigs`` tolerance: a whole number in range (as a template's always
+    is) as it is, anything else through `_whole`, which refuses what is not one."""
+    digits = tol.value
+    if type(digits) is not int or not 1 <= digits <= _MAX_SIGFIGS:
+        digits = _whole("sigfigs", digits, 1, _MAX_SIGFIGS)
+    return digits
+
+
 def within(tol: Tolerance, a_sub: float, a_tru: float) -> bool:
     """Whether `a_sub` is within the tolerance `tol` of `a_tru` (dispatch on ``tol.mode``).
 
     A whole number of figures (as a template's tolerance always is) is used as it is, the
-    check of `_whole` skipped: 0.5 us a call instead of 0.7 (grading 2,500 x 4 numbers to 3
-    figures calls this 15,000 times)."""
+    check of `_whole` skipped (`_sigfigs_of`): about 0.2 us less a call, 0.6 us in all (grading
+    2,500 x 4 numbers to 3 figures calls this 15,000 times)."""
     mode = tol.mode
     if mode == "sigfigs":
-        digits = tol.value
-        if type(digits) is not int or not 1 <= digits <= _MAX_SIGFIGS:
-            digits = _whole("sigfigs", digits, 1, _MAX_SIGFIGS)
-        return _close_sigfigs(a_sub, a_tru, digits)
+        return _close_sigfigs(a_sub, a_tru, _sigfigs_of(tol))
     if mode == "rel":
         return is_close_rel(a_sub, a_tru, tol.value, tol.floor)
     if mode == "abs":
@@ -324,9 +330,7 @@ def within_each(tol: Tolerance, a_subs: Sequence[float], a_trus: Sequence[float]
         atol = tol.value
         return [is_close_abs(a_sub, a_tru, atol) for a_sub, a_tru in pairs]
     if mode == "sigfigs":
-        digits = tol.value  # (checked as `within` checks it)
-        if type(digits) is not int or not 1 <= digits <= _MAX_SIGFIGS:
-            digits = _whole("sigfigs", digits, 1, _MAX_SIGFIGS)
+        digits = _sigfigs_of(tol)
         return [_close_sigfigs(a_sub, a_tru, digits) for a_sub, a_tru in pairs]
     return [within(tol, a_sub, a_tru) for a_sub, a_tru in pairs]
 
