@@ -231,6 +231,7 @@ def sample_params(template: Template, rng: np.random.Generator | None,
     derived values they do not read are left to the caller's `FloatEnv`: `_float_now`).
     """
     failures: dict[int, int] = {}
+    fixed: set[str] | None = None  # (`_fixed_names`, found at the first failed constraint)
     needed, checked = template.sampling_names, _float_now(template)
     for attempt in range(1, template.max_tries + 1):
         if past(deadline):  # (the stage text is only made when over the budget)
@@ -265,7 +266,9 @@ def sample_params(template: Template, rng: np.random.Generator | None,
             return values, with_exact(values, env), fenv, attempt
         failures[failed] = failures.get(failed, 0) + 1
         c = template.constraints[failed]
-        if c.expr.names <= _fixed_names(template, overrides):
+        if fixed is None:
+            fixed = _fixed_names(template, overrides)
+        if c.expr.names <= fixed:
             raise TemplateError(f"the given params break the constraint {c.message!r}",
                                 path=template.path, line=c.line, key=f"constraints[{failed}]")
     worst = max(failures, key=lambda k: failures[k])  # the constraint that failed most often
