@@ -102,12 +102,17 @@ def _same_floats(got: list[float], want: Any) -> bool:
     return isinstance(want, list) and [repr(v) for v in got] == [repr(v) for v in want]
 
 
-@settings(max_examples=1000, deadline=None)
-@given(_VECTORISH)
-def test_plain_vector_values_agree_with_the_vector_reader(text: str) -> None:
+def _assert_plain_values_agree(text: str) -> None:
+    """`plain_vector_values` of `text`, when it reads it, gives the vector reader's values."""
     values = parse_arrays.plain_vector_values(text)
     if values is not None:
         assert _same_floats(values, _vector_values(text)), text
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_VECTORISH)
+def test_plain_vector_values_agree_with_the_vector_reader(text: str) -> None:
+    _assert_plain_values_agree(text)
 
 
 @pytest.mark.parametrize("text", [
@@ -117,9 +122,7 @@ def test_plain_vector_values_agree_with_the_vector_reader(text: str) -> None:
     "[" + "1" * 15 + ", 2]", "[1." + "1" * 15 + ", 2]", "[1e5, 2]", "[50%, 2]", "[]", " [1, 2]",
 ])
 def test_plain_vectors_read_as_the_vector_reader_reads_them(text: str) -> None:
-    values = parse_arrays.plain_vector_values(text)
-    if values is not None:
-        assert _same_floats(values, _vector_values(text))
+    _assert_plain_values_agree(text)
 
 
 _ENTRY = st.builds(
@@ -140,6 +143,4 @@ _PLAIN_VECTOR = st.builds(
 @settings(max_examples=1000, deadline=None)
 @given(_PLAIN_VECTOR)
 def test_plain_vector_values_agree_on_plainly_written_vectors(text: str) -> None:
-    values = parse_arrays.plain_vector_values(text)
-    if values is not None:
-        assert _same_floats(values, _vector_values(text)), text
+    _assert_plain_values_agree(text)
